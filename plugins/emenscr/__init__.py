@@ -1,0 +1,1 @@
+"""emenscr target."""
