@@ -1,0 +1,90 @@
+"""The submission ledger, approvals and the audit log.
+
+A ledger row is written *before* a side effect and moved forward only after the side effect
+is confirmed (read back), so a killed run leaves SUBMITTING rows that reconcile can settle.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, str_enum, utcnow
+
+
+class SubmissionState(enum.StrEnum):
+    PLANNED = "planned"
+    PREVIEWED = "previewed"
+    APPROVED = "approved"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+# The only moves a ledger row may make; anything else is a bug in the caller.
+ALLOWED_TRANSITIONS: dict[SubmissionState, set[SubmissionState]] = {
+    SubmissionState.PLANNED: {SubmissionState.PREVIEWED, SubmissionState.PLANNED},
+    SubmissionState.PREVIEWED: {SubmissionState.APPROVED, SubmissionState.PLANNED, SubmissionState.PREVIEWED},
+    SubmissionState.APPROVED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED},
+    SubmissionState.SUBMITTING: {SubmissionState.SUBMITTED, SubmissionState.FAILED, SubmissionState.UNKNOWN},
+    SubmissionState.UNKNOWN: {SubmissionState.SUBMITTED, SubmissionState.SUBMITTING, SubmissionState.FAILED},
+    SubmissionState.FAILED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED},
+    SubmissionState.SUBMITTED: {SubmissionState.PLANNED},
+}
+
+
+class Submission(Base):
+    """One (target, period, record, action): what is sent, its hash, and where it stands."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("office_id", "target", "period", "record_key", "action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(16))
+    record_key: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[SubmissionState] = mapped_column(str_enum(SubmissionState), default=SubmissionState.PLANNED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+
+class Approval(Base):
+    """The director's approval of exactly one payload set, bound by its hash."""
+
+    __tablename__ = "approval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(16))
+    payload_set_hash: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One change to one row, written in the same transaction as the change itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    operation: Mapped[str] = mapped_column(String(10))  # insert | update | delete
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[dict] = mapped_column(JSON)

@@ -1,0 +1,72 @@
+"""Shared fixtures: an isolated data dir per test, and databases on SQLite and PostgreSQL.
+
+PostgreSQL tests get a fresh database each and drop it after. Outside CI an unreachable
+server skips them with a message; in CI (CI=true) it fails them.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("TIDTAM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """No test reads or writes the developer's real data dir, database or plugins."""
+    monkeypatch.setenv("TIDTAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("TIDTAM_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TIDTAM_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("TIDTAM_PLUGINS", raising=False)
+    monkeypatch.delenv("TIDTAM_STRICT_PLUGINS", raising=False)
+    return tmp_path
+
+
+def _pg_admin_engine():
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture
+def postgres_url():
+    """URL of a brand-new PostgreSQL database, dropped after the test."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    admin = _pg_admin_engine()
+    name = f"tidtam_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL ที่ {PG_ADMIN_URL} ใช้ไม่ได้: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tidtam.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def db(db_url):
+    """A migrated, empty database."""
+    from tidtam.core.db import Database
+
+    database = Database(db_url)
+    database.upgrade()
+    yield database
+    database.dispose()

@@ -1,0 +1,81 @@
+"""The data model round-trips on both databases, migrations match the models, audit works."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from tidtam.core import models as m
+
+
+def _office(session) -> m.Office:
+    office = m.Office(code="T1", name="สำนักงานเขตพื้นที่การศึกษาประถมศึกษาทดสอบ เขต 1", short_name="สพป.ทดสอบ 1")
+    group = m.Group(code="PLAN", name="กลุ่มนโยบายและแผน")
+    office.groups.append(group)
+    owner = m.Person(code="P1", prefix="นาง", first_name="สมศรี", last_name="ใจดี", group=group)
+    owner.roles.append(m.PersonRole(role=m.Role.PROJECT_OWNER))
+    office.people.append(owner)
+    session.add(office)
+    session.flush()
+    return office
+
+
+def test_migrations_match_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), m.Base.metadata)
+    assert diff == []
+
+
+def test_project_round_trips_with_exact_money(db):
+    with db.session(actor="test") as s:
+        office = _office(s)
+        owner = office.people[0]
+        project = m.Project(
+            office_id=office.id, fiscal_year=2570, code="2570-001",
+            name="โครงการส่งเสริมผู้เรียนให้มีคุณลักษณะและทักษะการเรียนรู้ในศตวรรษที่ 21",
+            owner=owner, objectives=["เพื่อพัฒนาทักษะ"],
+        )
+        project.activities.append(m.Activity(seq=1, name="ประชุมคณะทำงาน", months=[10, 11], budget=Decimal("1234.50")))
+        project.budget_lines.append(m.BudgetLine(source="obec", line="operating", amount=Decimal("1234.50")))
+        project.kpis.append(m.Kpi(seq=1, name="ร้อยละของครู", kind=m.KpiKind.QUANTITATIVE, target=Decimal("80")))
+        s.add(project)
+
+    with db.session() as s:
+        loaded = s.scalars(select(m.Project).where(m.Project.code == "2570-001")).one()
+        assert loaded.total_budget == Decimal("1234.50")
+        assert loaded.activities[0].months == [10, 11]
+        assert loaded.owner.full_name == "นางสมศรี ใจดี"
+        assert loaded.owner.has_role(m.Role.PROJECT_OWNER)
+        assert loaded.kpis[0].kind is m.KpiKind.QUANTITATIVE
+        assert loaded.objectives == ["เพื่อพัฒนาทักษะ"]
+
+
+def test_every_change_is_audited_with_old_values(db):
+    with db.session(actor="importer") as s:
+        _office(s)
+    with db.session(actor="P1") as s:
+        person = s.scalars(select(m.Person)).one()
+        person.last_name = "ใจงาม"
+    with db.session() as s:
+        entries = s.scalars(select(m.AuditEntry).order_by(m.AuditEntry.id)).all()
+    inserted = {e.table_name for e in entries if e.operation == "insert"}
+    assert {"office", "org_group", "person", "person_role"} <= inserted
+    update = [e for e in entries if e.operation == "update"]
+    assert len(update) == 1
+    assert update[0].actor == "P1"
+    assert update[0].changes["last_name"] == {"old": "ใจดี", "new": "ใจงาม"}
+
+
+def test_failed_unit_of_work_leaves_database_as_it_was(db):
+    import pytest
+
+    with pytest.raises(RuntimeError):
+        with db.session() as s:
+            _office(s)
+            raise RuntimeError("boom")
+    with db.session() as s:
+        assert s.scalars(select(m.Office)).all() == []
+        assert s.scalars(select(m.AuditEntry)).all() == []
