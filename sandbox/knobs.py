@@ -1,0 +1,51 @@
+"""Misbehaviour knobs: set at start, changed while running through the admin endpoint."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+class KnobError(ValueError):
+    pass
+
+
+@dataclass
+class Knobs:
+    latency_ms: int = 0          # added to every site request
+    fail_rate: float = 0.0       # share of site requests answered with HTTP 500
+    fail_phase: str = "before"   # "before": nothing is done; "after": the request is applied, then 500
+    hang_rate: float = 0.0       # share of site requests that hang for hang_seconds, then are applied
+    hang_seconds: float = 30.0
+    expire_every: int = 0        # the Nth request of a logged-in session finds it expired; 0 = never
+    idle_timeout: float = 900.0  # seconds without a request before a session expires
+    seed: int | None = None      # seeds the dice for fail/hang, for repeatable runs
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def update(self, changes: dict) -> None:
+        """Apply changes all-or-nothing; unknown names and bad values raise KnobError."""
+        checked = {name: self._checked(name, value) for name, value in changes.items()}
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+    def _checked(self, name: str, value):
+        known = {f.name for f in fields(self)}
+        if name not in known:
+            raise KnobError(f"unknown knob {name!r}; known: {sorted(known)}")
+        if name == "seed":
+            return None if value is None else int(value)
+        if name == "fail_phase":
+            if value not in ("before", "after"):
+                raise KnobError("fail_phase must be 'before' or 'after'")
+            return value
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise KnobError(f"{name} must be a number, got {value!r}") from None
+        if name in ("fail_rate", "hang_rate") and not 0.0 <= number <= 1.0:
+            raise KnobError(f"{name} must be between 0 and 1")
+        if number < 0:
+            raise KnobError(f"{name} must not be negative")
+        if name in ("latency_ms", "expire_every"):
+            return int(number)
+        return number
