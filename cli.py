@@ -1,4 +1,9 @@
-"""Command line of Tidtam: ``python cli.py …`` from a checkout, ``tidtam …`` once installed."""
+"""Command line of Tidtam: ``python cli.py …`` from a checkout, ``tidtam …`` once installed.
+
+Commands stay thin: they parse options, call ``tidtam.core`` and print. Heavy modules
+(SQLAlchemy, rich, plugins, Playwright) are imported inside the commands, so ``--help`` is fast.
+Exit codes are listed in ``tidtam.core.app.ExitCode`` and the README.
+"""
 from __future__ import annotations
 
 import sys
@@ -17,12 +22,309 @@ if __name__ == "__main__" and "tidtam" not in sys.modules:
     sys.modules["tidtam"] = _pkg
     _spec.loader.exec_module(_pkg)
 
+import importlib  # noqa: E402
+import json  # noqa: E402
+
 import click  # noqa: E402
 
+from tidtam import __version__  # noqa: E402
+from tidtam.core.app import App, ExitCode, UserError  # noqa: E402
 
-@click.group()
-def main() -> None:
-    """ติดตาม (Tidtam)"""
+# Command groups that live in their own modules, imported only when invoked.
+LAZY_COMMANDS = {
+    "sandbox": ("tidtam.sandbox.cli", "sandbox", "เปิดระบบจำลอง eMENSCR / E-MES บนเครื่องนี้ (สำหรับทดสอบ)"),
+}
+
+
+class TidtamGroup(click.Group):
+    """Lazy subcommands, and user errors shown in Thai with a documented exit code."""
+
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS:
+            module, attribute, _ = LAZY_COMMANDS[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        # Describe lazy commands from the table above instead of importing them for --help.
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][2]))
+            else:
+                rows.append((name, super().get_command(ctx, name).get_short_help_str(60)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            code, message = _classify(exc)
+            click.secho(message, fg="red", err=True)
+            ctx.exit(code)
+
+
+def _classify(exc: Exception) -> tuple[int, str]:
+    from tidtam.core.config import ConfigError
+    from tidtam.core.plugins import PluginLoadError
+
+    if isinstance(exc, UserError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, ConfigError):
+        return ExitCode.BAD_DATA, f"ข้อมูลหรือไฟล์ตั้งค่าไม่ถูกต้อง:\n{exc}"
+    if isinstance(exc, PluginLoadError):
+        return ExitCode.PLUGIN, str(exc)
+    if type(exc).__module__.startswith("sqlalchemy"):
+        return ExitCode.DATABASE, f"ใช้ฐานข้อมูลไม่ได้: {exc}"
+    raise exc
+
+
+@click.group(cls=TidtamGroup)
+@click.option("--db", "db_url", metavar="URL|FILE", help="ฐานข้อมูล (URL ของ SQLAlchemy หรือไฟล์ SQLite); ค่าเริ่มต้น TIDTAM_DATABASE_URL หรือไฟล์ในโฟลเดอร์ข้อมูล")
+@click.option("--office", "office_code", metavar="CODE", help="รหัสสำนักงาน (ค่าเริ่มต้นจาก config/office.yaml)")
+@click.version_option(__version__, prog_name="tidtam")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, office_code: str | None) -> None:
+    """ติดตาม (Tidtam) — เก็บข้อมูลแผนและตัวชี้วัดของ สพท. ไว้ที่เดียว แล้วรายงานทุกระบบ"""
+    ctx.obj = App(db_url, office_code)
+
+
+def _print_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _console():
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # piped or captured: do not squeeze Thai text
+    return console
+
+
+# --- set-up ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_obj
+def init(app: App) -> None:
+    """สร้าง/ปรับฐานข้อมูลให้เป็นรุ่นล่าสุด และโหลดแคตตาล็อกอ้างอิง"""
+    from tidtam.core.office_data import load_catalogs
+    from tidtam.core.settings import config_dir, data_dir
+
+    app.db.upgrade()
+    with app.db.session(actor="init") as session:
+        items = load_catalogs(session, config_dir() / "catalogs.yaml")
+    click.echo(f"ฐานข้อมูล: {app.db.url.render_as_string(hide_password=True)}")
+    click.echo(f"โฟลเดอร์ข้อมูล: {data_dir()}")
+    click.echo(f"แคตตาล็อกอ้างอิง: {items} รายการ")
+
+
+@main.group()
+def db() -> None:
+    """จัดการฐานข้อมูล"""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(app: App) -> None:
+    """ปรับโครงสร้างฐานข้อมูลเป็นรุ่นล่าสุด (alembic)"""
+    app.db.upgrade()
+    click.echo(f"ฐานข้อมูลเป็นรุ่นล่าสุดแล้ว: {app.db.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.option("--folder", type=click.Path(exists=True, file_okay=False, path_type=Path), help="โฟลเดอร์ไฟล์ข้อมูลสำนักงาน (ค่าเริ่มต้น: สำนักงานตัวอย่าง)")
+@click.pass_context
+def demo(ctx: click.Context, folder: Path | None) -> None:
+    """โหลดสำนักงานตัวอย่าง (หรือสำนักงานจากโฟลเดอร์ไฟล์ YAML) ลงฐานข้อมูล แทนที่ของเดิม"""
+    from tidtam.core.office_data import DEMO_DIR, OfficeFiles, replace_office
+
+    ctx.invoke(init)
+    app: App = ctx.obj
+    with app.db.session(actor="demo") as session:
+        summary = replace_office(session, OfficeFiles.in_folder(folder or DEMO_DIR))
+    click.echo(
+        f"โหลดสำนักงาน {summary.office_code} แล้ว: {summary.groups} กลุ่ม, {summary.people} คน, "
+        f"{summary.projects} โครงการ, ตัวบ่งชี้ E-MES {summary.emes_indicators}, "
+        f"ตัวชี้วัดตรวจราชการ {summary.inspection_indicators}, รายงานความก้าวหน้า {summary.progress_reports}, "
+        f"ผล E-MES {summary.emes_results}, ผลตรวจราชการ {summary.inspection_results}"
+    )
+    click.echo("ต่อไป: python cli.py status --period 2570Q1")
+
+
+# --- what is due, what is missing -------------------------------------------------------
+
+
+def _parse_period(app: App, text: str):
+    from tidtam.core.periods import PeriodError, parse_period
+
+    try:
+        return parse_period(text, rounds=app.profile.evaluation_rounds)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+
+
+def _today(value: str | None):
+    from datetime import date
+
+    from tidtam.core.thai import parse_date
+
+    return parse_date(value) if value else date.today()
+
+
+@main.command()
+@click.option("--period", required=True, help="ช่วงเวลา เช่น 2570Q1 (ไตรมาส) หรือ 2570R1 (รอบการประเมิน)")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
+@click.option("--today", hidden=True, help="วันที่อ้างอิง (สำหรับทดสอบ)")
+@click.pass_obj
+def status(app: App, period: str, as_json: bool, today: str | None) -> None:
+    """สิ่งที่ต้องส่งในช่วงเวลานี้ ใครยังไม่ส่ง และส่งเข้าระบบใดไปแล้ว"""
+    from tidtam.core.calendar import load_calendar
+    from tidtam.core.status import period_status
+
+    chosen = _parse_period(app, period)
+    on = _today(today)
+    with app.db.session() as session:
+        office = app.office(session)
+        rows = period_status(session, office, chosen, load_calendar())
+        office_name = office.short_name
+    if as_json:
+        _print_json({
+            "office": app.office_code, "period": chosen.id, "label": chosen.label_th(),
+            "processes": [
+                {**{k: v for k, v in vars(r).items() if k != "missing"}, "days_left": r.days_left(on),
+                 "missing": [vars(i) for i in r.missing]}
+                for r in rows
+            ],
+        })
+        return
+    _render_status(office_name, chosen, rows, on)
+
+
+def _render_status(office_name: str, period, rows, today) -> None:
+    from rich.table import Table
+
+    from tidtam.core.thai import thai_date
+
+    console = _console()
+    table = Table(title=f"{office_name} — สถานะ{period.label_th()}", title_justify="left")
+    for header in ("กระบวนงาน", "กำหนดส่ง", "เหลือ (วัน)", "ได้รับแล้ว", "ยังขาด", "ส่งเข้าระบบแล้ว"):
+        table.add_column(header)
+    for r in rows:
+        days = r.days_left(today)
+        late = days is not None and days < 0 and r.missing
+        table.add_row(
+            f"{r.code} {r.name}",
+            thai_date(r.due) if r.due else "-",
+            "-" if days is None else (f"[red]เลยกำหนด {-days}[/red]" if late else str(days)),
+            f"{r.filled}/{r.expected}",
+            f"[red]{len(r.missing)}[/red]" if r.missing else "[green]0[/green]",
+            f"{r.pushed} ({r.target})" + (f" [red]ล้มเหลว {r.failed}[/red]" if r.failed else "") if r.target else "-",
+        )
+    console.print(table)
+    _render_missing(console, rows)
+
+
+def _render_missing(console, rows) -> None:
+    from rich.table import Table
+
+    by_owner: dict[tuple, dict[str, set]] = {}
+    for r in rows:
+        for item in r.missing:
+            owner = (item.owner_name or "(ยังไม่กำหนดผู้รับผิดชอบ)", item.group or "-")
+            by_owner.setdefault(owner, {}).setdefault(item.code, set()).add(r.code)
+    if not by_owner:
+        console.print("[green]ได้รับข้อมูลครบทุกรายการแล้ว[/green]")
+        return
+    table = Table(title="ยังไม่ได้รับข้อมูลจาก", title_justify="left")
+    for header in ("ผู้รับผิดชอบ", "กลุ่ม", "จำนวน", "รายการ"):
+        table.add_column(header)
+    for (name, group), items in sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        table.add_row(name, group, str(len(items)), ", ".join(sorted(items)))
+    console.print(table)
+
+
+@main.command()
+@click.option("--fy", type=int, help="ปีงบประมาณ พ.ศ. (ค่าเริ่มต้น: ปีปัจจุบัน)")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
+def calendar(fy: int | None, as_json: bool) -> None:
+    """ปฏิทินการปฏิบัติงานของงานติดตามฯ พร้อมกำหนดส่งของปีงบประมาณ"""
+    from tidtam.core.calendar import load_calendar
+    from tidtam.core.config import office_profile
+    from tidtam.core.periods import current_fiscal_year, fiscal_months, quarters, rounds
+
+    fy = fy or current_fiscal_year()
+    profile = office_profile()
+    periods = {"Q": quarters(fy), "R": rounds(fy, profile.evaluation_rounds)}
+    processes = [
+        {
+            "code": p.code, "short_name": p.short_name, "name": p.name, "months": p.months, "target": p.target,
+            "deadlines": [{"period": per.id, "due": p.due(per)} for per in periods.get(p.period_kind, []) if p.due(per)],
+        }
+        for p in load_calendar().processes
+    ]
+    if as_json:
+        _print_json({"fiscal_year": fy, "processes": processes})
+        return
+    _render_calendar(fy, fiscal_months(fy), processes)
+
+
+def _render_calendar(fy, months, processes) -> None:
+    from rich.table import Table
+
+    from tidtam.core.thai import MONTH_ABBR, thai_date
+
+    table = Table(title=f"ปฏิทินการปฏิบัติงาน ปีงบประมาณ พ.ศ. {fy}", title_justify="left")
+    table.add_column("กระบวนงาน", no_wrap=True)
+    for _, month in months:
+        table.add_column(MONTH_ABBR[month], justify="center", no_wrap=True)
+    for p in processes:
+        marks = ["●" if month in p["months"] else "" for _, month in months]
+        table.add_row(f"{p['code']} {p['short_name']}", *marks)
+    console = _console()
+    console.print(table)
+    for p in processes:
+        due = ", ".join(f"{d['period'][4:]} {thai_date(d['due'])}" for d in p["deadlines"])
+        console.print(f"{p['code']} {p['name']}" + (f"\n    [bold]กำหนดส่ง[/bold] {due}" if due else ""))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
+@click.pass_obj
+def plugins(app: App, as_json: bool) -> None:
+    """ปลั๊กอินที่โหลด: ชื่อ รุ่น hook ที่มี และมาจากไหน"""
+    registry = app.plugins
+    rows = [
+        {
+            "name": p.name, "version": p.version, "origin": p.origin, "hooks": registry.hooks_of(p),
+            "targets": [
+                {"name": t, "form_version": registry.targets[t].version, "modes": list(registry.targets[t].modes)}
+                for t, owner in sorted(registry.target_owner.items()) if owner == p.name
+            ],
+            "error": p.error,
+        }
+        for p in registry.plugins
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="ปลั๊กอิน", title_justify="left")
+    for header in ("ชื่อ", "รุ่น", "เป้าหมาย", "hooks", "ที่มา"):
+        table.add_column(header)
+    for r in rows:
+        hooks = f"[red]{r['error']}[/red]" if r["error"] else ", ".join(r["hooks"])
+        targets = ", ".join(f"{t['name']} (แบบฟอร์ม {t['form_version']})" for t in r["targets"])
+        table.add_row(r["name"], r["version"], targets or "-", hooks, r["origin"])
+    _console().print(table)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("TIDTAM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TIDTAM_DATABASE_URL", raising=False)
     monkeypatch.delenv("TIDTAM_CONFIG_DIR", raising=False)
-    monkeypatch.delenv("TIDTAM_PLUGINS", raising=False)
+    # Only the built-in plugins load under tests, whatever else is installed on the machine.
+    monkeypatch.setenv("TIDTAM_PLUGINS", "emenscr,emes,inspection")
     monkeypatch.delenv("TIDTAM_STRICT_PLUGINS", raising=False)
     return tmp_path
 

@@ -1,0 +1,75 @@
+"""What one CLI run needs, built lazily so ``--help`` imports nothing heavy."""
+from __future__ import annotations
+
+from functools import cached_property
+
+from .config import ConfigError
+
+
+class ExitCode:
+    """Documented exit codes of ``cli.py`` (README, "Exit codes")."""
+
+    OK = 0
+    ERROR = 1  # unexpected failure (a bug: please report it with the message)
+    USAGE = 2  # wrong command-line usage (click's own)
+    INCOMPLETE = 3  # ran fine, but something is still missing or failed (for scripts)
+    BAD_DATA = 4  # a config or data file is wrong; the message names file and key
+    PLUGIN = 5  # a plugin could not load (strict mode) or a target is unknown
+    DATABASE = 6  # the database cannot be reached or migrated
+
+
+class UserError(Exception):
+    """A problem the user can fix; shown in Thai without a traceback."""
+
+    def __init__(self, message: str, exit_code: int = ExitCode.BAD_DATA):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class App:
+    def __init__(self, db_url: str | None = None, office_code: str | None = None):
+        self._db_url = db_url
+        self._office_code = office_code
+
+    @cached_property
+    def db(self):
+        from .db import Database
+
+        return Database(self._db_url)
+
+    @cached_property
+    def profile(self):
+        from .config import office_profile
+
+        return office_profile()
+
+    @cached_property
+    def plugins(self):
+        from .plugins import load_plugins
+
+        return load_plugins()
+
+    @property
+    def office_code(self) -> str:
+        return self._office_code or self.profile.office_code
+
+    def office(self, session):
+        """The office this run works on: ``--office``, else the profile's, else the only one."""
+        from sqlalchemy import select
+
+        from .models import Office
+
+        office = session.scalars(select(Office).where(Office.code == self.office_code)).one_or_none()
+        if office is not None:
+            return office
+        offices = session.scalars(select(Office)).all()
+        if not self._office_code and len(offices) == 1:
+            return offices[0]
+        known = ", ".join(o.code for o in offices) or "ยังไม่มี"
+        raise UserError(
+            f'ไม่พบสำนักงานรหัส "{self.office_code}" ในฐานข้อมูล (ที่มี: {known}) — '
+            "โหลดสำนักงานตัวอย่างด้วย `python cli.py demo` หรือระบุ --office"
+        )
+
+
+__all__ = ["App", "ConfigError", "ExitCode", "UserError"]

@@ -1,0 +1,155 @@
+"""Loading and validating config files (YAML). Every error names the file and the key."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from .settings import config_dir
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A config or data file that cannot be used, with where and why in Thai."""
+
+
+class Strict(BaseModel):
+    """Base of every config schema: unknown keys are typos, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError(f"ไม่พบไฟล์ตั้งค่า: {path}")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" บรรทัด {mark.line + 1} คอลัมน์ {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: อ่าน YAML ไม่ได้ ({getattr(exc, 'problem', exc)})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: ไฟล์ต้องเป็น UTF-8 ({exc})") from exc
+
+
+def validate(model: type[Model], data: Any, source: Path | str) -> Model:
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc, source)) from exc
+
+
+def describe_errors(exc: ValidationError, source: Path | str) -> str:
+    """One Thai line per problem: ``file › key.path: message``."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(ทั้งไฟล์)"
+        lines.append(f"{source} › {key}: {_thai_message(error)}")
+    return "\n".join(lines)
+
+
+_MESSAGES_TH = {
+    "missing": "ต้องระบุค่านี้",
+    "extra_forbidden": "ไม่รู้จักคีย์นี้ (พิมพ์ผิดหรือไม่?)",
+    "int_parsing": "ต้องเป็นจำนวนเต็ม",
+    "int_type": "ต้องเป็นจำนวนเต็ม",
+    "float_parsing": "ต้องเป็นตัวเลข",
+    "decimal_parsing": "ต้องเป็นตัวเลข",
+    "string_type": "ต้องเป็นข้อความ",
+    "list_type": "ต้องเป็นรายการ (list)",
+    "dict_type": "ต้องเป็นชุดคีย์-ค่า (mapping)",
+    "model_type": "ต้องเป็นชุดคีย์-ค่า (mapping)",
+    "enum": "ค่าไม่อยู่ในรายการที่อนุญาต",
+    "literal_error": "ค่าไม่อยู่ในรายการที่อนุญาต",
+}
+
+
+def _thai_message(error: dict) -> str:
+    thai = _MESSAGES_TH.get(error["type"])
+    detail = error.get("msg", "")
+    if error["type"].startswith("value_error") or error["type"] == "assertion_error":
+        return detail.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    got = error.get("input")
+    shown = f' (ได้ "{got}")' if got is not None and not isinstance(got, (dict, list)) else ""
+    return f"{thai or detail}{shown}"
+
+
+def load(model: type[Model], path: Path) -> Model:
+    return validate(model, read_yaml(path), path)
+
+
+# --- The office profile: config/office.yaml ----------------------------------------------
+
+
+class TargetChoice(Strict):
+    version: str  # pinned: a new site version never changes under a user until they edit this
+
+
+class OfficeProfile(Strict):
+    office_code: str
+    evaluation_rounds: list[tuple[int, int]] = [(10, 3), (4, 9)]
+    progress_due_days: int = 15
+    disbursement_targets: dict[str, float] = {"Q1": 38, "Q2": 61, "Q3": 81, "Q4": 100}
+    targets: dict[str, TargetChoice] = {}
+
+
+def office_profile(directory: Path | None = None) -> OfficeProfile:
+    return load(OfficeProfile, (directory or config_dir()) / "office.yaml")
+
+
+# --- Locators by logical name: config/targets/<target>/<version>/locators.yaml -----------
+
+
+class Locator(Strict):
+    """How to find one element. Tried in the order written: Thai label first, then role or text."""
+
+    label: str | None = None
+    role: str | None = None
+    name: str | None = None  # accessible name, with role
+    text: str | None = None
+    placeholder: str | None = None
+    css: str | None = None  # last resort, for elements with no label or role
+
+    @model_validator(mode="after")
+    def _has_a_way(self):
+        if not any((self.label, self.role, self.text, self.placeholder, self.css)):
+            raise ValueError("ต้องระบุอย่างน้อยหนึ่งวิธี: label, role, text, placeholder หรือ css")
+        if self.name and not self.role:
+            raise ValueError("name ใช้คู่กับ role เท่านั้น")
+        return self
+
+
+class LocatorFile(Strict):
+    pages: dict[str, dict[str, Locator]]  # page name → logical name → locator
+
+    def key_of(self, page: str, name: str) -> str:
+        return f"pages.{page}.{name}"
+
+
+class TargetConfig:
+    """A target's mapping and locators for the version pinned in the office profile."""
+
+    def __init__(self, target: str, version: str, mapping: BaseModel | dict, locators: LocatorFile, folder: Path):
+        self.target, self.version, self.mapping, self.locators, self.folder = target, version, mapping, locators, folder
+
+
+def target_config(spec, profile: OfficeProfile | None = None, directory: Path | None = None) -> TargetConfig:
+    """Load and validate ``config/targets/<name>/<version>/{mapping,locators}.yaml``."""
+    directory = directory or config_dir()
+    profile = profile or office_profile(directory)
+    choice = profile.targets.get(spec.name)
+    version = choice.version if choice else spec.version
+    folder = directory / "targets" / spec.name / version
+    if not folder.is_dir():
+        available = sorted(p.name for p in folder.parent.glob("*") if p.is_dir())
+        raise ConfigError(
+            f'{directory / "office.yaml"} › targets.{spec.name}.version: ไม่มีโฟลเดอร์ {folder} '
+            f"(รุ่นที่มี: {', '.join(available) or 'ไม่มี'})"
+        )
+    raw_mapping = read_yaml(folder / "mapping.yaml")
+    mapping = validate(spec.mapping_schema, raw_mapping, folder / "mapping.yaml") if spec.mapping_schema else raw_mapping
+    locators = load(LocatorFile, folder / "locators.yaml")
+    return TargetConfig(spec.name, version, mapping, locators, folder)

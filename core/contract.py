@@ -1,0 +1,73 @@
+"""The values that cross the boundary between core and a target plugin (see hookspecs.py)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What a plugin says about one reporting target it serves."""
+
+    name: str  # "emenscr": the word used on the command line and in the ledger
+    title: str  # Thai name shown to users
+    version: str  # version of the site's forms this plugin speaks; picks config/targets/<name>/<version>/
+    modes: tuple[str, ...] = ("browser",)  # "browser" (Playwright) and/or "http" (httpx)
+    actions: tuple[str, ...] = ()  # e.g. ("progress", "create_project", "send_for_approval")
+    period_kinds: tuple[str, ...] = ("Q",)  # "Q" quarters, "R" evaluation rounds
+    mapping_schema: type | None = None  # a pydantic model validating the target's mapping.yaml
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Exactly what would be sent for one record and one action; its hash is what gets approved."""
+
+    record_key: str  # stable id of the local record, e.g. "project:2570-001"
+    action: str
+    data: dict[str, Any]
+    title: str = ""  # a Thai line for previews and progress bars
+
+    @property
+    def hash(self) -> str:
+        return payload_hash(self.data)
+
+
+def payload_hash(data: Any) -> str:
+    """sha256 of the canonical JSON form: key order and whitespace never change the hash."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation finding, located so a person can fix it: which record, which field, why (Thai)."""
+
+    record_key: str
+    field: str
+    message: str
+    severity: str = "error"  # "error" blocks the push; "warning" is shown in the preview
+
+
+@dataclass
+class RemoteRecord:
+    """What the remote side holds for a record right now (None from lookup means nothing)."""
+
+    remote_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SubmitResult:
+    remote_id: str
+    read_back: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One health or locator check of ``doctor``."""
+
+    name: str  # e.g. the locator's config key "progress.status"
+    ok: bool
+    detail: str = ""
