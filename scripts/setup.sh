@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian/Ubuntu machine for Tidtam: system packages, a venv, the project.
+# Safe to run again: it installs only what is missing. Sourced by demo.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: Chromium for Playwright (never a downloaded browser), Thai fonts for
+# screenshots and documents.
+SYSTEM_PACKAGES=(chromium fonts-thai-tlwg fonts-noto-core)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}" "$@"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ติดตั้งแพ็กเกจระบบ: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "ต้องใช้ Python 3.11 ขึ้นไป ($PYTHON คือ $("$PYTHON" --version 2>&1))" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -Ev '^\s*$|editable|precedence|\*{10}|!!|Please be careful|name as your|WheelFile|BuildBackendWarning|Location .* is ignored' || true
+.venv/bin/python -c 'import tidtam.core.db' # fail here, not later, if the install is broken
