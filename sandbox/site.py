@@ -161,7 +161,8 @@ class Site:
 
     def check_login(self, username: str, password: str) -> bool:
         user, secret = demo_credentials()
-        return hmac.compare_digest(username, user) and hmac.compare_digest(password, secret)
+        same = lambda a, b: hmac.compare_digest(a.encode(), b.encode())  # noqa: E731 - Thai-safe
+        return same(username, user) and same(password, secret)
 
     # ----- responses ---------------------------------------------------------------------
     def render(self, request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -242,7 +243,7 @@ async def _csrf_ok(request: Request, session: Session) -> bool:
     token = request.headers.get("x-csrf-token")
     if token is None and "form" in request.headers.get("content-type", ""):
         token = (await request.form()).get("csrf_token")
-    return isinstance(token, str) and hmac.compare_digest(token, session.csrf)
+    return isinstance(token, str) and hmac.compare_digest(token.encode(), session.csrf.encode())
 
 
 # ----- login -------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ async def login_submit(request: Request) -> Response:
     form = await request.form()
     session, problem = site.lookup_session(request)
     username = str(form.get("username", ""))
-    if session is None or not hmac.compare_digest(str(form.get("csrf_token", "")), session.csrf):
+    if session is None or not hmac.compare_digest(str(form.get("csrf_token", "")).encode(), session.csrf.encode()):
         message = MSG_EXPIRED if problem == "expired" else MSG_CSRF
         return _login_form(request, None, error=message, username=username, status=403)
     if not site.check_login(username, str(form.get("password", ""))):
