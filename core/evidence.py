@@ -1,0 +1,60 @@
+"""Evidence files kept once in the data dir, named by their sha256."""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from .models import EvidenceFile, Office, Person
+from .settings import data_dir
+
+CHUNK = 1 << 20
+
+
+def evidence_dir() -> Path:
+    return data_dir() / "evidence"
+
+
+def stored_path(sha256: str) -> Path:
+    """``evidence/ab/abcdef…``: two-letter fan-out keeps folders small."""
+    return evidence_dir() / sha256[:2] / sha256
+
+
+def store_file(source: Path) -> tuple[str, int]:
+    """Copy ``source`` into the store (once per content) and return its sha256 and size.
+
+    The copy goes to a temporary file first and is renamed into place, so a crash never
+    leaves a half-written file under a valid hash.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    evidence_dir().mkdir(parents=True, exist_ok=True)
+    with source.open("rb") as src, tempfile.NamedTemporaryFile(dir=evidence_dir(), delete=False) as tmp:
+        for chunk in iter(lambda: src.read(CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+            tmp.write(chunk)
+    sha = digest.hexdigest()
+    target = stored_path(sha)
+    if target.exists():
+        os.unlink(tmp.name)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(tmp.name, target)
+    return sha, size
+
+
+def add_evidence(session: Session, office: Office, source: Path, added_by: Person | None = None, **attach) -> EvidenceFile:
+    """Store ``source`` and record it; ``attach`` names the result row (e.g. ``emes_result=row``)."""
+    sha, size = store_file(source)
+    media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+    row = EvidenceFile(office_id=office.id, sha256=sha, filename=source.name, size=size, media_type=media_type, added_by_id=added_by.id if added_by else None)
+    for key, value in attach.items():
+        setattr(row, f"{key}_id", value.id)
+    session.add(row)
+    return row
