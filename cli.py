@@ -221,7 +221,7 @@ def _render_status(office_name: str, period, rows, today) -> None:
         days = r.days_left(today)
         late = days is not None and days < 0 and r.missing
         table.add_row(
-            f"{r.code} {r.name}",
+            f"{r.code} {r.short_name}",
             thai_date(r.due) if r.due else "-",
             "-" if days is None else (f"[red]เลยกำหนด {-days}[/red]" if late else str(days)),
             f"{r.filled}/{r.expected}",
