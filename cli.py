@@ -233,21 +233,27 @@ def _render_status(office_name: str, period, rows, today) -> None:
 
 
 def _render_missing(console, rows) -> None:
+    """Who to phone: missing items per owner; processes fed by the same data are listed once."""
     from rich.table import Table
 
+    label = {}  # what the processes collect → their short names ("eMENSCR/แผนปฏิบัติราชการ")
+    for r in rows:
+        label[r.collects] = "/".join(filter(None, [label.get(r.collects), r.short_name]))
     by_owner: dict[tuple, dict[str, set]] = {}
     for r in rows:
         for item in r.missing:
             owner = (item.owner_name or "(ยังไม่กำหนดผู้รับผิดชอบ)", item.group or "-")
-            by_owner.setdefault(owner, {}).setdefault(item.code, set()).add(r.code)
+            by_owner.setdefault(owner, {}).setdefault(r.collects, set()).add(item.code)
     if not by_owner:
         console.print("[green]ได้รับข้อมูลครบทุกรายการแล้ว[/green]")
         return
     table = Table(title="ยังไม่ได้รับข้อมูลจาก", title_justify="left")
     for header in ("ผู้รับผิดชอบ", "กลุ่ม", "จำนวน", "รายการ"):
         table.add_column(header)
-    for (name, group), items in sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        table.add_row(name, group, str(len(items)), ", ".join(sorted(items)))
+    count = lambda kinds: sum(len(codes) for codes in kinds.values())  # noqa: E731
+    for (name, group), kinds in sorted(by_owner.items(), key=lambda kv: (-count(kv[1]), kv[0])):
+        items = "; ".join(f"{label[kind]}: {', '.join(sorted(codes))}" for kind, codes in sorted(kinds.items()))
+        table.add_row(name, group, str(count(kinds)), items)
     console.print(table)
 
 

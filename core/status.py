@@ -27,6 +27,7 @@ class ProcessStatus:
     short_name: str
     name: str
     target: str | None
+    collects: str | None
     due: date | None
     expected: int
     filled: int
@@ -46,7 +47,7 @@ def _process_status(session, office, period, process: Process) -> ProcessStatus:
     items = COLLECTORS[process.collects](session, office, period) if process.collects else []
     missing = [item for item, filled in items if not filled]
     status = ProcessStatus(
-        code=process.code, short_name=process.short_name, name=process.name, target=process.target, due=process.due(period),
+        code=process.code, short_name=process.short_name, name=process.name, target=process.target, collects=process.collects, due=process.due(period),
         expected=len(items), filled=len(items) - len(missing), missing=missing,
     )
     if process.target:

@@ -87,6 +87,8 @@ def test_status_for_a_round_covers_emes_and_inspection(demo_db):
     result = run("status", "--period", "2570R1", "--json", db_url=demo_db)
     codes = {p["code"] for p in json.loads(result.stdout)["processes"]}
     assert codes == {"1.1", "1.3"}
+    table = run("status", "--period", "2570R1", db_url=demo_db).output
+    assert "E-MES:" in table and "ตรวจราชการ:" in table  # same-numbered items of two frames kept apart
 
 
 def test_bad_period_is_a_usage_error_in_thai(demo_db):
