@@ -1,6 +1,7 @@
 """The data model. Importing this package registers every table on ``Base.metadata``."""
 from .base import Base
 from .catalog import CatalogItem
+from .intake import ImportRecord
 from .ledger import ALLOWED_TRANSITIONS, Approval, AuditEntry, Submission, SubmissionState
 from .org import ROLE_LABELS_TH, Group, Office, Person, PersonRole, Role
 from .plan import (
