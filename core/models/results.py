@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
@@ -39,6 +39,7 @@ class ProjectProgress(Timestamped, Base):
     period: Mapped[str] = mapped_column(String(16))
     status: Mapped[ProgressStatus] = mapped_column(str_enum(ProgressStatus))
     disbursed: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    as_of: Mapped[date | None]  # the date the owner's figures are true on
     problems: Mapped[str] = mapped_column(Text, default="")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 

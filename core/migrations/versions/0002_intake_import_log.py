@@ -1,4 +1,4 @@
-"""intake import log
+"""intake import log; the as-of date of a progress report
 
 Revision ID: 0002
 Revises: 0001
@@ -33,10 +33,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('intake_import', schema=None) as batch_op:
         batch_op.create_index('ix_intake_import_owner_period', ['office_id', 'owner_id', 'period', 'template_kind'], unique=False)
-
+    with op.batch_alter_table('project_progress', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('as_of', sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('project_progress', schema=None) as batch_op:
+        batch_op.drop_column('as_of')
     with op.batch_alter_table('intake_import', schema=None) as batch_op:
         batch_op.drop_index('ix_intake_import_owner_period')
 
