@@ -199,8 +199,9 @@ def status(app: App, period: str, as_json: bool, today: str | None) -> None:
         _print_json({
             "office": app.office_code, "period": chosen.id, "label": chosen.label_th(),
             "processes": [
-                {**{k: v for k, v in vars(r).items() if k != "missing"}, "days_left": r.days_left(on),
-                 "missing": [vars(i) for i in r.missing]}
+                {**{k: v for k, v in vars(r).items() if k != "items"}, "days_left": r.days_left(on),
+                 "expected": r.expected, "filled": r.filled, "missing": [vars(i) for i in r.missing],
+                 "invalid": [{**vars(s.item), "problems": s.problems} for s in r.invalid]}
                 for r in rows
             ],
         })
@@ -331,6 +332,146 @@ def plugins(app: App, as_json: bool) -> None:
         targets = ", ".join(f"{t['name']} (แบบฟอร์ม {t['form_version']})" for t in r["targets"])
         table.add_row(r["name"], r["version"], targets or "-", hooks, r["origin"])
     _console().print(table)
+
+
+# --- intake: templates out, workbooks in, who is missing (issue 5) ---------------------
+
+
+@main.group()
+def templates() -> None:
+    """แบบรายงาน Excel สำหรับผู้รับผิดชอบแต่ละคน"""
+
+
+@templates.command("make")
+@click.option("--period", required=True, help="ไตรมาส (2570Q1: ความก้าวหน้าโครงการ) หรือรอบ (2570R1: E-MES และตรวจราชการ)")
+@click.option("--owner", "owners", multiple=True, metavar="CODE", help="เฉพาะผู้รับผิดชอบรหัสนี้ (ใส่ซ้ำได้)")
+@click.option("--kind", type=click.Choice(["progress", "emes", "inspection"]), help="เฉพาะแบบรายงานชนิดนี้")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: แบบรายงาน_<ช่วงเวลา>)")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
+@click.pass_obj
+def templates_make(app: App, period: str, owners: tuple[str, ...], kind: str | None, out_dir: Path | None, as_json: bool) -> None:
+    """สร้างแบบรายงาน .xlsx หนึ่งไฟล์ต่อผู้รับผิดชอบ กรอกข้อมูลของเขาไว้ให้แล้ว"""
+    from tidtam.core.intake.layouts import LAYOUTS, layouts_for
+    from tidtam.core.intake.sources import ROW_SOURCES, owners_with_items
+    from tidtam.core.intake.writer import file_name, write_workbook
+
+    chosen = _parse_period(app, period)
+    layouts = [LAYOUTS[kind]] if kind else layouts_for(chosen.kind)
+    out_dir = out_dir or Path(f"แบบรายงาน_{chosen.id}")
+    written = []
+    with app.db.session() as session:
+        office = app.office(session)
+        for layout in layouts:
+            if layout.period_kind != chosen.kind:
+                raise UserError(f"แบบรายงาน {layout.kind} ใช้กับช่วงเวลา {chosen.id} ไม่ได้", ExitCode.USAGE)
+            people = owners_with_items(session, office, layout.kind, chosen)
+            unknown = set(owners) - {p.code for p in people}
+            if owners and unknown == set(owners):
+                continue
+            for person in people:
+                if owners and person.code not in owners:
+                    continue
+                rows = ROW_SOURCES[layout.kind](session, office, chosen, person)
+                path = write_workbook(layout, chosen, office, person, rows, out_dir / file_name(layout, chosen, person))
+                written.append({"kind": layout.kind, "owner": person.code, "name": person.full_name, "path": str(path), "rows": sum(map(len, rows.values()))})
+    if owners and not written:
+        raise UserError(f"ไม่มีรายการที่ {', '.join(owners)} รับผิดชอบในช่วงเวลา {chosen.id}")
+    if as_json:
+        _print_json(written)
+        return
+    for item in written:
+        click.echo(f"{item['path']}  ({item['name']}, {item['rows']} แถว)")
+    click.echo(f"สร้างแบบรายงาน {len(written)} ไฟล์ใน {out_dir}")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--period", help="รับเฉพาะแบบรายงานของช่วงเวลานี้")
+@click.option("--by", "actor", default="", help="ชื่อผู้นำเข้า (บันทึกใน audit log)")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
+@click.pass_obj
+def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, as_json: bool) -> None:
+    """นำเข้าแบบรายงานที่ได้รับคืน (ไฟล์หรือโฟลเดอร์) ทีละไฟล์ ไฟล์ที่ผิดจะไม่เปลี่ยนฐานข้อมูลเลย"""
+    from tidtam.core.intake.apply import expand, import_file
+    from tidtam.core.intake.reader import IntakeError
+
+    expect = _parse_period(app, period) if period else None
+    outcomes, refused = [], 0
+    for path in expand(list(paths)):
+        try:
+            done = import_file(app.db, app.office, path, expect_period=expect, rounds=app.profile.evaluation_rounds, actor=actor)
+            outcomes.append({"file": str(path), "outcome": done.outcome, "owner": done.owner, "period": done.period, "records": done.records, "cleared": done.cleared})
+            if not as_json:
+                text = "ไม่มีการเปลี่ยนแปลง (นำเข้าแล้ว)" if done.outcome == "unchanged" else f"นำเข้าแล้ว {done.records} รายการ" + (f", ล้างค่า {done.cleared} รายการ" if done.cleared else "")
+                click.secho(f"✓ {path.name}: {done.owner} {done.period} — {text}", fg="green")
+        except (IntakeError, UserError) as exc:
+            refused += 1
+            problems = [str(p) for p in exc.problems] if isinstance(exc, IntakeError) else [f"{path.name}: {exc}"]
+            outcomes.append({"file": str(path), "outcome": "refused", "problems": problems})
+            if not as_json:
+                click.secho(f"✗ {path.name}: ไม่นำเข้า ฐานข้อมูลไม่เปลี่ยนแปลง", fg="red", err=True)
+                for line in problems:
+                    click.echo(f"    {line}", err=True)
+    if as_json:
+        _print_json(outcomes)
+    elif len(outcomes) > 1:
+        click.echo(f"สรุป: นำเข้า/ไม่เปลี่ยน {len(outcomes) - refused} ไฟล์, ไม่นำเข้า {refused} ไฟล์")
+    if refused:
+        raise click.exceptions.Exit(ExitCode.BAD_DATA)
+
+
+@main.command()
+@click.option("--period", required=True, help="ช่วงเวลา เช่น 2570Q1 หรือ 2570R1")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
+@click.option("--today", hidden=True, help="วันที่อ้างอิง (สำหรับทดสอบ)")
+@click.pass_obj
+def completeness(app: App, period: str, as_json: bool, today: str | None) -> None:
+    """ความครบถ้วนรายกระบวนงานและรายผู้รับผิดชอบ; รหัสออก 3 ขณะที่ยังมีรายการขาดหรือไม่ผ่านการตรวจ"""
+    from tidtam.core.calendar import load_calendar
+    from tidtam.core.completeness import by_owner
+    from tidtam.core.status import period_status
+
+    chosen = _parse_period(app, period)
+    on = _today(today)
+    with app.db.session() as session:
+        office = app.office(session)
+        rows = by_owner(period_status(session, office, chosen, load_calendar()))
+        office_name = office.short_name
+    if as_json:
+        _print_json([
+            {**{k: v for k, v in vars(r).items() if k != "invalid"}, "complete": r.complete,
+             "invalid": [{"code": s.item.code, "problems": s.problems} for s in r.invalid]}
+            for r in rows
+        ])
+    else:
+        _render_completeness(office_name, chosen, rows, on)
+    if any(not r.complete for r in rows):
+        raise click.exceptions.Exit(ExitCode.INCOMPLETE)
+
+
+def _render_completeness(office_name: str, period, rows, today) -> None:
+    from rich.table import Table
+
+    from tidtam.core.thai import thai_date
+
+    console = _console()
+    table = Table(title=f"{office_name} — ความครบถ้วนของข้อมูล {period.label_th()}", title_justify="left")
+    for header in ("กระบวนงาน", "ผู้รับผิดชอบ", "กลุ่ม", "ได้รับ", "ขาด", "ไม่ผ่านการตรวจ", "กำหนดส่ง"):
+        table.add_column(header)
+    for r in rows:
+        late = r.due is not None and r.due < today and not r.complete
+        due = "-" if r.due is None else (f"[red]{thai_date(r.due)} (เลยกำหนด)[/red]" if late else thai_date(r.due))
+        table.add_row(
+            f"{r.process_code} {r.process}", r.owner_name, r.group, str(r.filled),
+            f"[red]{len(r.missing)}[/red] ({', '.join(r.missing)})" if r.missing else "[green]0[/green]",
+            f"[yellow]{len(r.invalid)}[/yellow]" if r.invalid else "0", due,
+        )
+    console.print(table)
+    for r in rows:
+        for state in r.invalid:
+            console.print(f"[yellow]ไม่ผ่านการตรวจ[/yellow] {r.process} {state.item.code} ({r.owner_name}): " + "; ".join(state.problems))
+    incomplete = sum(1 for r in rows if not r.complete)
+    console.print(f"[red]ยังไม่ครบ {incomplete} รายการผู้รับผิดชอบ[/red]" if incomplete else "[green]ครบถ้วนทุกรายการ[/green]")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,13 @@ def store_file(source: Path) -> tuple[str, int]:
 def add_evidence(session: Session, office: Office, source: Path, added_by: Person | None = None, **attach) -> EvidenceFile:
     """Store ``source`` and record it; ``attach`` names the result row (e.g. ``emes_result=row``)."""
     sha, size = store_file(source)
-    media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-    row = EvidenceFile(office_id=office.id, sha256=sha, filename=source.name, size=size, media_type=media_type, added_by_id=added_by.id if added_by else None)
+    return record_evidence(session, office, source.name, sha, size, added_by, **attach)
+
+
+def record_evidence(session: Session, office: Office, filename: str, sha: str, size: int, added_by: Person | None = None, **attach) -> EvidenceFile:
+    """The database row of a file already in the store."""
+    media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    row = EvidenceFile(office_id=office.id, sha256=sha, filename=filename, size=size, media_type=media_type, added_by_id=added_by.id if added_by else None)
     for key, value in attach.items():
         setattr(row, f"{key}_id", value.id)
     session.add(row)

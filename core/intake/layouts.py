@@ -1,0 +1,152 @@
+"""The shape of every intake template, declared once and used by both writer and reader.
+
+A template has sheets; a sheet has columns. The leading *key* columns identify a record
+(project code, activity number...), the other *locked* columns are prefilled for reading,
+and the *editable* columns are what an owner fills. Changing a layout means bumping
+``version``: a returned workbook must carry the version it was made with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import PROGRESS_STATUS_TH
+
+HEADER_ROW = 3  # rows 1–2: title and instructions
+FIRST_DATA_ROW = HEADER_ROW + 1
+META_SHEET = "_tidtam"  # very hidden: template id, version, period, owner, checksum
+ROWS_SHEET = "_tidtam_rows"  # very hidden: the prefilled (locked) values, to name what was altered
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    kind: str = "text"  # text | multiline | number | percent | money | date | choice | level | files | links
+    editable: bool = False
+    required: bool = False  # when the row is filled at all
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    key: str
+    title: str  # may contain {n}: the quarter or round number
+    columns: tuple[Column, ...]
+    key_columns: int = 1
+
+    def sheet_title(self, period_number: int) -> str:
+        return self.title.format(n=period_number)
+
+    @property
+    def locked(self) -> list[Column]:
+        return [c for c in self.columns if not c.editable]
+
+    @property
+    def editable(self) -> list[Column]:
+        return [c for c in self.columns if c.editable]
+
+
+@dataclass(frozen=True)
+class TemplateLayout:
+    kind: str  # progress | emes | inspection
+    version: str
+    period_kind: str  # "Q" | "R"
+    title: str  # workbook heading, with {period} and {owner}
+    file_prefix: str
+    sheets: tuple[SheetLayout, ...] = field(default_factory=tuple)
+
+    @property
+    def template_id(self) -> str:
+        return f"tidtam.{self.kind}"
+
+
+STATUS_CHOICES = tuple(PROGRESS_STATUS_TH.values())
+TEXT_MAX = 2000  # longest problem/note text accepted (eMENSCR's limit)
+
+PROGRESS = TemplateLayout(
+    kind="progress", version="1", period_kind="Q", file_prefix="progress",
+    title="แบบรายงานความก้าวหน้าโครงการ {period} — {owner}",
+    sheets=(
+        SheetLayout("projects", "ไตรมาส {n}", (
+            Column("code", "รหัสโครงการ", 12),
+            Column("name", "ชื่อโครงการ", 48),
+            Column("budget", "งบประมาณ (บาท)", 16, kind="money"),
+            Column("status", "สถานะการดำเนินงาน", 22, kind="choice", editable=True, required=True, choices=STATUS_CHOICES, hint="เลือกจากรายการ"),
+            Column("disbursed", "เบิกจ่ายในไตรมาส (บาท)", 18, kind="money", editable=True, hint="จำนวนเงินที่เบิกจ่ายในไตรมาสนี้ เช่น 12,500.00"),
+            Column("as_of", "ข้อมูล ณ วันที่", 14, kind="date", editable=True, hint="วัน/เดือน/ปี พ.ศ. เช่น 31/12/2569"),
+            Column("problems", "ปัญหาอุปสรรค", 40, kind="multiline", editable=True, max_length=TEXT_MAX),
+            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True, hint="ไฟล์ต้องอยู่ในโฟลเดอร์เดียวกับแบบรายงานนี้"),
+        )),
+        SheetLayout("activities", "กิจกรรม", (
+            Column("code", "รหัสโครงการ", 12),
+            Column("seq", "ลำดับ", 7, kind="number"),
+            Column("name", "กิจกรรม", 48),
+            Column("months", "เดือนที่ดำเนินการ", 20),
+            Column("percent", "ความก้าวหน้า (ร้อยละ)", 14, kind="percent", editable=True, required=True, hint="0–100"),
+            Column("note", "หมายเหตุ", 36, kind="multiline", editable=True, max_length=TEXT_MAX),
+        ), key_columns=2),
+        SheetLayout("kpis", "ตัวชี้วัด", (
+            Column("code", "รหัสโครงการ", 12),
+            Column("seq", "ลำดับ", 7, kind="number"),
+            Column("name", "ตัวชี้วัด", 48),
+            Column("target", "ค่าเป้าหมาย", 12, kind="number"),
+            Column("unit", "หน่วย", 10),
+            Column("value", "ผลการดำเนินงาน", 14, kind="number", editable=True),
+            Column("note", "คำอธิบายผล", 36, kind="multiline", editable=True, max_length=TEXT_MAX),
+        ), key_columns=2),
+    ),
+)
+
+EMES = TemplateLayout(
+    kind="emes", version="1", period_kind="R", file_prefix="emes",
+    title="แบบรายงานผลการดำเนินงานตามตัวบ่งชี้ E-MES {period} — {owner}",
+    sheets=(
+        SheetLayout("indicators", "รอบที่ {n}", (
+            Column("code", "ตัวบ่งชี้", 10),
+            Column("name", "ชื่อตัวบ่งชี้", 40),
+            Column("points", "ประเด็นการพิจารณา", 50),
+            Column("level", "ระดับผลการประเมินตนเอง", 14, kind="level", editable=True, required=True, hint="1–5"),
+            Column("narrative", "ผลการดำเนินงาน", 60, kind="multiline", editable=True, required=True, max_length=3000),
+            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True, hint="pdf, jpg, png ในโฟลเดอร์เดียวกับแบบรายงานนี้"),
+            Column("links", "ลิงก์ (บรรทัดละหนึ่งลิงก์)", 30, kind="links", editable=True),
+        )),
+    ),
+)
+
+INSPECTION = TemplateLayout(
+    kind="inspection", version="1", period_kind="R", file_prefix="inspection",
+    title="แบบรายงานผลการตรวจราชการ {period} — {owner}",
+    sheets=(
+        SheetLayout("indicators", "รอบที่ {n}", (
+            Column("code", "ตัวชี้วัด", 10),
+            Column("name", "ชื่อตัวชี้วัด", 44),
+            Column("target", "ค่าเป้าหมาย", 12, kind="number"),
+            Column("unit", "หน่วย", 10),
+            Column("result", "ผลการดำเนินงาน (ตัวเลข)", 14, kind="number", editable=True),
+            Column("result_text", "ผลการดำเนินงาน (คำอธิบาย)", 44, kind="multiline", editable=True, max_length=TEXT_MAX),
+            Column("problems", "ปัญหาอุปสรรค", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
+            Column("suggestions", "ข้อเสนอแนะ", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
+            Column("good_practice", "แนวปฏิบัติที่ดี", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
+            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True),
+        )),
+    ),
+)
+
+LAYOUTS = {layout.kind: layout for layout in (PROGRESS, EMES, INSPECTION)}
+
+
+def layouts_for(period_kind: str) -> list[TemplateLayout]:
+    return [layout for layout in LAYOUTS.values() if layout.period_kind == period_kind]
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA (without importing openpyxl for it)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -1,0 +1,180 @@
+"""``templates make``: one .xlsx per owner, prefilled, with only the owner's cells unlocked."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+
+from .. import models as m
+from ..periods import Period
+from .layouts import FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter
+
+FONT = "TH Sarabun New"  # the official Thai document font; Excel falls back if it is missing
+INSTRUCTIONS = "กรอกเฉพาะช่องสีเหลือง ห้ามเพิ่ม ลบ หรือย้ายแถว/คอลัมน์ ห้ามเปลี่ยนชื่อแผ่นงาน แล้วส่งไฟล์นี้คืนงานติดตามฯ"
+
+
+def canonical(value) -> str:
+    """One text form per value, identical whether it was written or read back by openpyxl."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        return format(Decimal(str(value)).normalize(), "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def checksum(layout: TemplateLayout, period: Period, owner_code: str, locked_rows: list[list[str]]) -> str:
+    # Trailing blanks are dropped: a read-only reader pads short rows to the widest one.
+    rows = [_rstrip(row) for row in locked_rows]
+    body = json.dumps([layout.template_id, layout.version, period.id, owner_code, rows], ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _rstrip(row: list[str]) -> list[str]:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    return row[:end]
+
+
+def file_name(layout: TemplateLayout, period: Period, owner: m.Person) -> str:
+    # only what file systems refuse is replaced: \w would also drop Thai vowel marks
+    person = re.sub(r'[\\/:*?"<>|\s.]+', "_", f"{owner.prefix}{owner.first_name}_{owner.last_name}").strip("_")
+    return f"{layout.file_prefix}_{period.id}_{person}.xlsx"
+
+
+def _styles(workbook: Workbook) -> None:
+    thin = Font(name=FONT, size=14)
+    workbook.add_named_style(NamedStyle("tidtam", font=thin, alignment=Alignment(vertical="top", wrap_text=True)))
+    workbook.add_named_style(NamedStyle(
+        "tidtam_input", font=thin, alignment=Alignment(vertical="top", wrap_text=True),
+        fill=PatternFill("solid", fgColor="FFF8DC"), protection=Protection(locked=False),
+    ))
+    workbook.add_named_style(NamedStyle(
+        "tidtam_header", font=Font(name=FONT, size=14, bold=True), alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        fill=PatternFill("solid", fgColor="D9E2F3"),
+    ))
+
+
+def write_workbook(layout: TemplateLayout, period: Period, office: m.Office, owner: m.Person, rows: dict[str, list[dict]], path: Path) -> Path:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _styles(workbook)
+    locked_rows: list[list[str]] = []
+    heading = layout.title.format(period=period.label_th(), owner=owner.full_name)
+    for sheet in layout.sheets:
+        worksheet = workbook.create_sheet(sheet.sheet_title(period.number))
+        _write_sheet(worksheet, sheet, rows.get(sheet.key, []), heading, office, period, locked_rows)
+    _write_meta(workbook, layout, period, office, owner, locked_rows)
+    workbook.properties.creator = "Tidtam"
+    workbook.properties.title = heading
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office: m.Office, period: Period, locked_rows: list) -> None:
+    last_col = column_letter(len(sheet.columns) - 1)
+    ws["A1"] = f"{heading} — {office.short_name}"
+    ws["A1"].font = Font(name=FONT, size=16, bold=True)
+    ws["A2"] = INSTRUCTIONS
+    ws["A2"].font = Font(name=FONT, size=14, color="C00000")
+    ws.merge_cells(f"A1:{last_col}1")
+    ws.merge_cells(f"A2:{last_col}2")
+    for index, column in enumerate(sheet.columns):
+        cell = ws.cell(HEADER_ROW, index + 1, column.header)
+        cell.style = "tidtam_header"
+        ws.column_dimensions[column_letter(index)].width = column.width
+    for offset, row in enumerate(rows):
+        excel_row = FIRST_DATA_ROW + offset
+        for index, column in enumerate(sheet.columns):
+            cell = ws.cell(excel_row, index + 1, _cell_value(column, row.get(column.key)))
+            cell.style = "tidtam_input" if column.editable else "tidtam"
+            if column.kind == "money":
+                cell.number_format = "#,##0.00"
+        locked_rows.append([sheet.key, str(excel_row), *(canonical(row.get(c.key)) for c in sheet.locked)])
+    _validations(ws, sheet, len(rows), period)
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    ws.protection.sheet = True  # no password: it prevents accidents, it is not security
+    ws.protection.formatColumns = False  # owners may still widen columns
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+def _cell_value(column: Column, value):
+    if value is None:
+        return None
+    if column.kind == "date" and isinstance(value, date):
+        return f"{value.day}/{value.month}/{value.year + 543}"  # as Thai offices type it
+    if isinstance(value, Decimal):
+        return float(value) if column.kind in ("money", "percent", "number") else canonical(value)
+    return value
+
+
+def _validations(ws, sheet: SheetLayout, count: int, period: Period) -> None:
+    if not count:
+        return
+    last = FIRST_DATA_ROW + count - 1
+    for index, column in enumerate(sheet.columns):
+        if not column.editable:
+            continue
+        rule = _rule(column, period)
+        if rule is None:
+            continue
+        rule.showInputMessage = rule.showErrorMessage = True
+        rule.promptTitle, rule.prompt = column.header[:32], (column.hint or column.header)[:255]
+        letter = column_letter(index)
+        rule.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
+        ws.add_data_validation(rule)
+
+
+def _rule(column: Column, period: Period) -> DataValidation | None:
+    if column.kind == "choice":
+        return DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True, error="เลือกจากรายการเท่านั้น", errorTitle="ค่าไม่ถูกต้อง")
+    if column.kind == "level":
+        return DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True, error="ระดับต้องเป็น 1–5", errorTitle="ค่าไม่ถูกต้อง")
+    if column.kind == "percent":
+        # warning style: someone may type "50%"; the importer reads it
+        return DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, errorStyle="warning", error="ร้อยละต้องอยู่ระหว่าง 0–100")
+    if column.kind == "money":
+        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning", error="จำนวนเงินต้องไม่ติดลบ")
+    if column.kind == "date":
+        start, end = period.start, period.due_date(60)
+        return DataValidation(type="date", operator="between", formula1=f"DATE({start.year},{start.month},{start.day})", formula2=f"DATE({end.year},{end.month},{end.day})", allow_blank=True, errorStyle="warning", error="วันที่ควรอยู่ในช่วงของไตรมาสนี้")
+    if column.max_length:
+        return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(column.max_length), allow_blank=True, errorStyle="warning", error=f"ยาวได้ไม่เกิน {column.max_length:,} ตัวอักษร")
+    return None
+
+
+def _write_meta(workbook: Workbook, layout: TemplateLayout, period: Period, office: m.Office, owner: m.Person, locked_rows: list) -> None:
+    meta = workbook.create_sheet(META_SHEET)
+    values = {
+        "template_id": layout.template_id, "version": layout.version, "period": period.id,
+        "office": office.code, "owner": owner.code, "owner_name": owner.full_name,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "checksum": checksum(layout, period, owner.code, locked_rows),
+    }
+    for key, value in values.items():
+        meta.append([key, value])
+    meta.sheet_state = "veryHidden"
+    rows = workbook.create_sheet(ROWS_SHEET)
+    for locked in locked_rows:
+        rows.append(locked)
+    rows.sheet_state = "veryHidden"
