@@ -28,6 +28,15 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -Ev '^\s*$|editable|precedence|\*{10}|!!|Please be careful|name as your|WheelFile|BuildBackendWarning|Location .* is ignored' || true
+# Reinstall only when pyproject.toml changed since the last successful install.
+stamp=.venv/.pyproject.sha256
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "ติดตั้งแพ็กเกจ Python ลงใน .venv"
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[test]'; } >.venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    exit 1
+  fi
+  echo "$want" >"$stamp"
+fi
 .venv/bin/python -c 'import tidtam.core.db' # fail here, not later, if the install is broken
