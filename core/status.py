@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import models as m
 from .calendar import Calendar, Process
+from .intake.layouts import EMES_NARRATIVE_MAX
 from .periods import Period
-
-EMES_NARRATIVE_MAX = 3000  # E-MES's limit [assumed], also in config/targets/emes/*/mapping.yaml
 
 
 @dataclass

@@ -65,6 +65,7 @@ class TemplateLayout:
 
 STATUS_CHOICES = tuple(PROGRESS_STATUS_TH.values())
 TEXT_MAX = 2000  # longest problem/note text accepted (eMENSCR's limit)
+EMES_NARRATIVE_MAX = 3000  # E-MES's narrative limit [assumed]; the push checks config/targets/emes too
 
 PROGRESS = TemplateLayout(
     kind="progress", version="1", period_kind="Q", file_prefix="progress",
@@ -109,7 +110,7 @@ EMES = TemplateLayout(
             Column("name", "ชื่อตัวบ่งชี้", 40),
             Column("points", "ประเด็นการพิจารณา", 50),
             Column("level", "ระดับผลการประเมินตนเอง", 14, kind="level", editable=True, required=True, hint="1–5"),
-            Column("narrative", "ผลการดำเนินงาน", 60, kind="multiline", editable=True, required=True, max_length=3000),
+            Column("narrative", "ผลการดำเนินงาน", 60, kind="multiline", editable=True, required=True, max_length=EMES_NARRATIVE_MAX),
             Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True, hint="pdf, jpg, png ในโฟลเดอร์เดียวกับแบบรายงานนี้"),
             Column("links", "ลิงก์ (บรรทัดละหนึ่งลิงก์)", 30, kind="links", editable=True),
         )),
