@@ -143,35 +143,36 @@ def _by_project(rows: list[ParsedRow]) -> dict[str, list[ParsedRow]]:
 
 
 def _apply_activities(report: m.ProjectProgress, project: m.Project, rows: list[ParsedRow]) -> None:
-    by_seq = {a.seq: a for a in project.activities}
-    existing = {a.activity_id: a for a in report.activities}
-    for row in rows:
-        activity = by_seq[int(row.key[1])]
-        current = existing.get(activity.id)
-        if not row.filled:
-            if current is not None:
-                report.activities.remove(current)
-            continue
-        if current is None:
-            report.activities.append(m.ActivityProgress(activity_id=activity.id, percent=row.values["percent"], note=row.values["note"] or ""))
-        else:
-            _set(current, percent=row.values["percent"], note=row.values["note"] or "")
+    _sync_children(
+        report.activities, "activity_id", {a.seq: a for a in project.activities}, rows,
+        lambda v: {"percent": v["percent"], "note": v["note"] or ""},
+        lambda activity_id, **values: m.ActivityProgress(activity_id=activity_id, **values),
+    )
 
 
 def _apply_kpis(report: m.ProjectProgress, project: m.Project, rows: list[ParsedRow]) -> None:
-    by_seq = {k.seq: k for k in project.kpis}
-    existing = {k.kpi_id: k for k in report.kpi_results}
+    _sync_children(
+        report.kpi_results, "kpi_id", {k.seq: k for k in project.kpis}, rows,
+        lambda v: {"value": v["value"], "note": v["note"] or ""},
+        lambda kpi_id, **values: m.KpiResult(kpi_id=kpi_id, **values),
+    )
+
+
+def _sync_children(children: list, id_attr: str, by_seq: dict, rows: list[ParsedRow], values_of, make) -> None:
+    """Make a report's activity/KPI rows match the sheet: add, update, or drop emptied ones."""
+    existing = {getattr(child, id_attr): child for child in children}
     for row in rows:
-        kpi = by_seq[int(row.key[1])]
-        current = existing.get(kpi.id)
+        planned = by_seq[int(row.key[1])]
+        current = existing.get(planned.id)
         if not row.filled:
             if current is not None:
-                report.kpi_results.remove(current)
+                children.remove(current)
             continue
+        values = values_of(row.values)
         if current is None:
-            report.kpi_results.append(m.KpiResult(kpi_id=kpi.id, value=row.values["value"], note=row.values["note"] or ""))
+            children.append(make(planned.id, **values))
         else:
-            _set(current, value=row.values["value"], note=row.values["note"] or "")
+            _set(current, **values)
 
 
 # --- E-MES and inspection results --------------------------------------------------------
