@@ -334,6 +334,13 @@ def plugins(app: App, as_json: bool) -> None:
     _console().print(table)
 
 
+@main.group()
+def report() -> None:
+    """รายงานของงานติดตามฯ (xlsx/docx ภาษาไทย)"""
+    # Subcommands: `report emenscr` (after a push, issue 6), `report progress` and
+    # `report annual` (issue 9). Each attaches with @report.command(...).
+
+
 # --- intake: templates out, workbooks in, who is missing (issue 5) ---------------------
 
 
@@ -472,6 +479,153 @@ def _render_completeness(office_name: str, period, rows, today) -> None:
             console.print(f"[yellow]ไม่ผ่านการตรวจ[/yellow] {r.process} {state.item.code} ({r.owner_name}): " + "; ".join(state.problems))
     incomplete = sum(1 for r in rows if not r.complete)
     console.print(f"[red]ยังไม่ครบ {incomplete} รายการผู้รับผิดชอบ[/red]" if incomplete else "[green]ครบถ้วนทุกรายการ[/green]")
+
+
+# --- push, approve, doctor, report (issue 6) ---
+
+
+def _push_target(app: App, target: str):
+    """The run's view of a target: hooks, spec, validated config (pinned version), database."""
+    from tidtam.core.config import target_config
+    from tidtam.core.push.run import Target
+
+    spec = app.plugins.target(target)
+    with app.db.session() as session:
+        office_code = app.office(session).code
+    return Target(app.db, app.plugins.hook, spec, target_config(spec, app.profile), office_code)
+
+
+def _credentials(target: str):
+    from tidtam.core.credentials import CredentialsMissing, get_credentials
+
+    prompt = (lambda label, hide_input: click.prompt(label, hide_input=hide_input)) if sys.stdin.isatty() else None
+    try:
+        return get_credentials(target, prompt=prompt)
+    except CredentialsMissing as exc:
+        raise UserError(str(exc), ExitCode.INCOMPLETE) from None
+
+
+def _run_options(mode, concurrency, trace, read_timeout, action_timeout, kind, target, period, new_projects=False):
+    from tidtam.core.push.run import Options, new_run_dir
+    from tidtam.core.settings import data_dir
+
+    run_dir = new_run_dir(data_dir(), target, period.id, kind)
+    return Options(mode=mode, concurrency=concurrency, trace=trace, read_timeout=read_timeout,
+                   action_timeout=action_timeout, run_dir=run_dir, new_projects=new_projects)
+
+
+_PUSH_OPTIONS = [
+    click.option("--period", required=True, help="ไตรมาส เช่น 2570Q1"),
+    click.option("--mode", type=click.Choice(["browser", "http"]), default="browser", show_default=True,
+                 help="browser: กรอกผ่านเบราว์เซอร์ (Chromium); http: ส่งผ่าน JSON endpoint ที่หน้าเว็บใช้"),
+    click.option("--concurrency", type=click.IntRange(1, 10), default=3, show_default=True,
+                 help="จำนวนหน้าต่าง/การเชื่อมต่อพร้อมกัน (สุภาพกับเซิร์ฟเวอร์ราชการ)"),
+    click.option("--trace", is_flag=True, help="เก็บ Playwright trace และภาพหน้าจอของทุกความล้มเหลวในโฟลเดอร์การรัน"),
+    click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า (อ่านซ้ำได้)"),
+    click.option("--action-timeout", type=float, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการบันทึก"),
+]
+
+
+def _push_options(command):
+    for option in reversed(_PUSH_OPTIONS):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("target")
+@_push_options
+@click.option("--dry-run", is_flag=True, help="เตรียม ตรวจ กรอกแบบฟอร์มโดยไม่บันทึก ถ่ายภาพ และเขียนหน้าตัวอย่าง")
+@click.option("--new-projects", is_flag=True, help="รวมโครงการที่ยังไม่มีในระบบ (M1–M5, M7) ในการแสดงตัวอย่าง")
+@click.pass_obj
+def push(app: App, target, period, mode, concurrency, trace, read_timeout, action_timeout, dry_run, new_projects):
+    """ส่งข้อมูลที่ผู้อำนวยการอนุมัติแล้วเข้าระบบปลายทาง (หรือ --dry-run เพื่อดูตัวอย่างก่อน)"""
+    from tidtam.core.push import run
+
+    chosen = _parse_period(app, period)
+    t = _push_target(app, target)
+    credentials = _credentials(target)
+    options = _run_options(mode, concurrency, trace, read_timeout, action_timeout,
+                           "dry-run" if dry_run else "push", target, chosen, new_projects)
+    if dry_run:
+        result = run.dry_run(t, chosen, credentials, options)
+        _print_dry_run(result, target, chosen)
+        bad = [r for r in result.rows if r.state in ("invalid", "error")]
+        if bad:
+            raise SystemExit(ExitCode.INCOMPLETE)
+        return
+    result = _push_with_progress(run, t, chosen, credentials, options)
+    _print_push(result, target, chosen)
+    if result.failures:
+        raise SystemExit(ExitCode.INCOMPLETE)
+
+
+def _print_dry_run(result, target, period) -> None:
+    console = _console()
+    counts = {s: sum(1 for r in result.rows if r.state == s) for s in ("preview", "invalid", "error", "sent")}
+    console.print(f"แสดงตัวอย่าง {target} {period.id}: จะส่ง {counts['preview']} รายการ, ข้อมูลไม่ผ่าน {counts['invalid']}, "
+                  f"เปิดแบบฟอร์มไม่ได้ {counts['error']}, ส่งแล้ว {counts['sent']} — ยังไม่ได้บันทึกสิ่งใดในระบบปลายทาง")
+    for row in result.rows:
+        for error in row.errors:
+            console.print(f"[red]✗ {row.payload.record_key} ({row.payload.action}) › {error}[/red]", markup=True)
+    console.print(f"ค่าแฮชของชุดข้อมูล: [bold]{result.set_hash}[/bold]")
+    console.print(f"เปิดหน้าตัวอย่าง: {result.preview_path}")
+    console.print(f'ต่อไป: python cli.py approve {target} --period {period.id} --by "ชื่อผู้อนุมัติ"')
+
+
+def _push_with_progress(run, t, period, credentials, options):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[last]}"), console=_console(), transient=False) as bar:
+        task = bar.add_task(f"ส่ง {t.spec.name} {period.id}", total=None, last="")
+
+        def on_progress(kind, *args):
+            if kind == "start":
+                bar.update(task, total=args[0])
+            else:
+                payload, state = args
+                bar.update(task, advance=1, last=f"{payload.record_key}: {state}")
+        return run.push(t, period, credentials, options, on_progress)
+
+
+def _print_push(result, target, period) -> None:
+    console = _console()
+    names = {"submitted": "ส่งสำเร็จ (อ่านกลับตรงกัน)", "failed": "ล้มเหลว", "unknown": "ไม่แน่ใจ (จะกระทบยอดในรอบถัดไป)"}
+    console.print(f"ผลการส่ง {target} {period.id}: " + ", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(result.counts.items())))
+    for record, action, error in result.failures:
+        console.print(f"[red]✗ {record} ({action}): {error}[/red]")
+    if result.failures:
+        console.print(f"รันคำสั่งเดิมอีกครั้งเพื่อกระทบยอดและส่งรายการที่เหลือ · โฟลเดอร์การรัน: {result.run_dir}")
+    else:
+        console.print(f"ต่อไป: python cli.py report {target} --period {period.id}")
+
+
+@main.command()
+@click.argument("target")
+@click.option("--period", required=True, help="ไตรมาส เช่น 2570Q1")
+@click.option("--by", "by", required=True, help="ชื่อผู้อนุมัติ (ผู้อำนวยการ)")
+@click.pass_obj
+def approve(app: App, target, period, by):
+    """บันทึกการอนุมัติชุดข้อมูลที่แสดงตัวอย่างไว้ (ผูกกับค่าแฮช ข้อมูลเปลี่ยนเมื่อใดการอนุมัติเป็นโมฆะ)"""
+    from tidtam.core.push import approval
+    from tidtam.core.push.lock import Lock
+    from tidtam.core.push.plan import make_plan, rows_of
+
+    chosen = _parse_period(app, period)
+    t = _push_target(app, target)
+    with app.db.session() as session:
+        office_id = app.office(session).id
+    with Lock(app.db, office_id, target, chosen.id), app.db.session(actor=by) as session:
+        office = app.office(session)
+        ledger = rows_of(session, office, target, chosen.id)
+        entry_keys = {k for (k, action), r in ledger.items() if r.state.value == "previewed" and action != "progress"} or None
+        plan = make_plan(t.hook, target, chosen, session, office, t.config.mapping, entry_keys=entry_keys)
+        record = approval.approve(session, office, target, chosen.id, by, plan)
+        count = sum(1 for r in ledger.values() if r.approval_id == record.id)
+        digest = record.payload_set_hash
+    click.echo(f"อนุมัติแล้ว {count} รายการ โดย {by} — ค่าแฮช {digest}")
+    click.echo(f"ต่อไป: python cli.py push {target} --period {chosen.id}")
 
 
 if __name__ == "__main__":

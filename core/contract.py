@@ -48,6 +48,16 @@ class Problem:
     field: str
     message: str
     severity: str = "error"  # "error" blocks the push; "warning" is shown in the preview
+    action: str | None = None  # the payload's action, when a record has several
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field where the site differs from the payload: for the preview's diff."""
+
+    field: str  # a Thai label
+    site: str  # what the site holds now ("" when empty)
+    ours: str  # what the payload would put there
 
 
 @dataclass
@@ -56,12 +66,39 @@ class RemoteRecord:
 
     remote_id: str
     values: dict[str, Any] = field(default_factory=dict)
+    matches: bool = False  # the site holds exactly what the payload sends
+    diff: list[Change] = field(default_factory=list)
 
 
 @dataclass
 class SubmitResult:
     remote_id: str
     read_back: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """What a remote worker needs besides credentials (see ``open_remote``)."""
+
+    config: Any  # core.config.TargetConfig: mapping (with base_url) and locators
+    run_dir: Any  # pathlib.Path of this run's folder (screenshots, traces)
+    concurrency: int = 3
+    read_timeout: float = 15.0  # seconds for a page load or a read; reads are retried
+    action_timeout: float = 120.0  # seconds to wait for a save's answer; a save is never retried blindly
+    trace: bool = False  # keep a Playwright trace and a screenshot of every failure in run_dir
+    shared: dict = field(default_factory=dict)  # one run's cache shared by its workers (remote ids)
+
+
+class RemoteError(RuntimeError):
+    """The remote did not confirm an action (timeout, HTTP 500, expired session...): doubt."""
+
+
+class RemoteRefused(RemoteError):
+    """The site answered and refused the values (its validation messages, in Thai)."""
+
+
+class RemoteTimeout(RemoteError):
+    """No answer in time: the action may still land later, so it is never repeated in this run."""
 
 
 @dataclass(frozen=True)

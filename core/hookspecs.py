@@ -5,8 +5,15 @@ hook with ``target=<name>``; a plugin answers for its own targets and returns ``
 other, so the first non-None answer wins (``firstresult``). An implementation may accept
 fewer arguments than the spec declares, so hooks can gain arguments without breaking plugins.
 
-The flow core drives: register_targets → plan_payloads → validate_payload → (open_remote →
-lookup_remote → preview_payload) → approval → submit_payload → lookup_remote (read back).
+The flow core drives (``core/push/``): register_targets → plan_payloads (+ list_remote →
+plan_entries for records the site lacks) → validate_payload → (open_remote → lookup_remote →
+preview_payload) → approval → submit_payload → lookup_remote (read back).
+
+Remote hooks (``list_remote``, ``lookup_remote``, ``preview_payload``, ``submit_payload``,
+``check_target``) return an *awaitable* for their own target and ``None`` for any other: the
+implementation is a plain function that returns a coroutine, so ``firstresult`` still picks the
+right plugin. Core runs several remotes at once on one event loop (browser contexts or HTTP
+clients); a remote object is used by one task at a time.
 """
 from __future__ import annotations
 
@@ -36,6 +43,22 @@ def plan_payloads(target, period, session, office, mapping):
 
 
 @hookspec(firstresult=True)
+def plan_entries(target, period, session, office, mapping, present):
+    """Return the ``Payload`` list that puts records the site does not hold yet onto it (for
+    eMENSCR: project entry M1–M5 and send for approval M7), in the order they must run.
+
+    ``present`` is the set of record keys the site holds (from ``list_remote``); ``None`` means
+    "plan every record", which core uses to re-derive approved payloads without the network.
+    Pure like ``plan_payloads``. A record's payloads run in the order returned, one at a time.
+    """
+
+
+@hookspec(firstresult=True)
+def list_remote(target, remote):
+    """Return an awaitable of the set of record keys the site holds now (read only)."""
+
+
+@hookspec(firstresult=True)
 def validate_payload(target, payload, mapping):
     """Return a list of ``Problem`` for one payload against the target's own rules
     (required fields, lengths, totals, dates inside the fiscal year), before any browser starts.
@@ -43,37 +66,49 @@ def validate_payload(target, payload, mapping):
 
 
 @hookspec(firstresult=True)
-def open_remote(target, mode, credentials, settings):
-    """Return a context manager that logs in and yields a remote session for ``mode``
-    ("browser" or "http"). ``credentials`` is a ``Credentials``; never log or store it."""
+def open_remote(target, mode, credentials, settings, browser):
+    """Return an *async* context manager that logs in and yields one remote worker for ``mode``
+    ("browser" or "http"); core opens several (``settings.concurrency``) and gives each task one.
+
+    ``browser`` is core's shared Playwright browser in browser mode (open a context of your own
+    on it), None in http mode. ``settings`` is a ``RemoteSettings``. ``credentials`` is a
+    ``Credentials``: never log or store it, and keep it out of traces and screenshots (log in
+    where no trace records). An expired session must log in again and go on by itself.
+    Raise ``RemoteError`` for a mode the target does not support.
+    """
 
 
 @hookspec(firstresult=True)
 def lookup_remote(target, payload, remote):
-    """Return the ``RemoteRecord`` the site holds for ``payload``'s record and action, or None.
+    """Return an awaitable of the ``RemoteRecord`` the site holds for ``payload``'s record and
+    action (with ``matches`` and a ``diff`` against the payload), or None if it holds nothing.
 
-    Read only. Core uses it to preview a diff, to read back after a submit, and to decide
-    whether a non-idempotent action already happened before it is ever repeated.
+    Read only, safe to retry. Core uses it to preview a diff, to read back after a submit, and
+    to decide whether an action already happened before it is ever repeated.
     """
 
 
 @hookspec(firstresult=True)
 def preview_payload(target, payload, remote, screenshot_path):
-    """Open the form for ``payload``, fill it WITHOUT saving, save a screenshot to
-    ``screenshot_path`` (password fields masked) and return a list of warnings (Thai)."""
+    """Return an awaitable: open the form for ``payload``, fill it WITHOUT saving, save a
+    screenshot to ``screenshot_path`` (password fields masked) and give a list of warnings
+    (Thai). Http mode, which has no form to show, may return an empty list and no screenshot."""
 
 
 @hookspec(firstresult=True)
 def submit_payload(target, payload, remote):
-    """Perform the action once and return a ``SubmitResult`` with the remote id.
+    """Return an awaitable that performs the action once and gives a ``SubmitResult``.
 
     Core has committed the ledger row as SUBMITTING before calling, and marks it SUBMITTED
-    only after ``lookup_remote`` reads the saved values back. Raise on any doubt: core then
-    reconciles through ``lookup_remote`` instead of blindly retrying.
+    only after ``lookup_remote`` reads the saved values back. Never retry a save inside:
+    raise on any doubt (``RemoteError``; ``RemoteRefused`` when the site refused the values,
+    naming the fields) and core reconciles through ``lookup_remote`` before any repeat. A
+    multi-step action (create a project, then its steps) must continue from what the site
+    already holds rather than start again.
     """
 
 
 @hookspec(firstresult=True)
 def check_target(target, remote, mapping):
-    """Return a list of ``CheckResult``: every locator the push needs, on every page, resolved
-    without saving anything (``cli.py doctor``)."""
+    """Return an awaitable of a list of ``CheckResult``: every locator the push needs, on every
+    page, resolved without saving anything (``cli.py doctor``)."""

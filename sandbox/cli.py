@@ -26,8 +26,10 @@ import click
 @click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False),
               help="Use another copy of the stand-in's data file (simulate a changed website).")
 @click.option("--no-demo-data", is_flag=True, help="Start with an empty site (no demo projects).")
+@click.option("--office-projects", is_flag=True,
+              help="eMENSCR: start with the demo office's projects (entered and approved earlier) instead of the 3 seed projects.")
 @click.option("--exit-with-pid", type=int, default=None, hidden=True)
-def sandbox(app, host, port, data_path, no_demo_data, exit_with_pid, **knobs):
+def sandbox(app, host, port, data_path, no_demo_data, office_projects, exit_with_pid, **knobs):
     """Start the local stand-ins of eMENSCR and E-MES (for tests and demos, never the real sites).
 
     Login with TIDTAM_SANDBOX_USER / TIDTAM_SANDBOX_PASSWORD (demo defaults: demo / demo-1234).
@@ -40,7 +42,7 @@ def sandbox(app, host, port, data_path, no_demo_data, exit_with_pid, **knobs):
     user, _ = demo_credentials()
     click.echo(f"ผู้ใช้ทดสอบ: {user} (รหัสผ่านจาก TIDTAM_SANDBOX_PASSWORD)", err=True)
     names = ["emenscr", "emes"] if app == "all" else [app]
-    serve_forever(names, host, port, data_path=data_path, demo_data=not no_demo_data,
+    serve_forever(names, host, port, data_path=data_path, demo_data="office" if office_projects else not no_demo_data,
                   exit_with_pid=exit_with_pid, **knobs)
 
 

@@ -21,20 +21,24 @@ from .site import DATA, Site, load_yaml, logged_in, site_of
 DEFAULT_DATA = DATA / "emenscr.yaml"
 CATALOGS = DATA / "emenscr_catalogs.yaml"
 SEED = DATA / "emenscr_seed.yaml"
+# The demo office's projects as its owners entered them earlier, most approved by the ministry
+# and a few never entered (so project entry has work). A copy of site data: never read demo/.
+OFFICE_SEED = DATA / "emenscr_office_seed.yaml"
 LOCKED = ("sent", "approved")
 
 
 class ProjectStore:
     """Projects by remote id; uploaded bytes kept apart so the read-back stays JSON."""
 
-    def __init__(self, site: Site, demo_data: bool = True):
+    def __init__(self, site: Site, demo_data: bool | str = True):
         self.site = site
         self.projects: dict[int, dict] = {}
         self.files: dict[str, bytes] = {}
         self.next_id = int(site.data.get("first_project_id", 10001))
         self.next_attachment = 1
-        if demo_data and SEED.exists():
-            for project in load_yaml(SEED)["projects"]:
+        seed = OFFICE_SEED if demo_data == "office" else SEED
+        if demo_data and seed.exists():
+            for project in load_yaml(seed)["projects"]:
                 self.add(project["steps"], project.get("status", "draft"))
 
     def add(self, steps: dict, status: str = "draft") -> dict:
@@ -50,7 +54,7 @@ class ProjectStore:
         return {"projects": [self.projects[i] for i in sorted(self.projects)]}
 
 
-def build_app(data_path: Path | str | None = None, demo_data: bool = True, **knobs):
+def build_app(data_path: Path | str | None = None, demo_data: bool | str = True, **knobs):
     site = Site("emenscr", Path(data_path or DEFAULT_DATA), lambda s: ProjectStore(s, demo_data), **knobs)
     site.catalogs = {kind: spec["items"] for kind, spec in load_yaml(CATALOGS).items()}
     routes = [

@@ -163,7 +163,9 @@ def start_subprocess(app_name: str, port: int = 0, host: str = "127.0.0.1",
                "--port", str(port)] + knob_args(knobs)
     if data_path:
         command += ["--data", str(data_path)]
-    if not demo_data:
+    if demo_data == "office":
+        command.append("--office-projects")
+    elif not demo_data:
         command.append("--no-demo-data")
     if exit_with_parent:
         command += ["--exit-with-pid", str(os.getpid())]

@@ -47,7 +47,7 @@ def test_wrong_type_deep_in_a_mapping_names_the_key_path(config_copy):
 def test_locator_without_any_strategy_is_refused(config_copy):
     spec = load_plugins().target("emenscr")
     path = config_copy / "targets/emenscr/2026.1/locators.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("search: {label: ค้นหาโครงการ}", "search: {}"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("search: {label: ค้นหา (รหัสโครงการหรือชื่อโครงการ)}", "search: {}"), encoding="utf-8")
     with pytest.raises(cfg.ConfigError, match=r"locators\.yaml › pages\.project_list\.search: ต้องระบุอย่างน้อยหนึ่งวิธี"):
         cfg.target_config(spec)
 

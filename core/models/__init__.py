@@ -2,7 +2,7 @@
 from .base import Base
 from .catalog import CatalogItem
 from .intake import ImportRecord
-from .ledger import ALLOWED_TRANSITIONS, Approval, AuditEntry, Submission, SubmissionState
+from .ledger import ALLOWED_TRANSITIONS, Approval, AuditEntry, PushLock, Submission, SubmissionState
 from .org import ROLE_LABELS_TH, Group, Office, Person, PersonRole, Role
 from .plan import (
     Activity,

@@ -29,7 +29,8 @@ ALLOWED_TRANSITIONS: dict[SubmissionState, set[SubmissionState]] = {
     SubmissionState.PLANNED: {SubmissionState.PREVIEWED, SubmissionState.PLANNED},
     SubmissionState.PREVIEWED: {SubmissionState.APPROVED, SubmissionState.PLANNED, SubmissionState.PREVIEWED},
     SubmissionState.APPROVED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED},
-    SubmissionState.SUBMITTING: {SubmissionState.SUBMITTED, SubmissionState.FAILED, SubmissionState.UNKNOWN},
+    # SUBMITTING -> SUBMITTING: a repeat, allowed only after a lookup showed the action did not happen.
+    SubmissionState.SUBMITTING: {SubmissionState.SUBMITTED, SubmissionState.FAILED, SubmissionState.UNKNOWN, SubmissionState.SUBMITTING},
     SubmissionState.UNKNOWN: {SubmissionState.SUBMITTED, SubmissionState.SUBMITTING, SubmissionState.FAILED},
     SubmissionState.FAILED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED},
     SubmissionState.SUBMITTED: {SubmissionState.PLANNED},
@@ -58,6 +59,10 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
+    # The approval that covers this exact payload; cleared whenever the payload changes.
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id", ondelete="SET NULL"))
+    submitted_by: Mapped[str | None] = mapped_column(String(200))  # the operator (OS user), never the site login
+    read_back: Mapped[dict | None] = mapped_column(JSON)  # what the site showed after the save
 
 
 class Approval(Base):
@@ -74,6 +79,24 @@ class Approval(Base):
     approved_at: Mapped[datetime] = mapped_column(default=utcnow)
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PushLock(Base):
+    """One push at a time per (office, target, period): the holder renews it while it runs.
+
+    A second push finds a live holder and refuses; a holder whose process is gone (same host)
+    or whose lease ran out is taken over by a compare-and-swap on ``holder``.
+    """
+
+    __tablename__ = "push_lock"
+    __table_args__ = (UniqueConstraint("office_id", "target", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(String(200))  # "host:pid:token"
+    renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEntry(Base):

@@ -1,17 +1,25 @@
 """eMENSCR (ระบบติดตามและประเมินผลแห่งชาติ) target: quarterly progress and project entry.
 
 Registered through the ``tidtam`` entry point like any third-party plugin. This module stays
-light (no Playwright import) because ``cli.py plugins`` loads it.
+light (no Playwright or httpx import) because ``cli.py plugins`` loads it; the flows live in
+``plan.py`` (payloads), ``validate.py`` (the site's rules), ``browser.py`` and ``http.py``.
+
+Actions by mode:
+- browser: progress (dry-run fills the form and screenshots it; push saves through the page)
+- http:    progress (the JSON endpoint the progress page's own script calls)
+``create_project`` / ``send_for_approval`` (M1–M5, M7) are planned and validated, but no mode
+submits them yet: a dry-run with ``--new-projects`` lists them as errors rather than pretend.
 """
 from __future__ import annotations
 
-from tidtam.core.contract import TargetSpec
+from tidtam.core.contract import RemoteError, TargetSpec
 from tidtam.core.hookspecs import hookimpl
 
 from .mapping import EmenscrMapping
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 TARGET = "emenscr"
+SUPPORTED = {"browser": ("progress",), "http": ("progress",)}
 
 
 @hookimpl
@@ -27,3 +35,96 @@ def register_targets(register):
             mapping_schema=EmenscrMapping,
         )
     )
+
+
+@hookimpl
+def plan_payloads(target, period, session, office, mapping):
+    if target != TARGET:
+        return None
+    from .plan import plan_progress
+
+    return plan_progress(session, office, period, mapping)
+
+
+@hookimpl
+def plan_entries(target, period, session, office, mapping, present):
+    if target != TARGET:
+        return None
+    from .plan import plan_entries as entries
+
+    return entries(session, office, period, mapping, present)
+
+
+@hookimpl
+def validate_payload(target, payload, mapping):
+    if target != TARGET:
+        return None
+    from .validate import validate
+
+    return validate(payload, mapping)
+
+
+@hookimpl
+def open_remote(target, mode, credentials, settings, browser):
+    if target != TARGET:
+        return None
+    if mode == "browser":
+        from .browser import open_browser
+
+        return open_browser(browser, credentials, settings)
+    if mode == "http":
+        from .http import open_http
+
+        return open_http(credentials, settings)
+    raise RemoteError(f"eMENSCR ไม่รองรับโหมด {mode}")
+
+
+def _supported(payload, remote) -> None:
+    if payload.action not in SUPPORTED[remote.mode]:
+        from tidtam.core.contract import RemoteRefused
+
+        raise RemoteRefused(f"โหมด {remote.mode} ยังส่ง \"{payload.action}\" ไม่ได้ "
+                            f"(รองรับ: {', '.join(SUPPORTED[remote.mode])})")
+
+
+@hookimpl
+def list_remote(target, remote):
+    if target != TARGET:
+        return None
+
+    async def keys():
+        return {f"project:{code}" for code in await remote.project_codes()}
+    return keys()
+
+
+@hookimpl
+def lookup_remote(target, payload, remote):
+    if target != TARGET:
+        return None
+
+    async def lookup():
+        _supported(payload, remote)
+        return await remote.read_progress(payload)
+    return lookup()
+
+
+@hookimpl
+def preview_payload(target, payload, remote, screenshot_path):
+    if target != TARGET:
+        return None
+
+    async def preview():
+        _supported(payload, remote)
+        return await remote.preview_progress(payload, screenshot_path)
+    return preview()
+
+
+@hookimpl
+def submit_payload(target, payload, remote):
+    if target != TARGET:
+        return None
+
+    async def submit():
+        _supported(payload, remote)
+        return await remote.submit_progress(payload)
+    return submit()

@@ -1,8 +1,45 @@
 """Schema of ``config/targets/emenscr/<version>/mapping.yaml``: how core values read on the site."""
 from __future__ import annotations
 
+from typing import Literal
+
 from tidtam.core.config import Strict
 from tidtam.core.models import ProgressStatus
+
+
+class Limits(Strict):
+    name: int = 500
+    owner: int = 200
+    rationale: int = 5000
+    objectives: int = 3000
+    target_groups: int = 2000
+    kpi_name: int = 500
+    kpi_unit: int = 50
+    activity_name: int = 500
+    kpi_result: int = 500
+    problems: int = 2000
+
+
+class QualitativeKpi(Strict):
+    target: str
+    unit: str
+
+
+class Paths(Strict):
+    login: str = "/login"
+    projects: str = "/projects?q={q}&page={page}"
+    progress_page: str = "/projects/{id}/progress/{quarter}"
+    progress_api: str = "/api/projects/{id}/progress/{quarter}"
+
+
+class ProgressFields(Strict):
+    """The input names of the progress form (also the JSON keys its script posts)."""
+
+    activity: str = "activity-{n}-progress"
+    kpi: str = "kpi-{n}-result"
+    disbursed: str = "disbursed-{month}"
+    problems: str = "problems"
+    status: str = "status"
 
 
 class EmenscrMapping(Strict):
@@ -10,4 +47,9 @@ class EmenscrMapping(Strict):
     statuses: dict[ProgressStatus, str]  # core status → the site's status label
     budget_sources: dict[str, str]  # catalog code → the site's label
     budget_lines: dict[str, str]
-    narrative_max_chars: int = 2000  # longest text the progress form accepts
+    limits: Limits = Limits()
+    project_type: str = "โครงการต่อเนื่อง"
+    qualitative_kpi: QualitativeKpi = QualitativeKpi(target="1", unit="ระดับ")
+    disbursement_split: Literal["planned", "last_month"] = "planned"
+    paths: Paths = Paths()
+    progress_fields: ProgressFields = ProgressFields()

@@ -1,0 +1,89 @@
+"""One push (or dry-run) per (office, target, period) at a time, on SQLite and PostgreSQL alike.
+
+The holder renews its row while it works. Another run takes the lock only if the holder's
+process is gone (same host) or its lease ran out, by a compare-and-swap on ``holder`` — two runs
+can never both believe they hold it, so two pushes of one period never submit the same record.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..app import ExitCode, UserError
+from ..models import PushLock
+from ..models.base import utcnow
+
+LEASE = timedelta(seconds=60)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class Lock:
+    def __init__(self, db, office_id: int, target: str, period: str):
+        self.db, self.office_id, self.target, self.period = db, office_id, target, period
+        self.holder = holder_id()
+
+    def _where(self):
+        return (PushLock.office_id == self.office_id, PushLock.target == self.target, PushLock.period == self.period)
+
+    def acquire(self) -> None:
+        try:
+            with self.db.session(actor="push-lock") as session:
+                session.add(PushLock(office_id=self.office_id, target=self.target, period=self.period, holder=self.holder))
+            return
+        except IntegrityError:
+            pass
+        with self.db.session(actor="push-lock") as session:
+            current = session.scalars(select(PushLock).where(*self._where())).one()
+            if not _stale(current):
+                raise UserError(f"มีการส่ง {self.target} {self.period} อีกงานหนึ่งกำลังทำอยู่ ({current.holder}) "
+                                "— รอให้เสร็จก่อน แล้วจึงรันอีกครั้ง", ExitCode.INCOMPLETE)
+            taken = session.execute(update(PushLock).where(*self._where(), PushLock.holder == current.holder)
+                                    .values(holder=self.holder, renewed_at=utcnow())).rowcount
+        if taken != 1:
+            raise UserError(f"มีการส่ง {self.target} {self.period} อีกงานหนึ่งเพิ่งเริ่ม — รอให้เสร็จก่อน", ExitCode.INCOMPLETE)
+
+    def renew(self) -> bool:
+        with self.db.session(actor="push-lock") as session:
+            return session.execute(update(PushLock).where(*self._where(), PushLock.holder == self.holder)
+                                   .values(renewed_at=utcnow())).rowcount == 1
+
+    def release(self) -> None:
+        with self.db.session(actor="push-lock") as session:
+            session.execute(delete(PushLock).where(*self._where(), PushLock.holder == self.holder))
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def _stale(lock: PushLock) -> bool:
+    host, pid, _ = (lock.holder.split(":") + ["", "", ""])[:3]
+    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+        return True
+    renewed = lock.renewed_at if lock.renewed_at.tzinfo else lock.renewed_at.replace(tzinfo=utcnow().tzinfo)
+    return utcnow() - renewed > LEASE
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child not yet reaped is a zombie: gone for our purpose
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True

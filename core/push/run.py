@@ -1,0 +1,350 @@
+"""Dry-run and push: the remotes, the ledger around every side effect, reconcile first.
+
+The rule of every submission: the ledger row is committed SUBMITTING *before* the action and
+SUBMITTED only after ``lookup_remote`` reads the very values back. A row found SUBMITTING or
+UNKNOWN (a run that was killed, or a save whose answer never came) is looked up on the site
+before anything is repeated. Reads are retried freely; an action is repeated only after a
+lookup shows it did not happen, and never after a timeout (it may still land): that record
+stays UNKNOWN until the next run reconciles it.
+"""
+from __future__ import annotations
+
+import asyncio
+import getpass
+from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from ..app import ExitCode, UserError
+from ..contract import Payload, RemoteRefused, RemoteSettings, RemoteTimeout
+from ..ledger import transition
+from ..models import Submission, SubmissionState as S
+from . import approval as approvals
+from .lock import Lock
+from .plan import Plan, in_flight, make_plan, rows_of, set_hash, sync_ledger
+from .retry import read
+
+MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the last did not land
+RENEW_EVERY = 15  # seconds between renewals of the push lock
+
+
+@dataclass
+class Target:
+    """What one run needs to know of its target: hooks, spec, validated config, database."""
+
+    db: object
+    hook: object
+    spec: object
+    config: object  # core.config.TargetConfig
+    office_code: str
+
+
+@dataclass
+class Options:
+    mode: str = "browser"
+    concurrency: int = 3
+    new_projects: bool = False
+    trace: bool = False
+    read_timeout: float = 15.0
+    action_timeout: float = 120.0
+    run_dir: Path | None = None
+
+
+@dataclass
+class PreviewRow:
+    payload: Payload
+    state: str  # "preview" | "invalid" | "sent" | "error"
+    diff: list = field(default_factory=list)
+    site_holds: bool = False
+    screenshot: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DryRunResult:
+    rows: list[PreviewRow]
+    set_hash: str
+    preview_path: Path
+    run_dir: Path
+
+
+@dataclass
+class PushResult:
+    counts: dict[str, int]
+    failures: list[tuple[str, str, str]]  # (record, action, error)
+    run_dir: Path
+
+
+def new_run_dir(base: Path, target: str, period: str, kind: str) -> Path:
+    folder = base / "runs" / f"{datetime.now():%Y%m%d-%H%M%S-%f}-{target}-{period}-{kind}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# --- the remotes ---------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def remotes(t: Target, credentials, options: Options, count: int):
+    """``count`` logged-in remote workers of the chosen mode (one Chromium shared in browser mode)."""
+    if options.mode not in t.spec.modes:
+        raise UserError(f"{t.spec.name} ไม่รองรับโหมด {options.mode} (มี: {', '.join(t.spec.modes)})", ExitCode.USAGE)
+    settings = RemoteSettings(config=t.config, run_dir=options.run_dir, concurrency=count,
+                              read_timeout=options.read_timeout, action_timeout=options.action_timeout,
+                              trace=options.trace)
+    async with AsyncExitStack() as stack:
+        browser = None
+        if options.mode == "browser":
+            from .browser import chromium
+
+            browser = await stack.enter_async_context(chromium())
+        opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=credentials,
+                                     settings=settings, browser=browser) for _ in range(count)]
+        workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
+        yield list(workers)
+
+
+# --- dry-run -------------------------------------------------------------------------------
+
+
+def dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
+    with t.db.session() as session:
+        office_id = _office(t, session).id
+    with Lock(t.db, office_id, t.spec.name, period.id):
+        return asyncio.run(_dry_run(t, period, credentials, options))
+
+
+async def _dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
+    name = t.spec.name
+    with t.db.session() as session:
+        stuck = in_flight(session, _office(t, session), name, period.id)
+        if stuck:
+            raise UserError(f"มี {len(stuck)} รายการที่ค้างจากการส่งครั้งก่อน (เช่น {stuck[0].record_key}) "
+                            f"— รัน push {name} --period {period.id} เพื่อกระทบยอดและส่งต่อก่อน", ExitCode.INCOMPLETE)
+    async with remotes(t, credentials, options, options.concurrency) as workers:
+        present = None
+        if options.new_projects:
+            present = await read(lambda: t.hook.list_remote(target=name, remote=workers[0]))
+        with t.db.session(actor=_operator()) as session:
+            office = _office(t, session)
+            plan = make_plan(t.hook, name, period, session, office, t.config.mapping, present=present,
+                             entries=options.new_projects)
+            todo, done = sync_ledger(session, office, name, period.id, plan.payloads)
+            todo_keys = {(r.record_key, r.action) for r in todo}
+        rows = [_preview_row(plan, p, todo_keys) for p in plan.payloads]
+        queue = [r for r in rows if r.state == "preview"]
+        shots = options.run_dir / "screenshots"
+        shots.mkdir(exist_ok=True)
+
+        async def work(remote):
+            while queue:
+                row = queue.pop(0)
+                await _preview_one(t, row, remote, shots)
+        await asyncio.gather(*(work(w) for w in workers))
+    with t.db.session(actor=_operator()) as session:
+        ledger = rows_of(session, _office(t, session), name, period.id)
+        for row in rows:
+            entry = ledger[(row.payload.record_key, row.payload.action)]
+            entry.last_error = "; ".join(row.errors) or None
+            if row.state == "preview":
+                transition(entry, S.PREVIEWED)
+        digest = set_hash((r.payload.record_key, r.payload.action, r.payload.hash) for r in rows if r.state == "preview")
+    from .preview import write_preview
+
+    path = write_preview(options.run_dir / "preview.html", t, period, rows, digest, options)
+    return DryRunResult(rows, digest, path, options.run_dir)
+
+
+def _preview_row(plan: Plan, payload: Payload, todo_keys) -> PreviewRow:
+    errors = [f"{p.field}: {p.message}" for p in plan.errors_of(payload)]
+    warnings = [p.message if p.field == "-" else f"{p.field}: {p.message}" for p in plan.warnings_of(payload)]
+    if (payload.record_key, payload.action) not in todo_keys:
+        return PreviewRow(payload, "sent", warnings=warnings)
+    return PreviewRow(payload, "invalid" if errors else "preview", warnings=warnings, errors=errors)
+
+
+async def _preview_one(t: Target, row: PreviewRow, remote, shots: Path) -> None:
+    name, payload = t.spec.name, row.payload
+    try:
+        held = await read(lambda: t.hook.lookup_remote(target=name, payload=payload, remote=remote))
+        row.site_holds = held is not None
+        row.diff = held.diff if held else []
+        if held is not None and held.matches:
+            row.warnings.append("ระบบมีข้อมูลนี้ตรงกันอยู่แล้ว (จะบันทึกซ้ำด้วยค่าเดิม)")
+        shot = shots / f"{_safe(payload.record_key)}-{payload.action}.png"
+        row.warnings += await read(lambda: t.hook.preview_payload(target=name, payload=payload, remote=remote,
+                                                                  screenshot_path=shot)) or []
+        row.screenshot = f"screenshots/{shot.name}" if shot.exists() else None
+    except Exception as exc:  # shown on the record's row; the rest of the preview goes on
+        row.state = "error"
+        row.errors.append(_describe(exc))
+
+
+# --- push ----------------------------------------------------------------------------------
+
+
+def push(t: Target, period, credentials, options: Options, on_progress: Callable | None = None) -> PushResult:
+    with t.db.session() as session:
+        office_id = _office(t, session).id
+    lock = Lock(t.db, office_id, t.spec.name, period.id)
+    with lock:
+        return asyncio.run(_push(t, period, credentials, options, lock, on_progress or (lambda *a: None)))
+
+
+def _approved_work(t: Target, period) -> tuple[list[list[tuple[int, Payload]]], int]:
+    """The approved rows still to do, grouped by record (a record's actions run in order)."""
+    name = t.spec.name
+    voided = None
+    with t.db.session(actor=_operator()) as session:
+        office = _office(t, session)
+        ledger = rows_of(session, office, name, period.id)
+        entry_keys = {k for (k, action), r in ledger.items() if r.approval_id and action != "progress"} or None
+        plan = make_plan(t.hook, name, period, session, office, t.config.mapping, entry_keys=entry_keys)
+        try:
+            _, rows = approvals.check(session, office, name, period.id, plan)
+        except approvals.ApprovalVoided as exc:
+            voided = exc  # commit the void, then refuse
+        else:
+            fresh = {(p.record_key, p.action): p for p in plan.payloads}
+            order = {key: i for i, key in enumerate(fresh)}
+            todo = sorted((r for r in rows if r.state is not S.SUBMITTED), key=lambda r: order[(r.record_key, r.action)])
+            groups: dict[str, list] = {}
+            for r in todo:
+                groups.setdefault(r.record_key, []).append((r.id, fresh[(r.record_key, r.action)]))
+            done = sum(1 for r in rows if r.state is S.SUBMITTED)
+    if voided:
+        raise voided
+    return list(groups.values()), done
+
+
+async def _push(t: Target, period, credentials, options: Options, lock: Lock, on_progress) -> PushResult:
+    groups, already = _approved_work(t, period)
+    total = sum(len(g) for g in groups)
+    on_progress("start", total, already)
+    if groups:
+        count = max(1, min(options.concurrency, len(groups)))
+        async with remotes(t, credentials, options, count) as workers:
+            renewing = asyncio.create_task(_renew(lock))
+            try:
+                async def work(remote):
+                    while groups and not renewing.done():
+                        for row_id, payload in groups.pop(0):
+                            state = await _deliver(t, row_id, payload, remote, options)
+                            on_progress("record", payload, state)
+                await asyncio.gather(*(work(w) for w in workers))
+            finally:
+                renewing.cancel()
+    return _summary(t, period, options.run_dir)
+
+
+async def _renew(lock: Lock) -> None:
+    while True:
+        await asyncio.sleep(RENEW_EVERY)
+        if not lock.renew():
+            return  # another run took the lock over: take no new records
+
+
+async def _deliver(t: Target, row_id: int, payload: Payload, remote, options: Options) -> S:
+    """One approved action, exactly once (see the module docstring)."""
+    name = t.spec.name
+    lookup = lambda: t.hook.lookup_remote(target=name, payload=payload, remote=remote)  # noqa: E731
+    if _state(t, row_id) in (S.SUBMITTING, S.UNKNOWN):
+        try:
+            held = await read(lookup)
+        except Exception as exc:
+            return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
+        if held is not None and held.matches:
+            return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+    doubt: Exception | None = None
+    for _ in range(MAX_SUBMITS):
+        _move(t, row_id, S.SUBMITTING)  # committed before the side effect
+        doubt = None
+        try:
+            await t.hook.submit_payload(target=name, payload=payload, remote=remote)
+        except RemoteRefused as exc:
+            return await _failed(t, row_id, remote, options, exc)
+        except RemoteTimeout as exc:  # may still land later: never repeated in this run
+            return _move(t, row_id, S.UNKNOWN, error=_describe(exc))
+        except Exception as exc:
+            doubt = exc
+        try:
+            held = await read(lookup)
+        except Exception as exc:
+            return _move(t, row_id, S.UNKNOWN, error=f"อ่านกลับไม่ได้: {_describe(exc)}")
+        if held is not None and held.matches:
+            return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+        if doubt is None:
+            diff = "; ".join(f"{c.field}: ระบบ={c.site!r} ส่ง={c.ours!r}" for c in (held.diff if held else []))
+            return await _failed(t, row_id, remote, options, RuntimeError(f"บันทึกแล้วแต่อ่านกลับไม่ตรง: {diff or 'ไม่พบข้อมูล'}"))
+        # The lookup shows the action did not land: a repeat is safe.
+    return await _failed(t, row_id, remote, options, doubt or RuntimeError("ไม่สำเร็จ"))
+
+
+async def _failed(t: Target, row_id: int, remote, options: Options, exc: Exception) -> S:
+    if options.trace and hasattr(remote, "failure_screenshot"):
+        try:
+            await remote.failure_screenshot(options.run_dir / f"failure-{row_id}.png")
+        except Exception:  # a failure screenshot must never hide the failure itself
+            pass
+    return _move(t, row_id, S.FAILED, error=_describe(exc))
+
+
+def _state(t: Target, row_id: int) -> S:
+    with t.db.session() as session:
+        return session.get(Submission, row_id).state
+
+
+def _move(t: Target, row_id: int, state: S, error: str | None = None, remote_id: str | None = None,
+          read_back: dict | None = None) -> S:
+    with t.db.session(actor=_operator()) as session:
+        row = session.get(Submission, row_id)
+        transition(row, state, error=error, remote_id=remote_id)
+        if state is S.SUBMITTED:
+            row.read_back, row.submitted_by = read_back, _operator()
+    return state
+
+
+def _summary(t: Target, period, run_dir: Path) -> PushResult:
+    with t.db.session() as session:
+        rows = rows_of(session, _office(t, session), t.spec.name, period.id).values()
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[str(r.state)] = counts.get(str(r.state), 0) + 1
+        failures = [(r.record_key, r.action, r.last_error or "") for r in rows if r.state in (S.FAILED, S.UNKNOWN)]
+    return PushResult(counts, failures, run_dir)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _office(t: Target, session):
+    from sqlalchemy import select
+
+    from ..models import Office
+
+    office = session.scalars(select(Office).where(Office.code == t.office_code)).one_or_none()
+    if office is None:
+        raise UserError(f'ไม่พบสำนักงานรหัส "{t.office_code}" ในฐานข้อมูล')
+    return office
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "-"
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:500] if not isinstance(exc, (RemoteRefused,)) else text[:500]
+
+
+__all__ = ["Target", "Options", "dry_run", "push", "new_run_dir", "nullcontext"]

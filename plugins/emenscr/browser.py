@@ -1,0 +1,196 @@
+"""eMENSCR through a real browser (Playwright): what a person does, field by field.
+
+Login happens in a separate context that is never traced, and only its cookies move to the
+working context: the password never enters a trace, a screenshot or a log. Page loads are
+retried (an expired session logs in again first); a save is clicked once and judged by the
+answer of the page's own request.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.push.browser import resolve
+from tidtam.core.push.retry import read
+
+from . import progress
+from .plan import month_label
+
+
+class SessionExpired(RemoteError):
+    pass
+
+
+class BrowserRemote:
+    mode = "browser"
+
+    def __init__(self, browser, credentials, settings):
+        self.browser, self.credentials, self.settings = browser, credentials, settings
+        self.mapping, self.locators = settings.config.mapping, settings.config.locators
+        self.base = self.mapping.base_url.rstrip("/")
+        self.ids: dict[str, int | None] = settings.shared.setdefault("project_ids", {})
+        self.context = self.page = None
+
+    async def start(self) -> None:
+        self.context = await self.browser.new_context(locale="th-TH", viewport={"width": 1100, "height": 900})
+        self.context.set_default_timeout(self.settings.read_timeout * 1000)
+        if self.settings.trace:
+            await self.context.tracing.start(screenshots=True, snapshots=True)
+        self.page = await self.context.new_page()
+        await read(self.login)
+
+    async def close(self, failed: bool = False) -> None:
+        if self.context is None:
+            return
+        if self.settings.trace:
+            name = f"trace-{id(self):x}.zip"
+            await self.context.tracing.stop(path=str(Path(self.settings.run_dir) / name))
+        await self.context.close()
+
+    async def login(self) -> None:
+        """Log in where nothing is traced, then hand the session cookie to the working context."""
+        scratch = await self.browser.new_context(locale="th-TH")
+        try:
+            page = await scratch.new_page()
+            page.set_default_timeout(self.settings.read_timeout * 1000)
+            response = await page.goto(self.base + self.mapping.paths.login)
+            _check_status(response)
+            await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
+            await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
+            async with page.expect_navigation():
+                await (await resolve(page, self.locators, "login", "submit")).click()
+            if "/login" in page.url:
+                raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง (หรือระบบขัดข้อง)")
+            cookies = await scratch.cookies()
+        finally:
+            await scratch.close()
+        await self.context.clear_cookies()
+        await self.context.add_cookies(cookies)
+
+    async def goto(self, path: str):
+        """Load a page; log in again if the session expired (the caller retries through ``read``)."""
+        response = await self.page.goto(self.base + path, wait_until="domcontentloaded")
+        if "/login" in self.page.url:
+            await self.login()
+            raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
+        _check_status(response, allow=(409,))
+        return response
+
+    # ----- finding a project ------------------------------------------------------------------
+    async def project_id(self, code: str) -> int | None:
+        if code not in self.ids or self.ids[code] is None:
+            self.ids[code] = await read(self._find_project, code)
+        return self.ids[code]
+
+    async def _find_project(self, code: str) -> int | None:
+        await self.goto(self.mapping.paths.projects.format(q=code, page=1))
+        row = await resolve(self.page, self.locators, "project_list", "row", optional=True, code=code)
+        return int(await row.get_attribute("data-project-id")) if row is not None else None
+
+    async def project_codes(self) -> set[str]:
+        codes, page = set(), 1
+        while True:
+            await read(self.goto, self.mapping.paths.projects.format(q="", page=page))
+            codes |= set(await self.page.locator("tr[data-project-code]").evaluate_all(
+                "rows => rows.map(r => r.dataset.projectCode)"))
+            if await resolve(self.page, self.locators, "project_list", "next_page", optional=True) is None:
+                return codes
+            page += 1
+
+    # ----- the progress form ------------------------------------------------------------------
+    async def open_progress(self, payload) -> int:
+        pid = await self.project_id(payload.data["project_code"])
+        if pid is None:
+            raise RemoteRefused(f"ไม่พบโครงการรหัส {payload.data['project_code']} ในระบบ eMENSCR")
+        response = await read(self.goto, self.mapping.paths.progress_page.format(id=pid, quarter=payload.data["quarter"]))
+        if response.status == 409:
+            raise RemoteRefused(f"โครงการ {payload.data['project_code']} ยังรายงานผลไม่ได้: "
+                                + (await self.page.locator("main, body").first.inner_text())[:200])
+        return pid
+
+    def _inputs(self, payload):
+        """(input name, page, locator name, params) of every field of the payload."""
+        names = self.mapping.progress_fields
+        for a in payload.data["activities"]:
+            yield names.activity.format(n=a["n"]), "activity", {"n": a["n"]}
+        for k in payload.data["kpis"]:
+            yield names.kpi.format(n=k["n"]), "kpi_result", {"n": k["n"]}
+        for month in payload.data["disbursed"]:
+            yield names.disbursed.format(month=month), "disbursed", {"month": month_label(month)}
+        yield names.problems, "problems", {}
+        yield names.status, "status", {}
+
+    async def read_progress(self, payload):
+        pid = await self.open_progress(payload)
+        held = {}
+        for name, locator, params in self._inputs(payload):
+            held[name] = await (await resolve(self.page, self.locators, "progress", locator, **params)).input_value()
+        return progress.record(payload, self.mapping, f"{pid}/Q{payload.data['quarter']}", held)
+
+    async def fill_progress(self, payload) -> None:
+        wanted = progress.values(payload, self.mapping)
+        for name, locator, params in self._inputs(payload):
+            element = await resolve(self.page, self.locators, "progress", locator, **params)
+            if locator == "status":
+                await element.select_option(label=wanted[name])
+            else:
+                await element.fill(wanted[name])
+
+    async def preview_progress(self, payload, screenshot: Path) -> list[str]:
+        await read(self.open_progress, payload)
+        await self.fill_progress(payload)
+        await self.page.screenshot(path=str(screenshot), full_page=True, mask=[self.page.locator("input[type=password]")])
+        return []
+
+    async def submit_progress(self, payload) -> SubmitResult:
+        pid = await self.open_progress(payload)
+        await self.fill_progress(payload)
+        api = self.mapping.paths.progress_api.format(id=pid, quarter=payload.data["quarter"])
+        save = await resolve(self.page, self.locators, "progress", "save")
+        try:
+            async with self.page.expect_response(lambda r: r.url.endswith(api) and r.request.method == "POST",
+                                                 timeout=self.settings.action_timeout * 1000) as answer:
+                await save.click()
+            response = await answer.value
+        except Exception as exc:
+            if type(exc).__name__ == "TimeoutError":
+                raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
+            raise
+        await _judge(response.status, lambda: response.json())
+        return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
+
+    async def failure_screenshot(self, path: Path) -> None:
+        if self.page is not None:
+            await self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")])
+
+
+def _check_status(response, allow=()) -> None:
+    if response is not None and response.status >= 400 and response.status not in allow:
+        raise RemoteError(f"ระบบตอบกลับ HTTP {response.status} ({response.url})")
+
+
+async def _judge(status: int, body) -> None:
+    """The answer of a save: 200 saved; 422 refused with messages; anything else is doubt."""
+    if status == 200:
+        return
+    if status == 422:
+        errors = (await body()).get("errors", {})
+        raise RemoteRefused("ระบบไม่รับข้อมูล: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+    if status == 401:
+        raise SessionExpired("หมดเวลาการใช้งานระหว่างบันทึก (ยังไม่ได้บันทึก)")
+    raise RemoteError(f"บันทึกไม่สำเร็จ: HTTP {status}")
+
+
+@asynccontextmanager
+async def open_browser(browser, credentials, settings):
+    remote = BrowserRemote(browser, credentials, settings)
+    try:
+        await remote.start()
+        yield remote
+    finally:
+        await remote.close()
+
+
+__all__ = ["open_browser", "BrowserRemote", "SessionExpired", "json"]
