@@ -628,6 +628,47 @@ def approve(app: App, target, period, by):
     click.echo(f"ต่อไป: python cli.py push {target} --period {chosen.id}")
 
 
+# --- report progress, report annual (issue 9) ---
+
+
+def _chart_font_guard():
+    """Turn a missing Thai chart font into a Thai message instead of a traceback."""
+    from contextlib import contextmanager
+
+    from tidtam.core.reports.charts import ChartFontError
+
+    @contextmanager
+    def guard():
+        try:
+            yield
+        except ChartFontError as exc:
+            raise UserError(str(exc), ExitCode.ERROR) from None
+    return guard()
+
+
+@report.command("progress")
+@click.option("--period", required=True, help="ไตรมาส เช่น 2570Q2")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: รายงานความก้าวหน้า_<ไตรมาส>)")
+@click.option("--date", "as_of", help="วันที่ของข้อมูลที่พิมพ์ในรายงาน (ค่าเริ่มต้น: วันนี้)")
+@click.pass_obj
+def report_progress(app: App, period: str, out_dir: Path | None, as_of: str | None) -> None:
+    """รายงานความก้าวหน้าตามแผนปฏิบัติราชการสำหรับที่ประชุม (docx, xlsx, แผนภูมิ)"""
+    from tidtam.core.reports import progress
+
+    chosen = _parse_period(app, period)
+    if chosen.kind != "Q":
+        raise click.BadParameter(f"ต้องเป็นไตรมาส เช่น {chosen.fiscal_year}Q2 (ได้ {chosen.id})", param_hint="--period")
+    with app.db.session() as session:
+        data = progress.collect(session, app.office(session), chosen, app.profile.disbursement_targets, _today(as_of))
+    with _chart_font_guard():
+        files = progress.write(data, out_dir or Path(progress.file_stem(chosen)))
+    for path in files:
+        click.echo(path)
+    total = data.total()
+    click.echo(f"{chosen.id}: {total.projects} โครงการ, ส่งรายงาน {total.reported}, "
+               f"เบิกจ่ายสะสมร้อยละ {total.disbursed_percent or 0:.1f} (เป้าหมาย {data.target_percent:g}), ล่าช้า {total.late}")
+
+
 if __name__ == "__main__":
     from tidtam.cli import main as _main
 

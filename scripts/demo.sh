@@ -31,3 +31,6 @@ tidtam completeness --period 2570Q1 --today 2027-01-10 || [ $? -eq 3 ]
 echo
 echo "== สถานะรอบการประเมินที่ 1 (E-MES และตรวจราชการ) =="
 tidtam status --period 2570R1 --today 2027-01-10
+echo
+echo "== รายงานความก้าวหน้าไตรมาสที่ 1 สำหรับที่ประชุม (docx, xlsx, แผนภูมิ) =="
+tidtam report progress --period 2570Q1 --date 2027-01-20 --out "$OUT/รายงานความก้าวหน้า_2570Q1" | tail -n 1

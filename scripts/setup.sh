@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Chromium for Playwright (never a downloaded browser), Thai fonts for
-# screenshots and documents.
-SYSTEM_PACKAGES=(chromium fonts-thai-tlwg fonts-noto-core)
+# screenshots, documents and charts (Laksaman stands in for TH Sarabun New), LibreOffice and
+# poppler to render the reports to PDF in the tests.
+SYSTEM_PACKAGES=(chromium fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui poppler-utils)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
