@@ -353,6 +353,14 @@ def safe_evidence_path(folder: Path, name: str) -> Path:
     for flavour in (PurePosixPath(name), PureWindowsPath(name)):
         if flavour.is_absolute() or flavour.drive or ".." in flavour.parts:
             raise ValueError(f'ชื่อไฟล์หลักฐาน "{name}" ต้องเป็นไฟล์ในโฟลเดอร์เดียวกับแบบรายงาน (ห้ามใช้ .. หรือที่อยู่เต็ม)')
+    try:
+        return _inside(folder, name)
+    except OSError:  # e.g. a name longer than the file system allows (ENAMETOOLONG)
+        shown = name if len(name) <= 80 else name[:80] + "…"
+        raise ValueError(f'ใช้ชื่อไฟล์หลักฐาน "{shown}" ไม่ได้ (ยาว {len(name):,} ตัวอักษร หรือมีอักขระที่ใช้ไม่ได้) กรุณาตั้งชื่อไฟล์ให้สั้นลง') from None
+
+
+def _inside(folder: Path, name: str) -> Path:
     base = folder.resolve()
     candidate = folder / PurePosixPath(name.replace("\\", "/"))
     for part in [candidate, *candidate.parents]:
