@@ -289,10 +289,16 @@ def _check_length(column: Column, text: str) -> None:
         raise ValueError(f"ข้อความยาว {len(text):,} ตัวอักษร เกินที่รับได้ {column.max_length:,} ตัวอักษร")
 
 
+NUMBER_LIMIT = Decimal(10) ** 12  # every quantity is stored as Numeric(14, 2)
+
+
 def _number(column: Column, value, cell, folder) -> Decimal:
     if isinstance(value, (datetime, date)):
         raise ValueError(f'ต้องเป็นตัวเลข แต่พบวันที่ "{value}"')
-    return parse_number(value)
+    number = parse_number(value)
+    if abs(number) >= NUMBER_LIMIT:
+        raise ValueError(f"ตัวเลขใหญ่เกินไป (พบ {value}) ต้องน้อยกว่า 1,000,000,000,000")
+    return number
 
 
 def _percent(column: Column, value, cell, folder) -> Decimal:
