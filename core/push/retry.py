@@ -14,7 +14,9 @@ _TRANSIENT = {"TimeoutError", "ReadTimeout", "ConnectTimeout", "ConnectError", "
 def retryable(exc: BaseException) -> bool:
     if isinstance(exc, RemoteRefused):
         return False  # the site answered "no": asking again gives the same answer
-    return isinstance(exc, RemoteError) or type(exc).__name__ in _TRANSIENT
+    # Any Playwright error in a read (aborted navigation, closed target...) is worth a new try.
+    return isinstance(exc, RemoteError) or type(exc).__name__ in _TRANSIENT \
+        or type(exc).__module__.startswith("playwright")
 
 
 async def read(fn, *args, attempts: int = READ_ATTEMPTS, **kwargs):

@@ -59,10 +59,13 @@ class BrowserRemote:
             _check_status(response)
             await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
             await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
-            async with page.expect_navigation():
+            async with page.expect_navigation() as navigation:
                 await (await resolve(page, self.locators, "login", "submit")).click()
-            if "/login" in page.url:
-                raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง (หรือระบบขัดข้อง)")
+            answer = await navigation.value
+            if answer is not None and answer.status == 401:
+                raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+            if "/login" in page.url or (answer is not None and answer.status >= 400):
+                raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
             cookies = await scratch.cookies()
         finally:
             await scratch.close()

@@ -36,9 +36,10 @@ class HttpRemote:
         form = {"username": self.credentials.username, "password": self.credentials.password.reveal(),
                 "csrf_token": _CSRF_FIELD.search(page.text).group(1)}
         answer = await self.client.post(self.mapping.paths.login, data=form)
-        if answer.status_code != 303 or "/login" in answer.headers.get("location", ""):
-            _ok(answer)
+        if answer.status_code == 401:
             raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+        if answer.status_code != 303 or "/login" in answer.headers.get("location", ""):
+            raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status_code}) — จะลองใหม่")
         self.csrf = ""  # the token belongs to the new session: read it from the next page
 
     async def get(self, path: str) -> httpx.Response:

@@ -1,0 +1,152 @@
+"""The push under faults, with real Chromium: kill -9 at random points then resume, a flaky
+site (500s, hangs, expiring sessions), concurrent pushes on PostgreSQL, and where the password
+may never be written."""
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import threading
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tidtam.core.app import UserError
+from tidtam.core.models import Submission, SubmissionState as S
+from tidtam.core.periods import parse_period
+from tidtam.core.push import run
+from tidtam.core.settings import PACKAGE_ROOT
+from tidtam.sandbox.server import run_in_thread, start_subprocess
+
+from conftest import config_for, credentials, load_demo, make_target, options
+from test_push_flow import _approve, _progress_writes
+
+Q1 = parse_period("2570Q1")
+pytestmark = pytest.mark.browser
+KILL_POINTS = int(os.environ.get("TIDTAM_KILL_POINTS", "20"))
+
+
+def _exactly_once(stand_in, db, count: int) -> None:
+    writes = _progress_writes(stand_in)
+    assert len(writes) == count and set(writes.values()) == {1}, writes
+    with db.session() as session:
+        assert [r.state for r in session.scalars(select(Submission))] == [S.SUBMITTED] * count
+
+
+def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, sqlite_db, wait_for):
+    """kill -9 of the whole push (python, Playwright driver, Chromium) at random points: after a
+    random number of site requests (login, searches, form loads, saves, read-backs). Each new
+    run reconciles SUBMITTING rows against the site first. Seeded, so a failure replays."""
+    load_demo(sqlite_db, keep=30)
+    rng = random.Random(int(os.environ.get("TIDTAM_KILL_SEED", "6")))
+    with start_subprocess("emenscr", demo_data="office", latency_ms=40) as stand_in:
+        folder = config_for(tmp_path / "config", stand_in.url)
+        t = make_target(sqlite_db, folder)
+        run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+        _approve(t)
+        env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder), "TIDTAM_EMENSCR_USERNAME": credentials().username,
+               "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
+        command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
+                   "push", "emenscr", "--period", "2570Q1", "--concurrency", "2"]
+        kills, in_flight_seen = 0, 0
+        while kills < KILL_POINTS:
+            requests = lambda: stand_in.admin.state()["requests"]["total"]  # noqa: E731
+            goal = requests() + rng.randint(4, 24)
+            client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True)
+            wait_for(lambda: requests() >= goal or client.poll() is not None, timeout=60, what="requests")
+            if client.poll() is not None:
+                break  # the push finished before this kill point
+            os.killpg(client.pid, signal.SIGKILL)
+            client.wait()
+            kills += 1
+            with sqlite_db.session() as session:
+                in_flight_seen += any(r.state is S.SUBMITTING for r in session.scalars(select(Submission)))
+        assert kills >= KILL_POINTS
+        assert in_flight_seen >= 2  # some kills did land between the ledger's SUBMITTING and SUBMITTED
+        final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+        assert final.returncode == 0, final.stdout + final.stderr
+        _exactly_once(stand_in, sqlite_db, 30)
+
+
+def test_flaky_site_every_record_lands_exactly_once(sqlite_db, target_of):
+    """10% HTTP 500s, 5% requests hanging past the read timeout, the session expiring every 20
+    requests: reads are retried, saves repeated only after a lookup shows they did not land."""
+    load_demo(sqlite_db, keep=16)
+    with run_in_thread("emenscr", demo_data="office") as stand_in:
+        t = target_of(sqlite_db, stand_in.url)
+        run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+        _approve(t)
+        stand_in.admin.set_knobs(fail_rate=0.10, hang_rate=0.05, hang_seconds=3, expire_every=20, seed=11)
+        result = run.push(t, Q1, credentials(), options(concurrency=2, read_timeout=2.0, action_timeout=15.0))
+        state = stand_in.admin.state()
+        assert result.failures == []
+        injected = state["requests"]["injected"]
+        assert injected["fail"] and injected["hang"] and injected["expire"], injected
+        _exactly_once(stand_in, sqlite_db, 16)
+
+
+def test_the_password_is_in_no_file_a_run_writes(sqlite_db, target_of, monkeypatch, tmp_path):
+    secret = "ลับมาก-P4ss-" + os.urandom(4).hex()
+    monkeypatch.setenv("TIDTAM_SANDBOX_PASSWORD", secret)
+    load_demo(sqlite_db, keep=2)
+    with run_in_thread("emenscr", demo_data="office", expire_every=7) as stand_in:  # logs in again mid-run
+        t = target_of(sqlite_db, stand_in.url)
+        dry = run.dry_run(t, Q1, credentials(), options("dry-run", trace=True))
+        _approve(t)
+        pushed = run.push(t, Q1, credentials(), options(trace=True))
+    assert pushed.failures == []
+    assert list(dry.run_dir.glob("trace-*.zip")) and list(pushed.run_dir.glob("trace-*.zip"))
+    needles = [secret.encode("utf-8"), secret.encode("utf-16-le"), secret.encode("unicode_escape")]
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".sqlite" for p in written) and any(p.suffix == ".png" for p in written)
+    for path in written:
+        for name, blob in _contents(path):
+            assert not any(n in blob for n in needles), f"password found in {path} › {name}"
+
+
+def _contents(path: Path):
+    data = path.read_bytes()
+    yield path.name, data
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                yield member, archive.read(member)
+
+
+@pytest.mark.postgres
+def test_two_concurrent_pushes_of_one_period_never_double_submit(postgres_url, target_of):
+    from tidtam.core.db import Database
+
+    db = Database(postgres_url)
+    db.upgrade()
+    load_demo(db, keep=8)
+    with run_in_thread("emenscr", demo_data="office", latency_ms=30) as stand_in:
+        t = target_of(db, stand_in.url)
+        run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+        _approve(t)
+        outcomes, start = [], threading.Barrier(2)
+
+        def one():
+            start.wait()
+            try:
+                outcomes.append(run.push(t, Q1, credentials(), options(mode="browser", concurrency=2)))
+            except UserError as exc:
+                outcomes.append(exc)
+        threads = [threading.Thread(target=one) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+        refused = [o for o in outcomes if isinstance(o, UserError)]
+        assert len(outcomes) == 2 and len(refused) == 1 and "กำลังทำอยู่" in str(refused[0])
+        run.push(t, Q1, credentials(), options(mode="http"))  # after both: nothing left to send
+        _exactly_once(stand_in, db, 8)
+    db.dispose()

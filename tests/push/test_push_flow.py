@@ -1,0 +1,143 @@
+"""The push flow against the eMENSCR stand-in with real Chromium: plan → validate → preview →
+approve → push → read back, and the guards between them."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tidtam.core.app import UserError
+from tidtam.core.models import Approval, Project, ProjectProgress, Submission, SubmissionState as S
+from tidtam.core.periods import parse_period
+from tidtam.core.push import run
+from tidtam.core.push.approval import ApprovalVoided, approve
+from tidtam.core.push.plan import make_plan
+
+from conftest import credentials, load_demo, options
+
+Q1 = parse_period("2570Q1")
+pytestmark = pytest.mark.browser
+
+
+def _approve(t, by="นายผู้อำนวยการ ทดสอบ"):
+    with t.db.session(actor=by) as session:
+        from tidtam.core.push.plan import rows_of
+        office = run._office(t, session)
+        plan = make_plan(t.hook, "emenscr", Q1, session, office, t.config.mapping)
+        return approve(session, office, "emenscr", Q1.id, by, plan).payload_set_hash
+
+
+def _progress_writes(stand_in) -> Counter:
+    return Counter((w["target"]["project_id"], w["target"]["quarter"]) for w in stand_in.admin.writes("progress.save"))
+
+
+def test_dry_run_fills_forms_saves_nothing_and_writes_the_preview(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=4)
+    t = target_of(sqlite_db, stand_in.url)
+    result = run.dry_run(t, Q1, credentials(), options("dry-run"))
+    assert stand_in.admin.writes() == []
+    assert [r.state for r in result.rows] == ["preview"] * 4
+    html = result.preview_path.read_text(encoding="utf-8")
+    assert result.set_hash in html and "2570-001" in html
+    for row in result.rows:
+        assert (result.run_dir / row.screenshot).stat().st_size > 10_000
+    with sqlite_db.session() as session:
+        assert {r.state for r in session.scalars(select(Submission))} == {S.PREVIEWED}
+
+
+def test_push_submits_each_record_once_and_reads_it_back(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=5)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run"))
+    _approve(t)
+    result = run.push(t, Q1, credentials(), options(concurrency=3))
+    assert result.counts == {"submitted": 5} and result.failures == []
+    writes = _progress_writes(stand_in)
+    assert len(writes) == 5 and set(writes.values()) == {1}
+    store = {p["id"]: p for p in stand_in.admin.state()["store"]["projects"]}
+    with sqlite_db.session() as session:
+        for row in session.scalars(select(Submission)):
+            project_id, quarter = row.remote_id.split("/Q")
+            held = store[int(project_id)]["progress"][quarter]["values"]
+            assert row.read_back == held and row.submitted_by
+    again = run.push(t, Q1, credentials(), options())  # nothing left: no second save
+    assert again.counts == {"submitted": 5} and len(stand_in.admin.writes("progress.save")) == 5
+
+
+def test_http_mode_saves_the_same_values(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=3)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    assert stand_in.admin.writes() == []
+    _approve(t)
+    result = run.push(t, Q1, credentials(), options(mode="http"))
+    assert result.counts == {"submitted": 3}
+    assert set(_progress_writes(stand_in).values()) == {1}
+
+
+def test_a_change_after_approval_voids_it_and_push_sends_nothing(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=3)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    digest = _approve(t)
+    with sqlite_db.session() as session:
+        report = session.scalars(select(ProjectProgress).join(Project).where(Project.code == "2570-002")).one()
+        report.disbursed = report.disbursed + Decimal("1.00")
+    with pytest.raises(ApprovalVoided, match=r"2570-002.*เปลี่ยนไป"):
+        run.push(t, Q1, credentials(), options(mode="http"))
+    assert stand_in.admin.writes() == []
+    with sqlite_db.session() as session:
+        approval = session.scalars(select(Approval)).one()
+        assert approval.payload_set_hash == digest and approval.voided_at is not None
+        assert "2570-002" in approval.void_reason
+        assert {r.state for r in session.scalars(select(Submission))} == {S.PLANNED}
+    with pytest.raises(UserError, match="ยังไม่มีการอนุมัติ"):  # and it stays refused
+        run.push(t, Q1, credentials(), options(mode="http"))
+
+
+def test_approve_refuses_data_changed_since_the_dry_run(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=2)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    with sqlite_db.session() as session:
+        report = session.scalars(select(ProjectProgress).join(Project).where(Project.code == "2570-001")).one()
+        report.problems = "แก้ไขหลังแสดงตัวอย่าง"
+    with pytest.raises(UserError, match=r"2570-001.*เปลี่ยนไปจากที่แสดงตัวอย่าง"):
+        _approve(t)
+
+
+def test_site_rules_are_checked_before_any_browser_with_record_and_field(sqlite_db, target_of):
+    load_demo(sqlite_db, keep=3)
+    t = target_of(sqlite_db, "http://127.0.0.1:9")  # nothing listens: validation needs no site
+    with sqlite_db.session() as session:
+        reports = session.scalars(select(ProjectProgress).join(Project).order_by(Project.code)).all()
+        reports[0].status = "completed"  # activities are not all at 100
+        reports[1].disbursed = Decimal("9999999.00")  # more than the budget
+        reports[2].kpi_results[0].value, reports[2].kpi_results[0].note = None, ""
+    with sqlite_db.session() as session:
+        plan = make_plan(t.hook, "emenscr", Q1, session, run._office(t, session), t.config.mapping)
+    errors = {(p.record_key, p.field): p.message for p in plan.problems if p.severity == "error"}
+    assert re.search("ร้อยละ 100", errors[("project:2570-001", "สถานะการดำเนินงาน")])
+    assert "เกินงบประมาณโครงการ" in errors[("project:2570-002", "ผลการเบิกจ่าย")]
+    assert "ต้องกรอก" in errors[("project:2570-003", "ตัวชี้วัดที่ 1 (ผลการดำเนินงาน)")]
+
+
+def test_progress_below_the_previous_quarter_is_refused(sqlite_db, target_of):
+    load_demo(sqlite_db, keep=1)
+    t = target_of(sqlite_db, "http://127.0.0.1:9")
+    with sqlite_db.session() as session:  # a Q2 report that goes backwards on activity 1
+        q1 = session.scalars(select(ProjectProgress)).one()
+        q2 = ProjectProgress(project=q1.project, period="2570Q2", status=q1.status, disbursed=Decimal("0"),
+                             problems="")
+        session.add(q2)
+        session.flush()
+        from tidtam.core.models import ActivityProgress, KpiResult
+        q2.activities = [ActivityProgress(activity_id=a.activity_id, percent=a.percent - 10) for a in q1.activities]
+        q2.kpi_results = [KpiResult(kpi_id=k.kpi_id, value=k.value, note="ต่อเนื่อง") for k in q1.kpi_results]
+    with sqlite_db.session() as session:
+        plan = make_plan(t.hook, "emenscr", parse_period("2570Q2"), session, run._office(t, session), t.config.mapping)
+    messages = [p.message for p in plan.problems if p.field.startswith("กิจกรรมที่ 1")]
+    assert messages and "ไม่น้อยกว่าไตรมาสก่อน" in messages[0]
