@@ -669,6 +669,30 @@ def report_progress(app: App, period: str, out_dir: Path | None, as_of: str | No
                f"เบิกจ่ายสะสมร้อยละ {total.disbursed_percent or 0:.1f} (เป้าหมาย {data.target_percent:g}), ล่าช้า {total.late}")
 
 
+
+@report.command("annual")
+@click.option("--fy", type=int, required=True, help="ปีงบประมาณ พ.ศ. เช่น 2570")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: รายงานประจำปี_<ปี>)")
+@click.option("--date", "as_of", help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
+@click.pass_obj
+def report_annual(app: App, fy: int, out_dir: Path | None, as_of: str | None) -> None:
+    """รายงานผลการดำเนินงานประจำปี: docx พร้อมพิมพ์ และโฟลเดอร์เว็บไซต์สำหรับเผยแพร่"""
+    from tidtam.core.periods import PeriodError, fiscal_year_bounds
+    from tidtam.core.reports import annual
+
+    try:
+        fiscal_year_bounds(fy)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fy") from None
+    settings = annual.load_settings()
+    with app.db.session() as session:
+        data = annual.collect(session, app.office(session), fy, app.profile, settings, _today(as_of))
+    with _chart_font_guard():
+        files = annual.write(data, out_dir or Path(annual.folder_name(fy)))
+    for path in files:
+        click.echo(path)
+
+
 if __name__ == "__main__":
     from tidtam.cli import main as _main
 

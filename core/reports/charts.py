@@ -109,10 +109,10 @@ def percent_against_target(stem: Path, title: str, labels: Sequence[str], percen
     ax.set_yticks(list(rows), labels)
     ax.invert_yaxis()
     ax.axvline(target, color=RED, linestyle="--", linewidth=1.5, label=target_label)
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper right", frameon=False)
     for row, value in zip(rows, percents):
         ax.text(value, row, f" {_th(value, '%')}", va="center")
-    ax.set_xlim(0, max([100.0, target * 1.15, *percents]) * 1.08)
+    ax.set_xlim(0, max([100.0, target * 1.15, *percents]) * 1.35)  # room for the legend on the right
     thai_ticks(ax, "x", "%")
     ax.set_title(title, loc="left")
     return save(fig, stem)

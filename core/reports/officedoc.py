@@ -58,6 +58,8 @@ def _set_fonts(owner, size: float | None = None, bold: bool | None = None) -> No
     fonts = rpr.get_or_add_rFonts()
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), FONT)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)  # a theme font (heading styles have one) beats the named font
     if bold:
         rpr.get_or_add_bCs()
     if size and rpr.find(qn("w:szCs")) is None:
@@ -115,6 +117,30 @@ def para(doc_or_cell, text: str = "", *, bold: bool = False, size: float | None 
 
 def heading(doc, text: str, level: int = 1):
     return doc.add_heading(to_thai_digits(text), level=level)
+
+
+def _field_char(kind: str):
+    element = OxmlElement("w:fldChar")
+    element.set(qn("w:fldCharType"), kind)
+    return element
+
+
+def toc(doc, entries: Sequence[str]) -> None:
+    """A table-of-contents field over Heading 1. Until Word or LibreOffice updates it (which
+    adds page numbers), it shows ``entries``, so a printed copy is never blank."""
+    first = doc.add_paragraph()
+    run = first.add_run()
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = 'TOC \\o "1-1" \\h \\z \\u'
+    run._r.append(_field_char("begin"))
+    run._r.append(instruction)
+    run._r.append(_field_char("separate"))
+    paragraph = first
+    for index, entry in enumerate(entries):
+        paragraph = first if index == 0 else doc.add_paragraph()
+        _set_fonts(paragraph.add_run(to_thai_digits(entry)), BODY_PT)
+    paragraph.add_run()._r.append(_field_char("end"))
 
 
 def page_break(doc) -> None:
