@@ -264,6 +264,9 @@ def _parse(column: Column, cell, raw, folder: Path, found: _Collector, sheet: st
     if isinstance(value, str) and value.startswith("="):
         found.add("มีสูตรคำนวณ กรุณาพิมพ์หรือวางเป็นค่า (Paste Values)", **where)
         return None
+    if getattr(cell, "data_type", None) == "e":  # an error value such as #N/A, never text to keep
+        found.add(f"ช่องนี้มีค่าผิดพลาดของ Excel ({value}) กรุณาพิมพ์ค่าที่ถูกต้อง", **where)
+        return None
     try:
         return PARSERS[column.kind](column, value, cell, folder)
     except (ThaiParseError, ValueError, InvalidOperation) as exc:
@@ -305,7 +308,7 @@ def _percent(column: Column, value, cell, folder) -> Decimal:
     number = _number(column, value, cell, folder)
     if not isinstance(value, str) and "%" in (getattr(cell, "number_format", "") or ""):
         number *= 100  # "50%" typed in Excel is stored as 0.5 with a percent format
-    number = number.normalize() if number == number.to_integral() else number
+    number = number.quantize(Decimal(1)) if number == number.to_integral() else number  # 50, not 5E+1
     if not 0 <= number <= 100:
         raise ValueError(f"ร้อยละต้องอยู่ระหว่าง 0–100 (พบ {number})")
     return number
