@@ -139,6 +139,7 @@ def value(sheet_key: str, excel_row: int, column: str, expected):
         (row,) = [r for r in book.sheets[sheet_key] if r.excel_row == excel_row]
         got = row.values[column]
         assert got == expected and type(got) is type(expected), (got, expected)
+        assert str(got) == str(expected), (got, expected)  # "100", never "1E+2" in a report or message
 
     return Read(check)
 
@@ -337,10 +338,10 @@ CASES = [
     Case("date_words", refused(P, 4, "F", "อ่านวันที่ไม่ได้"), cells(P_F4="สิ้นเดือนธันวา")),
     Case("date_31_february", refused(P, 4, "F", "อ่านวันที่ไม่ได้"), cells(P_F4="31/02/2569")),
     # out of range
-    Case("percent_101", refused(A, 4, "E", "0–100"), cells(A_E4=101)),
+    Case("percent_101", refused(A, 4, "E", "0–100 (พบ 101)"), cells(A_E4=101)),
     Case("percent_negative", refused(A, 4, "E", "0–100"), cells(A_E4=-1)),
-    Case("percent_150_text", refused(A, 4, "E", "0–100"), cells(A_E4="150%")),
-    Case("percent_format_101", refused(A, 4, "E", "0–100"), percent_format("E4", 1.01)),
+    Case("percent_150_text", refused(A, 4, "E", "0–100 (พบ 150)"), cells(A_E4="150%")),
+    Case("percent_format_101", refused(A, 4, "E", "0–100 (พบ 101)"), percent_format("E4", 1.01)),
     Case("level_0", refused(R, 4, "D", "1–5"), cells(R_D4=0), kind="emes"),
     Case("level_6", refused(R, 4, "D", "1–5"), cells(R_D4=6), kind="emes"),
     Case("level_3_5", refused(R, 4, "D", "1–5"), cells(R_D4=3.5), kind="emes"),
@@ -362,6 +363,7 @@ CASES = [
     Case("status_english", refused(P, 4, "D", "ไม่อยู่ในรายการ"), cells(P_D4="completed")),
     # structure
     Case("merged_header", refused(P, 3, "C", "หัวคอลัมน์"), merge(P, "B3:C3")),
+    Case("merged_editable_down", refused(A, 5, "E", "ต้องกรอก"), merge(A, "E4:E5")),
     Case("merged_locked_data", refused(A, 4, "D", "ถูกแก้ไข"), merge(A, "C4:D4")),
     Case("deleted_column", refused(A, 3, "C", "หัวคอลัมน์"), delete_column(A, 3)),
     Case("swapped_columns", refused(A, 3, "E", "หัวคอลัมน์"), swap_columns(A, "E", "F")),
@@ -397,8 +399,10 @@ CASES = [
     Case("formula_note", refused(A, 4, "F", "สูตรคำนวณ"), cells(A_F4='=HYPERLINK("http://x.example","x")')),
     Case("formula_status", refused(P, 4, "D", "สูตรคำนวณ"), cells(P_D4='=IF(1,"ยกเลิก","")')),
     Case("formula_locked_cell", refused(P, 4, "B", "ถูกแก้ไข"), cells(P_B4="=A4")),
-    Case("error_value_percent", refused(A, 4, "E", "อ่านตัวเลขไม่ได้"), cells(A_E4="#N/A")),
-    Case("error_value_money", refused(P, 4, "E", "อ่านตัวเลขไม่ได้"), cells(P_E4="#DIV/0!")),
+    Case("error_value_percent", refused(A, 4, "E", "ค่าผิดพลาดของ Excel (#N/A)"), cells(A_E4="#N/A")),
+    Case("error_value_note", refused(A, 4, "F", "ค่าผิดพลาดของ Excel (#N/A)"), cells(A_F4="#N/A")),
+    Case("error_value_links", refused(R, 4, "G", "ค่าผิดพลาดของ Excel (#REF!)"), cells(R_G4="#REF!"), kind="emes"),
+    Case("error_value_money", refused(P, 4, "E", "ค่าผิดพลาดของ Excel (#DIV/0!)"), cells(P_E4="#DIV/0!")),
     # huge strings
     Case("note_2001", refused(A, 4, "F", "เกินที่รับได้ 2,000"), cells(A_F4="ก" * 2001)),
     Case("note_100k", refused(A, 4, "F", "เกินที่รับได้ 2,000"), cells(A_F4="ข" * 100_000)),
@@ -444,6 +448,7 @@ CASES = [
     Case("percent_format", value("activities", 7, "percent", Decimal("50")), also(cells(**D5_ON), percent_format("E7", 0.5))),
     Case("percent_words", value("activities", 7, "percent", Decimal("75")), cells(**D5_ON, A_E7="ร้อยละ 75")),
     Case("percent_thai_digits", value("activities", 7, "percent", Decimal("100")), cells(**D5_ON, A_E7=" ๑๐๐ ")),
+    Case("percent_hundred", value("activities", 4, "percent", Decimal("100")), cells(A_E4=100)),
     Case("percent_decimal", value("activities", 7, "percent", Decimal("33.33")), cells(**D5_ON, A_E7=33.33)),
     Case("kpi_thai_digits", value("kpis", 6, "value", Decimal("45.5")), cells(**D5_ON, K_F6="๔๕.๕")),
     Case("kpi_grouped", value("kpis", 6, "value", Decimal("1234")), cells(**D5_ON, K_F6="1,234")),
@@ -466,6 +471,7 @@ CASES = [
     Case("extra_sheet", Read(unchanged_values), add_sheet),
     Case("column_after_table", Read(unchanged_values), also(cells(P_I3="ของฉัน", P_I4="จดไว้", A_G5=123))),
     Case("blank_rows_after_table", Read(unchanged_values), cells(A_A10="  ", A_E11="\u200b", P_D7=None)),
+    Case("merged_editable_across", value("activities", 4, "note", None), merge(A, "E4:F4")),  # Excel keeps only E4 too
     Case("merged_title_rows", Read(unchanged_values), merge(P, "A1:J2")),
     Case("evidence_subfolder", Read(lambda book, folder: _evidence(book, folder, ["หลักฐาน/รูป 1.jpg", "สรุป.pdf"])),
          also(evidence_file("หลักฐาน/รูป 1.jpg"), evidence_file("สรุป.pdf"), cells(P_H4="หลักฐาน/รูป 1.jpg;\n สรุป.pdf "))),
