@@ -693,6 +693,29 @@ def report_annual(app: App, fy: int, out_dir: Path | None, as_of: str | None) ->
         click.echo(path)
 
 
+@main.command()
+@click.argument("target")
+@click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลดหน้า")
+@click.pass_obj
+def doctor(app: App, target, read_timeout):
+    """เข้าสู่ระบบแล้วตรวจทุกตำแหน่งช่อง (locator) บนทุกหน้าที่การส่งใช้ โดยไม่บันทึกอะไร"""
+    from tidtam.core.push import run
+    from tidtam.core.settings import data_dir
+
+    t = _push_target(app, target)
+    options = run.Options(mode="browser", concurrency=1, read_timeout=read_timeout,
+                          run_dir=run.new_run_dir(data_dir(), target, "locators", "doctor"))
+    results = run.doctor(t, _credentials(target), options)
+    console = _console()
+    for r in results:
+        mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
+        console.print(f"{mark} {r.name}" + (f" — {r.detail}" if r.detail else ""))
+    broken = [r for r in results if not r.ok]
+    console.print(f"ตรวจ {len(results)} รายการ ({t.config.folder}): " + (f"[red]เสีย {len(broken)}[/red]" if broken else "[green]ใช้ได้ทั้งหมด[/green]"))
+    if broken:
+        raise SystemExit(ExitCode.INCOMPLETE)
+
+
 if __name__ == "__main__":
     from tidtam.cli import main as _main
 

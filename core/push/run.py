@@ -317,6 +317,17 @@ def _summary(t: Target, period, run_dir: Path) -> PushResult:
     return PushResult(counts, failures, run_dir)
 
 
+# --- doctor --------------------------------------------------------------------------------
+
+
+def doctor(t: Target, credentials, options: Options) -> list:
+    """Log in and resolve every locator the push needs, on every page, saving nothing."""
+    async def check():
+        async with remotes(t, credentials, options, 1) as (remote,):
+            return await t.hook.check_target(target=t.spec.name, remote=remote, mapping=t.config.mapping)
+    return asyncio.run(check())
+
+
 # --- small helpers -------------------------------------------------------------------------
 
 

@@ -128,3 +128,18 @@ def submit_payload(target, payload, remote):
         _supported(payload, remote)
         return await remote.submit_progress(payload)
     return submit()
+
+
+@hookimpl
+def check_target(target, remote, mapping):
+    if target != TARGET:
+        return None
+    from tidtam.core.contract import CheckResult
+
+    if remote.mode != "browser":
+        async def nothing():
+            return [CheckResult("mode", False, "doctor ตรวจตำแหน่งช่องบนหน้าเว็บ ต้องใช้โหมด browser")]
+        return nothing()
+    from .browser import check_locators
+
+    return check_locators(remote)

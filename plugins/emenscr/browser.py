@@ -197,3 +197,41 @@ async def open_browser(browser, credentials, settings):
 
 
 __all__ = ["open_browser", "BrowserRemote", "SessionExpired", "json"]
+
+
+async def check_locators(remote: BrowserRemote) -> list:
+    """Resolve every locator the push needs on every page it visits; nothing is saved."""
+    from tidtam.core.contract import CheckResult
+    from tidtam.core.push.browser import LocatorError
+
+    results = [CheckResult("pages.login.*", True, "เข้าสู่ระบบได้ (ตรวจ username, password, submit แล้ว)")]
+
+    async def check(page_name: str, name: str, **params) -> None:
+        key = remote.locators.key_of(page_name, name)
+        try:
+            await resolve(remote.page, remote.locators, page_name, name, **params)
+            results.append(CheckResult(key, True))
+        except LocatorError as exc:
+            results.append(CheckResult(key, False, str(exc)))
+
+    await read(remote.goto, remote.mapping.paths.projects.format(q="", page=1))
+    await check("project_list", "search")
+    await check("project_list", "search_button")
+    rows = await remote.page.locator("tr[data-project-code]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.projectId, r.dataset.projectCode])")
+    if rows:
+        await check("project_list", "row", code=rows[0][1])
+    for project_id, code in rows:
+        response = await read(remote.goto, remote.mapping.paths.progress_page.format(id=project_id, quarter=1))
+        if response.status == 200:
+            fy = int(await remote.page.locator("form#progress-form, form").first.evaluate(
+                "f => (document.querySelector('[name^=disbursed-]') || {name: 'disbursed-0-10'}).name.split('-')[1]"))
+            await check("progress", "activity", n=1)
+            await check("progress", "kpi_result", n=1)
+            await check("progress", "disbursed", month=f"ต.ค. {fy}")
+            for name in ("problems", "status", "save", "saved_at"):
+                await check("progress", name)
+            break
+    else:
+        results.append(CheckResult("pages.progress.*", False, "ไม่พบโครงการที่อนุมัติแล้วสำหรับเปิดหน้ารายงานผล"))
+    return results

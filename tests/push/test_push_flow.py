@@ -141,3 +141,42 @@ def test_progress_below_the_previous_quarter_is_refused(sqlite_db, target_of):
         plan = make_plan(t.hook, "emenscr", parse_period("2570Q2"), session, run._office(t, session), t.config.mapping)
     messages = [p.message for p in plan.problems if p.field.startswith("กิจกรรมที่ 1")]
     assert messages and "ไม่น้อยกว่าไตรมาสก่อน" in messages[0]
+
+
+def test_doctor_names_the_locator_a_changed_website_broke(sqlite_db, target_of, tmp_path):
+    import yaml
+
+    from tidtam.sandbox.emenscr import DEFAULT_DATA
+    from tidtam.sandbox.server import run_in_thread
+
+    changed = yaml.safe_load(DEFAULT_DATA.read_text(encoding="utf-8"))
+    changed["progress"]["status_label"] = "สถานะโครงการ"  # the site renamed a label
+    data = tmp_path / "emenscr_changed.yaml"
+    data.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
+    load_demo(sqlite_db, keep=1)
+    with run_in_thread("emenscr", demo_data="office", data_path=data) as stand_in:
+        t = target_of(sqlite_db, stand_in.url)
+        results = {r.name: r for r in run.doctor(t, credentials(), options("doctor"))}
+    assert not results["pages.progress.status"].ok and "ไม่พบองค์ประกอบ" in results["pages.progress.status"].detail
+    assert all(r.ok for name, r in results.items() if name != "pages.progress.status")
+
+
+def test_strict_resolver_refuses_two_matches_and_names_the_key():
+    import asyncio
+
+    from tidtam.core.config import LocatorFile
+    from tidtam.core.push.browser import LocatorError, chromium, resolve
+
+    locators = LocatorFile.model_validate({"pages": {"form": {"amount": {"label": "จำนวนเงิน"}}}})
+
+    async def check():
+        async with chromium() as browser:
+            page = await browser.new_page()
+            await page.set_content('<label for="a">จำนวนเงิน</label><input id="a">'
+                                   '<label for="b">จำนวนเงิน (บาท)</label><input id="b">')
+            with pytest.raises(LocatorError, match=r"pages\.form\.amount: พบ 2"):
+                await resolve(page, locators, "form", "amount")
+            await page.set_content('<label for="a">อื่น</label><input id="a">')
+            with pytest.raises(LocatorError, match=r"pages\.form\.amount: ไม่พบ"):
+                await resolve(page, locators, "form", "amount")
+    asyncio.run(check())
