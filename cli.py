@@ -716,6 +716,30 @@ def doctor(app: App, target, read_timeout):
         raise SystemExit(ExitCode.INCOMPLETE)
 
 
+@main.command()
+@click.argument("target")
+@click.option("--period", required=True, help="ไตรมาส เช่น 2570Q1")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ที่จะเขียนไฟล์ (ค่าเริ่มต้น: โฟลเดอร์ข้อมูล/reports)")
+@click.pass_obj
+def report(app: App, target, period, out_dir):
+    """เขียนสรุปผลการส่งของงาน (xlsx และ docx ภาษาไทย): ส่งอะไร เมื่อใด โดยใคร เลขที่ในระบบ ความล้มเหลว"""
+    from tidtam.core.push import report as reports
+    from tidtam.core.settings import data_dir
+
+    chosen = _parse_period(app, period)
+    spec = app.plugins.target(target)
+    with app.db.session() as session:
+        summary = reports.build(session, app.office(session), spec.title, target, chosen)
+    folder = out_dir or data_dir() / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"{target}-{chosen.id}-สรุปการส่ง"
+    xlsx = reports.write_xlsx(summary, stem.with_suffix(".xlsx"))
+    docx = reports.write_docx(summary, stem.with_suffix(".docx"))
+    for line in summary.lines:
+        click.echo(line)
+    click.echo(f"เขียนแล้ว: {xlsx}\n          {docx}")
+
+
 if __name__ == "__main__":
     from tidtam.cli import main as _main
 

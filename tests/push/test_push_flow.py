@@ -180,3 +180,26 @@ def test_strict_resolver_refuses_two_matches_and_names_the_key():
             with pytest.raises(LocatorError, match=r"pages\.form\.amount: ไม่พบ"):
                 await resolve(page, locators, "form", "amount")
     asyncio.run(check())
+
+
+def test_report_lists_what_was_sent_when_by_whom_and_remote_ids(sqlite_db, stand_in, target_of, tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from tidtam.core.push import report
+
+    load_demo(sqlite_db, keep=2)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    _approve(t, by="นางสาวผู้อำนวยการ ทดสอบ")
+    run.push(t, Q1, credentials(), options(mode="http"))
+    with sqlite_db.session() as session:
+        summary = report.build(session, run._office(t, session), t.spec.title, "emenscr", Q1)
+    xlsx = report.write_xlsx(summary, tmp_path / "r.xlsx")
+    docx = report.write_docx(summary, tmp_path / "r.docx")
+    cells = [[c.value for c in row] for row in load_workbook(xlsx).active.iter_rows()]
+    body = [row for row in cells if row[0] in (1, 2)]
+    assert [row[4] for row in body] == ["10001/Q1", "10002/Q1"]
+    assert all(row[3] == "ส่งสำเร็จ" and "นางสาวผู้อำนวยการ ทดสอบ" in row[7] and row[5] != "-" for row in body)
+    text = "\n".join(p.text for p in Document(docx).paragraphs)
+    assert "ส่งสำเร็จและอ่านกลับตรงกัน 2 รายการ" in text
