@@ -716,13 +716,12 @@ def doctor(app: App, target, read_timeout):
         raise SystemExit(ExitCode.INCOMPLETE)
 
 
-@main.command()
-@click.argument("target")
+@report.command("emenscr")
 @click.option("--period", required=True, help="ไตรมาส เช่น 2570Q1")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ที่จะเขียนไฟล์ (ค่าเริ่มต้น: โฟลเดอร์ข้อมูล/reports)")
 @click.pass_obj
-def report(app: App, target, period, out_dir):
-    """เขียนสรุปผลการส่งของงาน (xlsx และ docx ภาษาไทย): ส่งอะไร เมื่อใด โดยใคร เลขที่ในระบบ ความล้มเหลว"""
+def report_push(app: App, period, out_dir, target="emenscr"):
+    """สรุปผลการส่งเข้า eMENSCR (xlsx และ docx): ส่งอะไร เมื่อใด โดยใคร เลขที่ในระบบ ความล้มเหลว"""
     from tidtam.core.push import report as reports
     from tidtam.core.settings import data_dir
 
@@ -738,6 +737,117 @@ def report(app: App, target, period, out_dir):
     for line in summary.lines:
         click.echo(line)
     click.echo(f"เขียนแล้ว: {xlsx}\n          {docx}")
+
+
+# --- package inspection, deliver (issue 8) ---
+
+
+def _round(app: App, text: str):
+    chosen = _parse_period(app, text)
+    if chosen.kind != "R":
+        raise click.BadParameter(f"ต้องเป็นรอบการประเมิน เช่น {chosen.fiscal_year}R1 (ได้ {chosen.id})", param_hint="--round")
+    return chosen
+
+
+@main.command("package")
+@click.argument("target", type=click.Choice(["inspection"]))
+@click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
+@click.option("--date", "memo_date", help="วันที่ของบันทึกข้อความและของไฟล์ (ค่าเริ่มต้น: วันนี้)")
+@click.option("--doc-no", default="", help="เลขที่หนังสือในบันทึกข้อความ (เว้นว่างได้)")
+@click.option("--allow-incomplete", is_flag=True, help="สร้างได้แม้บางตัวชี้วัดยังไม่ส่งผล (ระบุว่า \"ยังไม่ได้รับรายงานผล\")")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="คัดลอกชุดเอกสารไปไว้ที่โฟลเดอร์นี้ด้วย (เพื่อเปิดดู)")
+@click.pass_obj
+def package_(app: App, target, period, memo_date, doc_no, allow_incomplete, out_dir):
+    """ชุดเอกสารรายงานการตรวจราชการ: รายงาน (docx) สไลด์ (pptx) แบบรายงาน (xlsx) หลักฐาน (zip) manifest.json"""
+    from tidtam.core.push.lock import Lock
+    from tidtam.core.push.plan import in_flight, rows_of
+    from tidtam.plugins.inspection import package
+
+    chosen = _round(app, period)
+    t = _push_target(app, target)
+    with app.db.session() as session:
+        office_id = app.office(session).id
+    with _chart_font_guard(), Lock(app.db, office_id, target, chosen.id), app.db.session() as session:
+        office = app.office(session)
+        stuck = in_flight(session, office, target, chosen.id)
+        if stuck:
+            raise UserError(f"มีอีเมลของชุดเดิมที่ยังไม่รู้ผล ({stuck[0].record_key}) — รัน deliver {target} --round {chosen.id} "
+                            "ให้กระทบยอดเสร็จก่อน แล้วจึงสร้างชุดเอกสารใหม่", ExitCode.INCOMPLETE)
+        sent = sum(1 for r in rows_of(session, office, target, chosen.id).values() if r.state.value == "submitted")
+        built = package.build(session, office, chosen, t.config, _today(memo_date), allow_incomplete=allow_incomplete,
+                              doc_no=doc_no)
+    for f in built.files:
+        click.echo(f"{built.folder / f.name}  {f.size:,} ไบต์  sha256 {f.sha256[:16]}…")
+    if out_dir:
+        package.copy_to(built, out_dir)
+        click.echo(f"คัดลอกไว้ที่ {out_dir}")
+    if built.not_reported:
+        click.echo(f"ตัวชี้วัดที่ยังไม่ได้รับรายงานผล: {', '.join(built.not_reported)}")
+    if sent:
+        click.echo(f"หมายเหตุ: ส่งชุดก่อนหน้าไปแล้ว {sent} ฉบับ ชุดนี้จะส่งเป็นชุดใหม่ทั้งชุดหลังอนุมัติ")
+    click.echo(f"รหัสชุดเอกสาร (sha256 ของ manifest.json): {built.package_hash}")
+    click.echo(f"ต่อไป: python cli.py deliver {target} --round {chosen.id} --dry-run")
+
+
+@main.command("deliver")
+@click.argument("target", type=click.Choice(["inspection"]))
+@click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
+@click.option("--dry-run", is_flag=True, help="แสดงตัวอย่างอีเมลที่จะส่ง (HTML) โดยไม่ส่ง")
+@click.option("--mark-delivered", "delivered", type=int, multiple=True, metavar="ฉบับที่",
+              help="ยืนยันว่าฉบับที่ไม่แน่ใจนี้ถึงผู้รับแล้ว (ต้องใส่ --by)")
+@click.option("--allow-resend", "resend", type=int, multiple=True, metavar="ฉบับที่",
+              help="ยืนยันว่าฉบับที่ไม่แน่ใจนี้ไม่ถึงผู้รับ อนุญาตส่งซ้ำหนึ่งครั้ง (ต้องใส่ --by)")
+@click.option("--by", "by", default="", help="ชื่อผู้ตัดสินใจ (บันทึกในสมุดบันทึกการส่ง)")
+@click.pass_obj
+def deliver(app: App, target, period, dry_run, delivered, resend, by):
+    """ส่งชุดเอกสารที่อนุมัติแล้วทางอีเมล (แบ่งไฟล์แนบตามขนาด ไม่ส่งซ้ำ) หรือ --dry-run เพื่อดูตัวอย่างก่อน"""
+    from tidtam.plugins.inspection import deliver as delivery
+
+    chosen = _round(app, period)
+    t = _push_target(app, target)
+    if delivered or resend:
+        if not by.strip():
+            raise click.BadParameter("ต้องระบุชื่อผู้ตัดสินใจ", param_hint="--by")
+        for part in delivered:
+            delivery.resolve(t, chosen, part, "delivered", by)
+            click.echo(f"ฉบับที่ {part}: บันทึกว่าถึงผู้รับแล้ว โดย {by}")
+        for part in resend:
+            delivery.resolve(t, chosen, part, "resend", by)
+            click.echo(f"ฉบับที่ {part}: อนุญาตให้ส่งซ้ำหนึ่งครั้ง โดย {by} — รัน deliver {target} --round {chosen.id} เพื่อส่ง")
+        return
+    if dry_run:
+        from tidtam.core.push.run import new_run_dir
+        from tidtam.core.settings import data_dir
+
+        result = delivery.preview(t, chosen, new_run_dir(data_dir(), target, chosen.id, "dry-run"))
+        counts = {s: sum(1 for p in result.parts if p.state == s) for s in ("preview", "invalid", "sent")}
+        click.echo(f"แสดงตัวอย่าง {target} {chosen.id}: จะส่ง {counts['preview']} ฉบับ, ไม่ผ่านการตรวจ {counts['invalid']}, "
+                   f"ส่งแล้ว {counts['sent']} — ยังไม่ได้ส่งอีเมลใด ๆ")
+        for part in result.parts:
+            for error in part.errors:
+                click.secho(f"✗ {part.payload.record_key} › {error}", fg="red")
+        click.echo(f"รหัสชุดเอกสาร: {result.package.package_hash}")
+        click.echo(f"ค่าแฮชของชุดอีเมล: {result.set_hash}")
+        click.echo(f"เปิดหน้าตัวอย่าง: {result.path}")
+        click.echo(f'ต่อไป: python cli.py approve {target} --period {chosen.id} --by "ชื่อผู้อนุมัติ"')
+        if counts["invalid"]:
+            raise SystemExit(ExitCode.INCOMPLETE)
+        return
+    names = {"submitted": "ส่งแล้ว", "failed": "ส่งไม่สำเร็จ", "unknown": "ไม่แน่ใจว่าถึงหรือไม่", "approved": "ยังไม่ได้ส่ง"}
+
+    def on_part(part, state, why):
+        click.echo(f"ฉบับที่ {part}: {names.get(state, state)}" + (f" — {why}" if why and state != "submitted" else ""))
+
+    result = delivery.deliver(t, chosen, _credentials, on_part)
+    click.echo(f"ผลการส่ง {target} {chosen.id}: " + ", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(result.counts.items())))
+    for part, state, why in result.problems:
+        click.secho(f"✗ ฉบับที่ {part} ({names.get(state, state)}): {why}", fg="red")
+    if result.decisions:
+        parts = " ".join(f"--mark-delivered {p}" for p in result.decisions)
+        click.echo(f"ฉบับที่ไม่แน่ใจ: ตรวจในกล่องจดหมายที่ส่งแล้ว แล้วบันทึกการตัดสินใจ เช่น python cli.py deliver {target} "
+                   f"--round {chosen.id} {parts} --by \"ชื่อ\" (หรือ --allow-resend)")
+    if result.problems:
+        raise SystemExit(ExitCode.INCOMPLETE)
 
 
 if __name__ == "__main__":

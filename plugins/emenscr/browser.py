@@ -7,6 +7,7 @@ answer of the page's own request.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -83,7 +84,14 @@ class BrowserRemote:
 
     # ----- finding a project ------------------------------------------------------------------
     async def project_id(self, code: str) -> int | None:
-        if code not in self.ids or self.ids[code] is None:
+        """The site's id of a project: from one listing of every project per run (a few pages
+        instead of a search per record), then a search for codes the listing did not have."""
+        listing = self.settings.shared.setdefault("listing", asyncio.Lock())
+        async with listing:
+            if not self.settings.shared.get("listed"):
+                await self.project_codes()
+                self.settings.shared["listed"] = True
+        if self.ids.get(code) is None:
             self.ids[code] = await read(self._find_project, code)
         return self.ids[code]
 
@@ -96,8 +104,11 @@ class BrowserRemote:
         codes, page = set(), 1
         while True:
             await read(self.goto, self.mapping.paths.projects.format(q="", page=page))
-            codes |= set(await self.page.locator("tr[data-project-code]").evaluate_all(
-                "rows => rows.map(r => r.dataset.projectCode)"))
+            rows = await self.page.locator("tr[data-project-code]").evaluate_all(
+                "rows => rows.map(r => [r.dataset.projectCode, r.dataset.projectId])")
+            for code, pid in rows:
+                codes.add(code)
+                self.ids.setdefault(code, int(pid))
             if await resolve(self.page, self.locators, "project_list", "next_page", optional=True) is None:
                 return codes
             page += 1
@@ -126,10 +137,12 @@ class BrowserRemote:
         yield names.status, "status", {}
 
     async def read_progress(self, payload):
+        """Reload the form and read what it shows (one call for the whole form: its labels were
+        checked strictly when it was filled, and doctor checks them all)."""
         pid = await self.open_progress(payload)
-        held = {}
-        for name, locator, params in self._inputs(payload):
-            held[name] = await (await resolve(self.page, self.locators, "progress", locator, **params)).input_value()
+        form = await resolve(self.page, self.locators, "progress", "form")
+        shown = await form.evaluate("f => Object.fromEntries(Array.from(f.elements).filter(e => e.name).map(e => [e.name, e.value]))")
+        held = {name: shown.get(name, "") for name, _, _ in self._inputs(payload)}
         return progress.record(payload, self.mapping, f"{pid}/Q{payload.data['quarter']}", held)
 
     async def fill_progress(self, payload) -> None:
@@ -229,7 +242,7 @@ async def check_locators(remote: BrowserRemote) -> list:
             await check("progress", "activity", n=1)
             await check("progress", "kpi_result", n=1)
             await check("progress", "disbursed", month=f"ต.ค. {fy}")
-            for name in ("problems", "status", "save", "saved_at"):
+            for name in ("problems", "status", "save", "saved_at", "form"):
                 await check("progress", name)
             break
     else:

@@ -1,0 +1,170 @@
+"""Benchmark of `push emenscr`: 60 projects at 150 ms per request, browser and http mode.
+
+Compared with the floor (round trips the stand-in counted × latency ÷ concurrency) and with
+bench/naive_push.py (a new browser per record, sequential, fixed waits). Prints each time, the
+ratios and the peak RSS of the whole process tree (Python, Playwright driver, Chromium).
+
+    .venv/bin/python bench/push_bench.py [--records 60] [--latency-ms 150] [--naive-records 60]
+Goals: ≤ 1.25× the floor, ≥ 10× faster than the naive script, peak RSS < 500 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "push"))
+
+
+class PeakRss:
+    """Samples the memory of this process and all its children (but the stand-in's) until
+    stopped. Chromium's processes share most pages, so each counts its PSS (its share of
+    shared pages), which sums to the tree's real footprint; RSS would count them many times."""
+
+    def __init__(self, exclude: int | None = None):
+        import psutil
+
+        self.process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self.exclude = exclude
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import psutil
+
+        while not self._stop.is_set():
+            total = 0
+            for proc in [self.process, *self.process.children(recursive=True)]:
+                if proc.pid == self.exclude:
+                    continue
+                try:
+                    total += proc.memory_full_info().pss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+
+
+def office_db(folder: Path, records: int, present: set[str]):
+    """The demo office with a Q1 report for ``records`` projects the stand-in holds."""
+    from sqlalchemy import select
+
+    from conftest import load_demo
+    from tidtam.core.db import Database
+    from tidtam.core.models import ActivityProgress, KpiResult, Project, ProjectProgress, ProgressStatus
+
+    db = Database(f"sqlite:///{folder / 'bench.sqlite'}")
+    db.upgrade()
+    load_demo(db)
+    with db.session() as session:
+        projects = [p for p in session.scalars(select(Project).order_by(Project.code)) if p.code in present]
+        reported = set(session.scalars(select(ProjectProgress.project_id)))
+        for project in projects:
+            if len(reported) >= records:
+                break
+            if project.id in reported:
+                continue
+            report = ProjectProgress(project=project, period="2570Q1", status=ProgressStatus.IN_PROGRESS,
+                                     disbursed=Decimal("0.00"), problems="")
+            report.activities = [ActivityProgress(activity_id=a.id, percent=Decimal(10)) for a in project.activities]
+            report.kpi_results = [KpiResult(kpi_id=k.id, value=None, note="อยู่ระหว่างดำเนินการ") for k in project.kpis]
+            session.add(report)
+            reported.add(project.id)
+        extra = session.scalars(select(ProjectProgress).join(Project).order_by(Project.code)).all()[records:]
+        for report in extra:
+            session.delete(report)
+    return db
+
+
+def timed_push(db, config, mode: str, concurrency: int, stand_in):
+    from conftest import credentials, make_target, options
+    from test_push_flow import Q1, _approve
+    from tidtam.core.push import run
+
+    t = make_target(db, config)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", concurrency=concurrency))
+    _approve(t)
+    before = stand_in.admin.state()["requests"]["total"]
+    with PeakRss(exclude=stand_in.pid) as rss:
+        start = time.perf_counter()
+        result = run.push(t, Q1, credentials(), options(mode=mode, concurrency=concurrency))
+        elapsed = time.perf_counter() - start
+    trips = stand_in.admin.state()["requests"]["total"] - before
+    assert not result.failures, result.failures
+    return elapsed, trips, rss.peak
+
+
+def naive_records(db, config, count: int) -> list[dict]:
+    from conftest import make_target
+    from test_push_flow import Q1
+    from tidtam.core.push import run
+    from tidtam.core.push.plan import make_plan
+    from tidtam.plugins.emenscr import progress
+
+    t = make_target(db, config)
+    with db.session() as session:
+        plan = make_plan(t.hook, "emenscr", Q1, session, run._office(t, session), t.config.mapping)
+    return [{"code": p.data["project_code"], "quarter": p.data["quarter"], "values": progress.values(p, t.config.mapping)}
+            for p in plan.payloads[:count]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=60)
+    parser.add_argument("--latency-ms", type=int, default=150)
+    parser.add_argument("--concurrency", type=int, default=3)
+    parser.add_argument("--naive-records", type=int, default=60, help="records the naive script pushes (its time is scaled to --records)")
+    args = parser.parse_args()
+    os.environ.setdefault("TIDTAM_PLUGINS", "emenscr,emes,inspection")
+    import yaml
+
+    from conftest import config_for
+    from tidtam.sandbox.emenscr import OFFICE_SEED
+    from tidtam.sandbox.server import start_subprocess
+
+    present = {p["steps"]["M1"]["code"] for p in yaml.safe_load(OFFICE_SEED.read_text(encoding="utf-8"))["projects"]}
+    latency = args.latency_ms / 1000
+    print(f"push_bench: {args.records} projects, {args.latency_ms} ms per request, concurrency {args.concurrency}")
+    times = {}
+    for mode in ("browser", "http"):
+        with tempfile.TemporaryDirectory() as folder, \
+                start_subprocess("emenscr", demo_data="office", latency_ms=args.latency_ms) as stand_in:
+            os.environ["TIDTAM_DATA_DIR"] = folder
+            db = office_db(Path(folder), args.records, present)
+            config = config_for(Path(folder) / "config", stand_in.url)
+            elapsed, trips, peak = timed_push(db, config, mode, args.concurrency, stand_in)
+            floor = trips * latency / args.concurrency
+            times[mode] = elapsed
+            print(f"{mode:8s} {elapsed:7.2f} s   round trips {trips}   floor {floor:6.2f} s   "
+                  f"ratio to floor {elapsed / floor:5.2f}×   peak memory (PSS) {peak / 2**20:6.0f} MB")
+            if mode == "browser" and args.naive_records:
+                records = naive_records(db, config, args.naive_records)
+                path = Path(folder) / "records.json"
+                path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+                stand_in.admin.reset()
+                start = time.perf_counter()
+                subprocess.run([sys.executable, str(ROOT / "bench" / "naive_push.py"), stand_in.url, str(path)],
+                               check=True, env={**os.environ, "PYTHONPATH": str(ROOT.parent)})
+                naive = (time.perf_counter() - start) * args.records / len(records)
+                scaled = "" if len(records) == args.records else f" (measured on {len(records)}, scaled to {args.records})"
+                print(f"naive    {naive:7.2f} s{scaled}   browser push is {naive / elapsed:5.1f}× faster")
+            db.dispose()
+
+
+if __name__ == "__main__":
+    main()
