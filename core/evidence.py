@@ -28,24 +28,23 @@ def stored_path(sha256: str) -> Path:
 def store_file(source: Path) -> tuple[str, int]:
     """Copy ``source`` into the store (once per content) and return its sha256 and size.
 
-    The copy goes to a temporary file first and is renamed into place, so a crash never
-    leaves a half-written file under a valid hash.
+    The hash is read first, so content already stored is never copied again; a new copy goes
+    to a temporary file and is renamed into place, so a crash never leaves a half-written
+    file under a valid hash.
     """
     digest = hashlib.sha256()
     size = 0
-    evidence_dir().mkdir(parents=True, exist_ok=True)
-    with source.open("rb") as src, tempfile.NamedTemporaryFile(dir=evidence_dir(), delete=False) as tmp:
+    with source.open("rb") as src:
         for chunk in iter(lambda: src.read(CHUNK), b""):
             digest.update(chunk)
             size += len(chunk)
-            tmp.write(chunk)
     sha = digest.hexdigest()
     target = stored_path(sha)
-    if target.exists():
-        os.unlink(tmp.name)
-    else:
+    if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(tmp.name, target)
+        with source.open("rb") as src, tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+            shutil.copyfileobj(src, tmp, CHUNK)
+        os.replace(tmp.name, target)
     return sha, size
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import models as m
 from ..evidence import record_evidence, store_file
-from .layouts import STATUS_CHOICES
+from .layouts import STATUS_CHOICES, column_letter
 from .reader import IntakeError, ParsedRow, Problem, ReadWorkbook
 
 STATUS_BY_LABEL = {label: status for status, label in m.PROGRESS_STATUS_TH.items()}
@@ -61,8 +61,14 @@ def _naive(moment):
     return moment.replace(tzinfo=None)
 
 
-def _refuse(book: ReadWorkbook, message: str, row: ParsedRow | None = None, sheet: str | None = None) -> None:
-    raise IntakeError([Problem(book.path.name, message, sheet, row.excel_row if row else None)])
+def _refuse(book: ReadWorkbook, message: str, row: ParsedRow | None = None, sheet_key: str | None = None, column_key: str | None = None) -> None:
+    """Refuse the whole file, naming the sheet, row and column the problem sits in."""
+    sheet = next((s for s in book.layout.sheets if s.key == sheet_key), None)
+    title = sheet.sheet_title(book.period.number) if sheet else None
+    letter = None
+    if sheet and column_key:
+        letter = column_letter(next(i for i, c in enumerate(sheet.columns) if c.key == column_key))
+    raise IntakeError([Problem(book.path.name, message, title, row.excel_row if row else None, letter)])
 
 
 def _owner(session: Session, office: m.Office, book: ReadWorkbook) -> m.Person:
@@ -79,10 +85,6 @@ def _set(row, **values) -> None:
     for key, value in values.items():
         if getattr(row, key) != value:
             setattr(row, key, value)
-
-
-def _sheet_title(book: ReadWorkbook, key: str) -> str:
-    return next(s for s in book.layout.sheets if s.key == key).sheet_title(book.period.number)
 
 
 # --- quarterly progress ------------------------------------------------------------------
@@ -105,24 +107,24 @@ def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRe
     }
     activities = _by_project(book.sheets["activities"])
     kpis = _by_project(book.sheets["kpis"])
-    title = _sheet_title(book, "projects")
+    evidence = []  # attached after one flush, when every report has its id
     for row in book.sheets["projects"]:
         (code,) = row.key
         project = projects.get(code)
         if project is None:
-            _refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, title)
+            _refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "projects", "code")
         report = reports.get(project.id)
         sub_filled = any(r.filled for r in activities.get(code, []) + kpis.get(code, []))
         if not row.filled:
             if sub_filled:
-                _refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, title)
+                _refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
             if report is not None:
                 session.delete(report)
                 result.cleared += 1
             continue
         disbursed = row.values["disbursed"] or Decimal("0.00")
         if disbursed > project.total_budget:
-            _refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {project.total_budget:,.2f} บาท", row, title)
+            _refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {project.total_budget:,.2f} บาท", row, "projects", "disbursed")
         if report is None:
             report = m.ProjectProgress(project=project, period=book.period.id)
             session.add(report)
@@ -130,9 +132,10 @@ def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRe
              problems=row.values["problems"] or "", reported_by_id=owner.id)
         _apply_activities(report, project, activities.get(code, []))
         _apply_kpis(report, project, kpis.get(code, []))
-        session.flush()
-        _attach_evidence(session, office, owner, row.values["evidence"] or [], progress=report)
+        evidence.append((row.values["evidence"] or [], report))
         result.records += 1
+    session.flush()
+    _sync_evidence(session, office, owner, "progress", evidence)
 
 
 def _by_project(rows: list[ParsedRow]) -> dict[str, list[ParsedRow]]:
@@ -206,17 +209,17 @@ def _apply_inspection(session, office, owner, book: ReadWorkbook, result: Import
 
 
 def _apply_results(session, office, owner, book, result, indicators, model, evidence_key, fields) -> None:
-    title = _sheet_title(book, "indicators")
     rows = book.sheets["indicators"]
     existing = {
         r.indicator_id: r
         for r in session.scalars(select(model).where(model.indicator_id.in_([i.id for i in indicators.values()]), model.period == book.period.id))
     }
+    evidence = []
     for row in rows:
         (code,) = row.key
         indicator = indicators.get(code)
         if indicator is None:
-            _refuse(book, f"ตัวชี้วัด {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, title)
+            _refuse(book, f"ตัวชี้วัด {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "indicators", "code")
         current = existing.get(indicator.id)
         if not row.filled:
             if current is not None:
@@ -227,25 +230,30 @@ def _apply_results(session, office, owner, book, result, indicators, model, evid
             current = model(indicator_id=indicator.id, period=book.period.id)
             session.add(current)
         _set(current, reported_by_id=owner.id, **fields(row.values))
-        session.flush()
-        _attach_evidence(session, office, owner, row.values["evidence"] or [], **{evidence_key: current})
+        evidence.append((row.values["evidence"] or [], current))
         result.records += 1
+    session.flush()
+    _sync_evidence(session, office, owner, evidence_key, evidence)
 
 
-def _attach_evidence(session, office, owner, paths: list[Path], **attach) -> None:
-    """Keep the row's evidence equal to the listed files: add new ones, drop those no longer listed."""
-    (key, row), = attach.items()
+def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path], object]]) -> None:
+    """Make each row's evidence equal to its listed files: add new ones, drop those no longer listed."""
     column = getattr(m.EvidenceFile, f"{key}_id")
-    current = {(e.filename, e.sha256): e for e in session.scalars(select(m.EvidenceFile).where(column == row.id))}
-    wanted = set()
-    for path in paths:
-        sha, size = store_file(path)
-        wanted.add((path.name, sha))
-        if (path.name, sha) not in current:
-            record_evidence(session, office, path.name, sha, size, owner, **attach)
-    for identity, evidence in current.items():
-        if identity not in wanted:
-            session.delete(evidence)
+    current: dict[int, dict] = {}
+    for evidence in session.scalars(select(m.EvidenceFile).where(column.in_([row.id for _, row in pairs]))):
+        current.setdefault(getattr(evidence, f"{key}_id"), {})[(evidence.filename, evidence.sha256)] = evidence
+    stored: dict[Path, tuple[str, int]] = {}  # one file named on many rows is hashed once
+    for paths, row in pairs:
+        have = current.get(row.id, {})
+        wanted = set()
+        for path in paths:
+            sha, size = stored.setdefault(path, store_file(path))
+            wanted.add((path.name, sha))
+            if (path.name, sha) not in have:
+                record_evidence(session, office, path.name, sha, size, owner, **{key: row})
+        for identity, evidence in have.items():
+            if identity not in wanted:
+                session.delete(evidence)
 
 
 APPLIERS = {"progress": _apply_progress, "emes": _apply_emes, "inspection": _apply_inspection}

@@ -568,11 +568,11 @@ def test_refused_with_location_and_database_unchanged(case, template, sqlite_dem
 DB_CASES = [
     Case("other_office", file_level("แบบรายงานนี้เป็นของสำนักงาน OTHER02 ไม่ใช่ DEMO01"), kind="other_office"),
     Case("meta_office_altered", file_level("แบบรายงานนี้เป็นของสำนักงาน DEMO99"), meta("office", "DEMO99")),
-    Case("status_blank_activity_filled", refused(P, 5, None, "ยังไม่เลือกสถานะ"), cells(A_E7=50)),
-    Case("status_blank_kpi_filled", refused(P, 5, None, "ยังไม่เลือกสถานะ"), cells(K_F6=3)),
-    Case("over_budget", refused(P, 4, None, "เกินงบประมาณ"), cells(P_E4=14_000.01)),
+    Case("status_blank_activity_filled", refused(P, 5, "D", "ยังไม่เลือกสถานะ"), cells(A_E7=50)),
+    Case("status_blank_kpi_filled", refused(P, 5, "D", "ยังไม่เลือกสถานะ"), cells(K_F6=3)),
+    Case("over_budget", refused(P, 4, "E", "เกินงบประมาณ"), cells(P_E4=14_000.01)),
     # the first project is fine and names evidence (copied before the refusal); the second is over budget
-    Case("over_budget_after_evidence", refused(P, 5, None, "เกินงบประมาณ"),
+    Case("over_budget_after_evidence", refused(P, 5, "E", "เกินงบประมาณ"),
          also(evidence_file("สรุป.pdf"), cells(P_H4="สรุป.pdf", P_D5=STATUS_ON, P_E5=294_000.01))),
 ]
 DB_BY_ID = {case.id: case for case in DB_CASES}
@@ -611,14 +611,12 @@ def test_other_kind_is_refused_for_the_period(template, sqlite_demo):
     assert_import_refused(sqlite_demo, path, file_level("เป็นของ 2570R1 ไม่ใช่ 2570Q1"), "--period", "2570Q1")
 
 
-@pytest.mark.xfail(strict=True, reason="bug (apply.py): the refusal names sheet and row but not the status column D")
 @pytest.mark.parametrize("case_id", ["status_blank_activity_filled", "status_blank_kpi_filled"])
 def test_status_blank_but_activity_filled_names_the_status_cell(case_id, template, sqlite_demo):
     path = build(DB_BY_ID[case_id], template)
     assert_import_refused(sqlite_demo, path, refused(P, 5, "D", "ยังไม่เลือกสถานะ"))
 
 
-@pytest.mark.xfail(strict=True, reason="bug (apply.py): the over-budget refusal names sheet and row but not column E")
 def test_disbursed_over_budget_names_the_cell(template, sqlite_demo):
     path = build(DB_BY_ID["over_budget"], template)
     assert_import_refused(sqlite_demo, path, refused(P, 4, "E", "เกินงบประมาณ"))
