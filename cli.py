@@ -568,9 +568,9 @@ def _print_dry_run(result, target, period) -> None:
     for row in result.rows:
         for error in row.errors:
             console.print(f"[red]✗ {row.payload.record_key} ({row.payload.action}) › {error}[/red]", markup=True)
-    console.print(f"ค่าแฮชของชุดข้อมูล: [bold]{result.set_hash}[/bold]")
-    console.print(f"เปิดหน้าตัวอย่าง: {result.preview_path}")
-    console.print(f'ต่อไป: python cli.py approve {target} --period {period.id} --by "ชื่อผู้อนุมัติ"')
+    click.echo(f"ค่าแฮชของชุดข้อมูล: {result.set_hash}")  # plain echo: a path or hash is never wrapped
+    click.echo(f"เปิดหน้าตัวอย่าง: {result.preview_path}")
+    click.echo(f'ต่อไป: python cli.py approve {target} --period {period.id} --by "ชื่อผู้อนุมัติ"')
 
 
 def _push_with_progress(run, t, period, credentials, options):
@@ -591,7 +591,8 @@ def _push_with_progress(run, t, period, credentials, options):
 
 def _print_push(result, target, period) -> None:
     console = _console()
-    names = {"submitted": "ส่งสำเร็จ (อ่านกลับตรงกัน)", "failed": "ล้มเหลว", "unknown": "ไม่แน่ใจ (จะกระทบยอดในรอบถัดไป)"}
+    names = {"submitted": "ส่งสำเร็จ (อ่านกลับตรงกัน)", "failed": "ล้มเหลว", "unknown": "ไม่แน่ใจ (จะกระทบยอดในรอบถัดไป)",
+             "planned": "ยังไม่ได้อนุมัติ/ข้อมูลไม่ผ่าน", "approved": "อนุมัติแล้ว รอส่ง"}
     console.print(f"ผลการส่ง {target} {period.id}: " + ", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(result.counts.items())))
     for record, action, error in result.failures:
         console.print(f"[red]✗ {record} ({action}): {error}[/red]")

@@ -34,3 +34,36 @@ tidtam status --period 2570R1 --today 2027-01-10
 echo
 echo "== รายงานความก้าวหน้าไตรมาสที่ 1 สำหรับที่ประชุม (docx, xlsx, แผนภูมิ) =="
 tidtam report progress --period 2570Q1 --date 2027-01-20 --out "$OUT/รายงานความก้าวหน้า_2570Q1" | tail -n 1
+echo
+echo "== สิ้นไตรมาส: ส่งรายงานผลเข้า eMENSCR (ระบบจำลองบนเครื่องนี้) =="
+# The local stand-in of eMENSCR, holding the demo office's projects (entered and approved
+# earlier); its demo account is demo / demo-1234. A real office sets its own credentials in the
+# keyring or the environment and points config/targets/emenscr/<version>/mapping.yaml at the site.
+PORT=8701
+: >"$OUT/sandbox.log"
+.venv/bin/python cli.py sandbox emenscr --port "$PORT" --office-projects >"$OUT/sandbox.log" 2>&1 &
+SANDBOX_PID=$!
+trap 'kill "$SANDBOX_PID" 2>/dev/null || true' EXIT
+until grep -q SANDBOX_READY "$OUT/sandbox.log"; do
+  kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$OUT/sandbox.log"; exit 1; }
+  sleep 0.2
+done
+export TIDTAM_EMENSCR_USERNAME=demo TIDTAM_EMENSCR_PASSWORD=demo-1234
+echo "-- ตัวอย่างก่อนส่ง (กรอกแบบฟอร์มจริงแต่ไม่บันทึก ถ่ายภาพ; รหัสออก 3 = บางรายการข้อมูลไม่ผ่าน ไม่ถูกส่ง) --"
+tidtam push emenscr --period 2570Q1 --dry-run >"$OUT/dry-run.txt" || [ $? -eq 3 ]
+head -n 1 "$OUT/dry-run.txt"
+grep -c '^✗' "$OUT/dry-run.txt" | xargs -I{} echo "ข้อผิดพลาดที่ต้องแก้ {} ข้อ (ระบุโครงการและช่อง) ดูทั้งหมดใน $OUT/dry-run.txt เช่น:"
+grep '^✗' "$OUT/dry-run.txt" | head -n 3 || true
+tail -n 3 "$OUT/dry-run.txt"
+echo "-- ผู้อำนวยการอนุมัติชุดข้อมูลนี้ (ผูกกับค่าแฮช) --"
+tidtam approve emenscr --period 2570Q1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)"
+echo "-- ส่งจริง: บันทึกทีละรายการ แล้วอ่านค่ากลับมาตรวจ --"
+tidtam push emenscr --period 2570Q1
+echo "-- อ่านกลับจากระบบจำลอง: จำนวนครั้งที่บันทึกต่อโครงการ --"
+curl -s "http://127.0.0.1:$PORT/__admin/state" | .venv/bin/python -c '
+import collections, json, sys
+saves = collections.Counter(w["target"]["project_id"] for w in json.load(sys.stdin)["writes"] if w["action"] == "progress.save")
+print(f"บันทึกผลไตรมาส {len(saves)} โครงการ, บันทึกซ้ำ {sum(1 for n in saves.values() if n > 1)} โครงการ")'
+tidtam report emenscr --period 2570Q1 --out "$OUT/สรุปการส่ง_eMENSCR_2570Q1" | tail -n 2
+echo
+echo "เปิดหน้าตัวอย่างก่อนส่งได้ที่: $(grep -o '/.*preview.html' "$OUT/dry-run.txt")"
