@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages: Chromium for Playwright (never a downloaded browser), Thai fonts for
 # screenshots, documents and charts (Laksaman stands in for TH Sarabun New), LibreOffice and
 # poppler to render the reports to PDF in the tests.
-SYSTEM_PACKAGES=(chromium fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui poppler-utils)
+SYSTEM_PACKAGES=(chromium fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
