@@ -98,6 +98,7 @@ def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office:
         cell = ws.cell(HEADER_ROW, index + 1, column.header)
         cell.style = "tidtam_header"
         ws.column_dimensions[column_letter(index)].width = column.width
+    ws.row_dimensions[HEADER_ROW].height = max(2 * LINE_HEIGHT, _height({c.header: c.width for c in sheet.columns}))
     for offset, row in enumerate(rows):
         excel_row = FIRST_DATA_ROW + offset
         for index, column in enumerate(sheet.columns):
@@ -105,6 +106,10 @@ def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office:
             cell.style = "tidtam_input" if column.editable else "tidtam"
             if column.kind == "money":
                 cell.number_format = "#,##0.00"
+            elif column.kind == "level" or (column.kind == "number" and column.width <= 8):
+                cell.alignment = Alignment(horizontal="center", vertical="top")
+        # LibreOffice does not grow rows to fit wrapped text by itself: size them here
+        ws.row_dimensions[excel_row].height = _height({str(row.get(c.key) or ""): c.width for c in sheet.columns})
         locked_rows.append([sheet.key, str(excel_row), *(canonical(row.get(c.key)) for c in sheet.locked)])
     _validations(ws, sheet, len(rows), period)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
@@ -116,6 +121,19 @@ def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+LINE_HEIGHT = 21  # points per line of 14 pt TH Sarabun
+
+
+def _height(texts: dict[str, int]) -> float:
+    """Row height for the tallest wrapped text, given each text and its column width."""
+    lines = 1
+    for text, width in texts.items():
+        # measured in LibreOffice: about 0.75 characters of 14 pt Thai text per width unit
+        wrapped = sum(max(1, -(-len(part) // max(1, int(width * 0.75)))) for part in text.split("\n"))
+        lines = max(lines, wrapped)
+    return min(lines, 15) * LINE_HEIGHT
 
 
 def _cell_value(column: Column, value):
