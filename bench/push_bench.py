@@ -64,7 +64,7 @@ def office_db(folder: Path, records: int, present: set[str]):
     """The demo office with a Q1 report for ``records`` projects the stand-in holds."""
     from sqlalchemy import select
 
-    from conftest import load_demo
+    from pushkit import load_demo
     from tidtam.core.db import Database
     from tidtam.core.models import ActivityProgress, KpiResult, Project, ProjectProgress, ProgressStatus
 
@@ -92,7 +92,7 @@ def office_db(folder: Path, records: int, present: set[str]):
 
 
 def timed_push(db, config, mode: str, concurrency: int, stand_in):
-    from conftest import credentials, make_target, options
+    from pushkit import credentials, make_target, options
     from test_push_flow import Q1, _approve
     from tidtam.core.push import run
 
@@ -110,7 +110,7 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in):
 
 
 def naive_records(db, config, count: int) -> list[dict]:
-    from conftest import make_target
+    from pushkit import make_target
     from test_push_flow import Q1
     from tidtam.core.push import run
     from tidtam.core.push.plan import make_plan
@@ -133,7 +133,7 @@ def main() -> None:
     os.environ.setdefault("TIDTAM_PLUGINS", "emenscr,emes,inspection")
     import yaml
 
-    from conftest import config_for
+    from pushkit import config_for
     from tidtam.sandbox.emenscr import OFFICE_SEED
     from tidtam.sandbox.server import start_subprocess
 

@@ -1,62 +1,11 @@
-"""Fixtures for the push: the demo office in a database, an eMENSCR stand-in holding the office's
-projects, and the target wired to it through a copy of config/ (base_url points at the stand-in)."""
+"""Fixtures for the push: an eMENSCR stand-in holding the demo office's projects, the target
+wired to it through a copy of config/, a migrated SQLite database. Helpers are in pushkit.py."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from sqlalchemy import select
 
-from tidtam.core.config import office_profile, target_config
-from tidtam.core.credentials import Credentials, Secret
-from tidtam.core.models import Project, ProjectProgress
-from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
-from tidtam.core.plugins import load_plugins
-from tidtam.core.push.run import Options, Target, new_run_dir
-from tidtam.core.settings import PACKAGE_ROOT, data_dir
+from pushkit import config_for, make_target
 from tidtam.sandbox.server import run_in_thread
-from tidtam.sandbox.site import demo_credentials
-
-
-def load_demo(db, keep: int | None = None) -> None:
-    """The demo office; with ``keep``, only the first ``keep`` Q1 reports stay (faster tests)."""
-    with db.session() as session:
-        load_catalogs(session, PACKAGE_ROOT / "config" / "catalogs.yaml")
-        replace_office(session, OfficeFiles.in_folder(DEMO_DIR))
-    if keep is not None:
-        with db.session() as session:
-            reports = session.scalars(select(ProjectProgress).join(Project).order_by(Project.code)).all()
-            for report in reports[keep:]:
-                session.delete(report)
-
-
-def config_for(folder: Path, url: str) -> Path:
-    """A copy of config/ whose eMENSCR base_url is the stand-in's."""
-    if not folder.exists():
-        shutil.copytree(PACKAGE_ROOT / "config", folder)
-    mapping = folder / "targets/emenscr/2026.1/mapping.yaml"
-    text = mapping.read_text(encoding="utf-8")
-    start = text.index("base_url:")
-    end = text.index("\n", start)
-    mapping.write_text(text[:start] + f"base_url: {url}" + text[end:], encoding="utf-8")
-    return folder
-
-
-def make_target(db, config_dir: Path) -> Target:
-    registry = load_plugins()
-    spec = registry.target("emenscr")
-    return Target(db, registry.hook, spec, target_config(spec, office_profile(config_dir), config_dir), "DEMO01")
-
-
-def options(kind: str = "push", **changes) -> Options:
-    run_dir = new_run_dir(data_dir(), "emenscr", "2570Q1", kind)
-    return Options(run_dir=run_dir, **{"read_timeout": 10.0, "action_timeout": 20.0, **changes})
-
-
-def credentials() -> Credentials:
-    user, password = demo_credentials()
-    return Credentials(user, Secret(password), "environment")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from tidtam.core.push import run
 from tidtam.core.settings import PACKAGE_ROOT
 from tidtam.sandbox.server import run_in_thread, start_subprocess
 
-from conftest import config_for, credentials, load_demo, make_target, options
+from pushkit import config_for, credentials, load_demo, make_target, options
 from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")

@@ -16,7 +16,7 @@ from tidtam.core.push import run
 from tidtam.core.push.approval import ApprovalVoided, approve
 from tidtam.core.push.plan import make_plan
 
-from conftest import credentials, load_demo, options
+from pushkit import credentials, load_demo, options
 
 Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
