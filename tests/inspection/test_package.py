@@ -16,7 +16,7 @@ from pptx import Presentation
 from tidtam.core.app import ExitCode
 from tidtam.core.settings import PACKAGE_ROOT
 
-from conftest import MEMO_DATE, cli, config_for, need_tool, package_folder, to_pdf
+from inspection_helpers import MEMO_DATE, cli, config_for, need_tool, package_folder, to_pdf
 
 ROUND = ["package", "inspection", "--round", "2570R1", "--date", MEMO_DATE]
 
@@ -163,7 +163,7 @@ def test_workbook_layout_errors_name_file_and_key(demo_sqlite, tmp_path, monkeyp
 
 
 def test_evidence_too_big_for_one_message_is_refused_at_its_indicator(demo_sqlite, tmp_path, monkeypatch):
-    from conftest import add_photos
+    from inspection_helpers import add_photos
 
     add_photos(demo_sqlite, tmp_path / "big", {"ภาพใหญ่.png": ("1.3", True)})
     monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(config_for(tmp_path / "config", attachment_max_bytes=400_000)))
