@@ -67,3 +67,30 @@ print(f"บันทึกผลไตรมาส {len(saves)} โครงก�
 tidtam report emenscr --period 2570Q1 --out "$OUT/สรุปการส่ง_eMENSCR_2570Q1" | tail -n 2
 echo
 echo "เปิดหน้าตัวอย่างก่อนส่งได้ที่: $(grep -o '/.*preview.html' "$OUT/dry-run.txt")"
+echo
+echo "== รายงานการตรวจราชการ รอบที่ 1: ชุดเอกสาร อนุมัติ แล้วส่งทางอีเมล (เซิร์ฟเวอร์อีเมลจำลองบนเครื่องนี้) =="
+# Demo only: three placeholder pictures shipped in demo/photos/ (drawn with Pillow) become the
+# good-practice evidence of indicators 1.1, 2.1 and 5.1, stored through core/evidence.py.
+.venv/bin/python -m tidtam.demo.photos
+tidtam package inspection --round 2570R1 --date 2027-03-20 --allow-incomplete --out "$OUT/ตรวจราชการ_2570R1" | tail -n 4
+# The local SMTP + IMAP stand-in: the region's mailbox and the unit's archive mailbox (BCC).
+MAIL_LOG="$OUT/mail.log"
+.venv/bin/python -m tidtam.sandbox.mail --smtp-port 8025 --imap-port 8143 --admin-port 8703 >"$MAIL_LOG" 2>&1 &
+MAIL_PID=$!
+trap 'kill "$SANDBOX_PID" "$MAIL_PID" 2>/dev/null || true' EXIT
+until grep -q SANDBOX_READY "$MAIL_LOG"; do
+  kill -0 "$MAIL_PID" 2>/dev/null || { cat "$MAIL_LOG"; exit 1; }
+  sleep 0.2
+done
+export TIDTAM_INSPECTION_ARCHIVE_USERNAME=archive@demo-esa.example TIDTAM_INSPECTION_ARCHIVE_PASSWORD=demo-1234
+tidtam deliver inspection --round 2570R1 --dry-run | tail -n 4
+tidtam approve inspection --period 2570R1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | head -n 1
+tidtam deliver inspection --round 2570R1
+echo "-- อ่านกลับจากเซิร์ฟเวอร์อีเมลจำลอง --"
+curl -s "http://127.0.0.1:8703/__admin/state" | .venv/bin/python -c '
+import collections, json, sys
+state = json.load(sys.stdin)
+region = collections.Counter(m["message_id"] for m in state["messages"] if "inspection@region15.example" in m["rcpt_tos"])
+files = sum(len(m["attachments"]) for m in state["messages"])
+print(f"กล่องจดหมายของภาคได้รับ {len(region)} ฉบับ ไฟล์แนบ {files} ไฟล์, ได้รับซ้ำ {sum(1 for n in region.values() if n > 1)} ฉบับ")'
+echo "ชุดเอกสารสำหรับเปิดดู: $OUT/ตรวจราชการ_2570R1"
