@@ -103,12 +103,14 @@ def _project_progress(session, office, period) -> list[ItemState]:
     reports = {
         r.project_id: r
         for r in session.scalars(
-            select(m.ProjectProgress).where(m.ProjectProgress.period == period.id).options(selectinload(m.ProjectProgress.activities))
+            select(m.ProjectProgress).where(m.ProjectProgress.period == period.id)
+            .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
         )
     }
     projects = session.scalars(
         select(m.Project).where(m.Project.office_id == office.id, m.Project.fiscal_year == period.fiscal_year)
-        .options(selectinload(m.Project.activities), selectinload(m.Project.budget_lines), selectinload(m.Project.owner), selectinload(m.Project.group))
+        .options(selectinload(m.Project.activities), selectinload(m.Project.kpis), selectinload(m.Project.budget_lines),
+                 selectinload(m.Project.owner), selectinload(m.Project.group))
         .order_by(m.Project.code)
     )
     states = []
@@ -127,6 +129,10 @@ def _progress_problems(project: m.Project, report: m.ProjectProgress, period: Pe
         problems.append("สถานะดำเนินการแล้วเสร็จ แต่ยังมีกิจกรรมที่ความก้าวหน้าไม่ถึงร้อยละ 100")
     if report.disbursed > project.total_budget:
         problems.append(f"เบิกจ่าย {report.disbursed:,.2f} บาท เกินงบประมาณ {project.total_budget:,.2f} บาท")
+    reported_kpis = {k.kpi_id for k in report.kpi_results if k.value is not None or k.note}
+    unreported = [k for k in project.kpis if k.id not in reported_kpis]
+    if report.status != m.ProgressStatus.CANCELLED and unreported:
+        problems.append("ยังไม่รายงานผลตัวชี้วัด: " + ", ".join(f"ลำดับ {k.seq}" for k in unreported))
     due_now = [a for a in project.activities if quarter_months & set(a.months) and a.id not in percent]
     if report.status != m.ProgressStatus.CANCELLED and due_now:
         problems.append("ยังไม่รายงานกิจกรรมที่กำหนดทำในไตรมาสนี้: " + ", ".join(f"ลำดับ {a.seq}" for a in due_now))

@@ -31,7 +31,7 @@ def _dice(text: str) -> int:
 def reply(path: Path) -> int:
     """Fill one workbook as its owner would; returns how many projects were answered."""
     workbook = openpyxl.load_workbook(path)
-    projects, activities = workbook.worksheets[0], workbook["กิจกรรม"]
+    projects, activities, kpis = workbook.worksheets[0], workbook["กิจกรรม"], workbook["ตัวชี้วัด"]
     answered = set()
     for row in projects.iter_rows(min_row=FIRST_DATA_ROW):
         code, budget, status = row[0].value, row[2].value or 0, row[3]
@@ -47,6 +47,13 @@ def reply(path: Path) -> int:
         if code in answered:
             in_q1 = any(month in months for month in ("ต.ค.", "พ.ย.", "ธ.ค."))
             row[4].value = (50 + _dice(f"{code}{row[1].value}") % 51) if in_q1 else 0
+    for row in kpis.iter_rows(min_row=FIRST_DATA_ROW):
+        code, target = row[0].value, row[3].value
+        if code in answered and row[5].value is None and not row[6].value:
+            if target is None:  # a qualitative KPI is reported in words
+                row[6].value = "อยู่ระหว่างดำเนินการ จะประเมินผลเมื่อสิ้นสุดกิจกรรม"
+            else:
+                row[5].value = round(target * (_dice(f"{code}k{row[1].value}") % 40) / 100, 2)
     workbook.save(path)
     return len(answered)
 
