@@ -197,7 +197,7 @@ def _lines(text: str, width_in: float, size: float) -> int:
 def _table(slide, headers: list[str], rows: list[list[str]], widths_in: list[float], left, top, size: float,
            missing: list[bool] | None = None):
     """A table whose rows are as tall as their text (LibreOffice does not grow a pptx row)."""
-    heights = [max(_lines(v, w, size) for v, w in zip(values, widths_in)) * size * 1.4 / 72 + 0.1
+    heights = [max(_lines(v, w, size) for v, w in zip(values, widths_in)) * size * 1.6 / 72 + 0.12
                for values in [headers, *rows]]
     shape = slide.shapes.add_table(len(rows) + 1, len(headers), left, top, Inches(sum(widths_in)),
                                    Inches(sum(heights)))
@@ -288,13 +288,13 @@ def _policy_slide(slide, data: RoundData, policy: PolicyRow, chart: Path | None)
     """The policy's indicators as a table across the slide, its chart in the room below."""
     _title(slide, f"นโยบายที่ {policy.number} {policy.name}", SOURCE_TH.get(policy.source, policy.source))
     indicators = policy.indicators
-    size = 16 if len(indicators) <= 3 else 14
+    size = 16 if len(indicators) <= 3 else 14 if len(indicators) <= 4 else 12
     _, height = _table(slide, ["ตัวชี้วัด", "ค่าเป้าหมาย", "ผลการดำเนินงาน", "ผลการประเมิน"],
                        [[f"{i.code} {i.name}", target_th(i), result_th(i) if i.reported else "-",
                          achieved_th(i) if i.reported else "ยังไม่รายงาน"] for i in indicators],
                        [7.9, 1.6, 1.7, 1.5], Inches(0.3), Inches(1.7), size, [not i.reported for i in indicators])
     top = Inches(1.7) + height + Inches(0.15)
-    if chart and SLIDE_H - top > Inches(1.6):
+    if chart and SLIDE_H - top > Inches(1.5):
         _picture(slide, chart, Inches(0.3), top, Inches(12.7), SLIDE_H - top - Inches(0.15))
 
 
