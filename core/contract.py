@@ -18,6 +18,12 @@ class TargetSpec:
     actions: tuple[str, ...] = ()  # e.g. ("progress", "create_project", "send_for_approval")
     period_kinds: tuple[str, ...] = ("Q",)  # "Q" quarters, "R" evaluation rounds
     mapping_schema: type | None = None  # a pydantic model validating the target's mapping.yaml
+    # Thai names of the actions, for previews and summaries (e.g. {"upload_evidence": "อัปโหลดหลักฐาน"}).
+    action_titles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # Steps besides the push that need a dry-run and an approval of their own, never implied by a
+    # push (E-MES: "confirm" locks the round). Core plans them with ``plan_payloads(stage=...)``
+    # and keeps them in the ledger under "<name>:<stage>"; they share the push's lock.
+    stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,16 @@ def register_targets(register):
 
 
 @hookspec(firstresult=True)
-def plan_payloads(target, period, session, office, mapping):
+def plan_payloads(target, period, session, office, mapping, stage):
     """Return the list of ``Payload`` to send for ``office`` and ``period`` (a ``Period``).
 
     Read core records through the SQLAlchemy ``session`` and shape them with ``mapping`` (the
     target's validated mapping config). Pure: no network, no writes. Records with nothing to
     send are simply absent.
+
+    ``stage`` is "push" for the ordinary push, or one of ``TargetSpec.stages`` (a separate step
+    with its own dry-run and approval, e.g. E-MES's "confirm"); a plugin without stages may
+    leave the argument out.
     """
 
 

@@ -18,6 +18,9 @@ from . import thai
 from .site import DATA, Site, logged_in, site_of
 
 DEFAULT_DATA = DATA / "emes.yaml"
+# The same site with the demo office's standards and indicators (demo_data="office", the
+# --office-projects flag): what a push of the demo office's round fills in.
+OFFICE_DATA = DATA / "emes_office.yaml"
 URL = re.compile(r"https?://[^\s/$.?#][^\s]*")
 
 
@@ -41,8 +44,9 @@ def round_key(year: int, number: int) -> str:
     return f"{year}-{number}"
 
 
-def build_app(data_path: Path | str | None = None, demo_data: bool = True, **knobs):
-    site = Site("emes", Path(data_path or DEFAULT_DATA), AssessmentStore, **knobs)
+def build_app(data_path: Path | str | None = None, demo_data: bool | str = True, **knobs):
+    default = OFFICE_DATA if demo_data == "office" else DEFAULT_DATA
+    site = Site("emes", Path(data_path or default), AssessmentStore, **knobs)
     base = "/rounds/{year:int}/{number:int}"
     routes = [
         Route("/", home), Route("/rounds", rounds_page), Route("/report", choose_round),

@@ -34,13 +34,14 @@ class Plan:
 
 def make_plan(hook, target: str, period, session: Session, office: Office, mapping,
               present: set[str] | None = None, entries: bool = False,
-              entry_keys: set[str] | None = None) -> Plan:
+              entry_keys: set[str] | None = None, stage: str = "push") -> Plan:
     """Payloads for the period (pure: no network), each validated by the target's own rules.
 
     ``entries`` adds records the site lacks (``present`` from ``list_remote``); ``entry_keys``
-    re-derives entry payloads only for those records (approval and push, without network)."""
+    re-derives entry payloads only for those records (approval and push, without network).
+    ``stage`` is "push" or one of the target's separate steps (``TargetSpec.stages``)."""
     payloads = list(hook.plan_payloads(target=target, period=period, session=session, office=office,
-                                       mapping=mapping) or [])
+                                       mapping=mapping, stage=stage) or [])
     if entries or entry_keys:
         extra = hook.plan_entries(target=target, period=period, session=session, office=office,
                                   mapping=mapping, present=present) or []
@@ -55,6 +56,11 @@ def make_plan(hook, target: str, period, session: Session, office: Office, mappi
 def _with_action(problem: Problem, action: str) -> Problem:
     return problem if problem.action else Problem(problem.record_key, problem.field, problem.message,
                                                   problem.severity, action)
+
+
+def ledger_name(target: str, stage: str = "push") -> str:
+    """The ledger's target key: the target's name for its push, "<name>:<stage>" for a separate step."""
+    return target if stage == "push" else f"{target}:{stage}"
 
 
 def set_hash(items) -> str:

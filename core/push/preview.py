@@ -2,6 +2,8 @@
 hash of the whole payload set that ``approve`` binds to. Self-contained but for screenshots."""
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -16,13 +18,41 @@ ACTION_TH = {"progress": "รายงานผลรายไตรมาส", 
              "send_for_approval": "ส่งขออนุมัติ (M7)"}
 
 
+LONG_TEXT = 120  # characters: a changed text longer than this is shown as a diff of its words
+
+
+def word_diff(change) -> list[tuple[str, str]] | None:
+    """A long text change as (kind, text) pieces, kind "same" | "del" | "ins"; None for short values.
+
+    Split at spaces (Thai writes a space between phrases), so a narrative's edit reads as the
+    phrases removed and added rather than two walls of text."""
+    site, ours = str(change.site or ""), str(change.ours or "")
+    if max(len(site), len(ours)) <= LONG_TEXT or not site:
+        return None
+    split = lambda text: re.findall(r"\s+|[^\s]+", text)  # noqa: E731
+    old, new = split(site), split(ours)
+    pieces: list[tuple[str, str]] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(("same", "".join(old[a1:a2])))
+            continue
+        if a2 > a1:
+            pieces.append(("del", "".join(old[a1:a2])))
+        if b2 > b1:
+            pieces.append(("ins", "".join(new[b1:b2])))
+    return pieces
+
+
 def write_preview(path: Path, t, period, rows, digest: str, options) -> Path:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["word_diff"] = word_diff
     now = datetime.now()
     html = env.get_template("preview.html.j2").render(
         target=t.spec, period=period, rows=rows, digest=digest, mode=options.mode, office=t.office_code,
-        generated=f"{thai_date(now.date())} {now:%H:%M} น.", state_th=STATE_TH, action_th=ACTION_TH,
+        generated=f"{thai_date(now.date())} {now:%H:%M} น.", state_th=STATE_TH,
+        action_th={**ACTION_TH, **getattr(t.spec, "action_titles", {})},
         counts={state: sum(1 for r in rows if r.state == state) for state in STATE_TH},
-        approve=f'python cli.py approve {t.spec.name} --period {period.id} --by "ชื่อผู้อนุมัติ"')
+        approve=getattr(options, "approve_command", None)
+        or f'python cli.py approve {t.spec.name} --period {period.id} --by "ชื่อผู้อนุมัติ"')
     path.write_text(html, encoding="utf-8")
     return path

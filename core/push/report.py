@@ -35,7 +35,9 @@ def when(value: datetime | None) -> str:
     return f"{thai_date(local.date())} {local:%H:%M} น."
 
 
-def build(session, office: Office, target_title: str, target: str, period) -> Report:
+def build(session, office: Office, target_title: str, target: str, period, action_titles: dict | None = None) -> Report:
+    """The summary of ``target``'s ledger rows for ``period`` (``target`` is the ledger key)."""
+    titles = {**ACTION_TH, **(action_titles or {})}
     subs = session.scalars(select(Submission).where(Submission.office_id == office.id, Submission.target == target,
                                                     Submission.period == period.id).order_by(Submission.record_key)).all()
     approvals = {a.id: a for a in session.scalars(select(Approval).where(Approval.office_id == office.id,
@@ -44,7 +46,7 @@ def build(session, office: Office, target_title: str, target: str, period) -> Re
     rows = []
     for n, s in enumerate(subs, start=1):
         approval = approvals.get(s.approval_id)
-        rows.append([n, names.get(s.record_key, s.record_key), ACTION_TH.get(s.action, s.action), STATE_TH.get(s.state.value, s.state.value),
+        rows.append([n, names.get(s.record_key, s.record_key), titles.get(s.action, s.action), STATE_TH.get(s.state.value, s.state.value),
                      s.remote_id or "-", when(s.submitted_at), s.submitted_by or "-",
                      f"{approval.approved_by} ({when(approval.approved_at)})" if approval else "-", s.attempts,
                      s.last_error or ""])

@@ -23,7 +23,7 @@ from ..ledger import transition
 from ..models import Submission, SubmissionState as S
 from . import approval as approvals
 from .lock import Lock
-from .plan import Plan, in_flight, make_plan, rows_of, set_hash, sync_ledger
+from .plan import Plan, in_flight, ledger_name, make_plan, rows_of, set_hash, sync_ledger
 from .retry import read
 
 MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the last did not land
@@ -39,6 +39,12 @@ class Target:
     spec: object
     config: object  # core.config.TargetConfig
     office_code: str
+    stage: str = "push"  # or one of spec.stages: a separate step with its own ledger rows and approval
+
+    @property
+    def ledger(self) -> str:
+        """The ledger's target key of this run (see plan.ledger_name)."""
+        return ledger_name(self.spec.name, self.stage)
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Options:
     read_timeout: float = 15.0
     action_timeout: float = 120.0
     run_dir: Path | None = None
+    approve_command: str | None = None  # what the preview tells the approver to run (default: approve <target>)
 
 
 @dataclass
@@ -118,9 +125,9 @@ def dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
 
 
 async def _dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
-    name = t.spec.name
+    name, ledger = t.spec.name, t.ledger
     with t.db.session() as session:
-        stuck = in_flight(session, _office(t, session), name, period.id)
+        stuck = in_flight(session, _office(t, session), ledger, period.id)
         if stuck:
             raise UserError(f"มี {len(stuck)} รายการที่ค้างจากการส่งครั้งก่อน (เช่น {stuck[0].record_key}) "
                             f"— รัน push {name} --period {period.id} เพื่อกระทบยอดและส่งต่อก่อน", ExitCode.INCOMPLETE)
@@ -131,8 +138,8 @@ async def _dry_run(t: Target, period, credentials, options: Options) -> DryRunRe
         with t.db.session(actor=_operator()) as session:
             office = _office(t, session)
             plan = make_plan(t.hook, name, period, session, office, t.config.mapping, present=present,
-                             entries=options.new_projects)
-            todo, done = sync_ledger(session, office, name, period.id, plan.payloads)
+                             entries=options.new_projects, stage=t.stage)
+            todo, done = sync_ledger(session, office, ledger, period.id, plan.payloads)
             todo_keys = {(r.record_key, r.action) for r in todo}
         rows = [_preview_row(plan, p, todo_keys) for p in plan.payloads]
         queue = [r for r in rows if r.state == "preview"]
@@ -145,9 +152,9 @@ async def _dry_run(t: Target, period, credentials, options: Options) -> DryRunRe
                 await _preview_one(t, row, remote, shots)
         await asyncio.gather(*(work(w) for w in workers))
     with t.db.session(actor=_operator()) as session:
-        ledger = rows_of(session, _office(t, session), name, period.id)
+        held = rows_of(session, _office(t, session), ledger, period.id)
         for row in rows:
-            entry = ledger[(row.payload.record_key, row.payload.action)]
+            entry = held[(row.payload.record_key, row.payload.action)]
             entry.last_error = "; ".join(row.errors) or None
             if row.state == "preview":
                 transition(entry, S.PREVIEWED)
@@ -173,7 +180,7 @@ async def _preview_one(t: Target, row: PreviewRow, remote, shots: Path) -> None:
         row.site_holds = held is not None
         row.diff = held.diff if held else []
         if held is not None and held.matches:
-            row.warnings.append("ระบบมีข้อมูลนี้ตรงกันอยู่แล้ว (จะบันทึกซ้ำด้วยค่าเดิม)")
+            row.warnings.append("ระบบมีข้อมูลนี้ตรงกันอยู่แล้ว")
         shot = shots / f"{_safe(payload.record_key)}-{payload.action}.png"
         row.warnings += await read(lambda: t.hook.preview_payload(target=name, payload=payload, remote=remote,
                                                                   screenshot_path=shot)) or []
@@ -200,11 +207,13 @@ def _approved_work(t: Target, period) -> tuple[list[list[tuple[int, Payload]]], 
     voided = None
     with t.db.session(actor=_operator()) as session:
         office = _office(t, session)
-        ledger = rows_of(session, office, name, period.id)
-        entry_keys = {k for (k, action), r in ledger.items() if r.approval_id and action != "progress"} or None
-        plan = make_plan(t.hook, name, period, session, office, t.config.mapping, entry_keys=entry_keys)
+        ledger = rows_of(session, office, t.ledger, period.id)
+        entry_keys = None
+        if t.stage == "push":
+            entry_keys = {k for (k, action), r in ledger.items() if r.approval_id and action != "progress"} or None
+        plan = make_plan(t.hook, name, period, session, office, t.config.mapping, entry_keys=entry_keys, stage=t.stage)
         try:
-            _, rows = approvals.check(session, office, name, period.id, plan)
+            _, rows = approvals.check(session, office, t.ledger, period.id, plan)
         except approvals.ApprovalVoided as exc:
             voided = exc  # commit the void, then refuse
         else:
@@ -309,7 +318,7 @@ def _move(t: Target, row_id: int, state: S, error: str | None = None, remote_id:
 
 def _summary(t: Target, period, run_dir: Path) -> PushResult:
     with t.db.session() as session:
-        rows = rows_of(session, _office(t, session), t.spec.name, period.id).values()
+        rows = rows_of(session, _office(t, session), t.ledger, period.id).values()
         counts: dict[str, int] = {}
         for r in rows:
             counts[str(r.state)] = counts.get(str(r.state), 0) + 1

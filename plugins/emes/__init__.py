@@ -1,16 +1,30 @@
 """E-MES (OBEC's evaluation of ESA administration) target: indicator results per round.
 
-Registered through the ``tidtam`` entry point like any third-party plugin; kept light.
+Registered through the ``tidtam`` entry point like any third-party plugin. This module stays
+light (no Playwright import) because ``cli.py plugins`` loads it; the flows live in ``plan.py``
+(payloads), ``validate.py`` (the site's rules), ``browser.py`` (the site through Chromium),
+``doctor.py`` (locator checks) and ``summary.py`` (the unit's docx and the evidence folder).
+
+Actions (browser mode only: the site has no JSON endpoint to speak of):
+- ``indicator_result``: level, narrative and links of one indicator (the form is filled and
+  screenshotted by a dry-run, saved by a push, read back before SUBMITTED);
+- ``upload_evidence``: one evidence file, looked up on the site by sha256 first and never
+  uploaded twice;
+- ``confirm_round`` (stage "confirm"): locks the round on the site. It is never part of a
+  push: ``cli.py confirm emes`` has its own dry-run and approval, bound to the pushed values.
 """
 from __future__ import annotations
 
-from tidtam.core.contract import TargetSpec
+from tidtam.core.contract import RemoteError, RemoteRefused, TargetSpec
 from tidtam.core.hookspecs import hookimpl
 
 from .mapping import EmesMapping
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 TARGET = "emes"
+CONFIRM_STAGE = "confirm"
+ACTION_TITLES = {"indicator_result": "ผลการประเมินตนเองรายตัวบ่งชี้", "upload_evidence": "อัปโหลดหลักฐาน",
+                 "confirm_round": "ยืนยันการส่งข้อมูลรอบการประเมิน"}
 
 
 @hookimpl
@@ -24,5 +38,84 @@ def register_targets(register):
             actions=("indicator_result", "upload_evidence", "confirm_round"),
             period_kinds=("R",),
             mapping_schema=EmesMapping,
+            action_titles=ACTION_TITLES,
+            stages=(CONFIRM_STAGE,),
         )
     )
+
+
+@hookimpl
+def plan_payloads(target, period, session, office, mapping, stage):
+    if target != TARGET:
+        return None
+    if period.kind != "R":
+        from tidtam.core.app import ExitCode, UserError
+
+        raise UserError(f"E-MES รายงานเป็นรอบการประเมิน เช่น {period.fiscal_year}R1 (ได้ {period.id})", ExitCode.USAGE)
+    from .plan import plan_confirm, plan_round
+
+    if stage == CONFIRM_STAGE:
+        return plan_confirm(session, office, period, mapping)
+    return plan_round(session, office, period, mapping)
+
+
+@hookimpl
+def validate_payload(target, payload, mapping):
+    if target != TARGET:
+        return None
+    from .validate import validate
+
+    return validate(payload, mapping)
+
+
+@hookimpl
+def open_remote(target, mode, credentials, settings, browser):
+    if target != TARGET:
+        return None
+    if mode != "browser":
+        raise RemoteError(f"E-MES ไม่รองรับโหมด {mode} (มีเฉพาะ browser)")
+    from .browser import open_browser
+
+    return open_browser(browser, credentials, settings)
+
+
+_LOOKUP = {"indicator_result": "read_indicator", "upload_evidence": "find_evidence", "confirm_round": "read_round"}
+_PREVIEW = {"indicator_result": "preview_indicator", "upload_evidence": "preview_evidence", "confirm_round": "preview_round"}
+_SUBMIT = {"indicator_result": "submit_indicator", "upload_evidence": "submit_evidence", "confirm_round": "submit_round"}
+
+
+def _method(table: dict, payload, remote):
+    name = table.get(payload.action)
+    if name is None:
+        raise RemoteRefused(f"E-MES ไม่รู้จักการดำเนินการ \"{payload.action}\"")
+    return getattr(remote, name)
+
+
+@hookimpl
+def lookup_remote(target, payload, remote):
+    if target != TARGET:
+        return None
+    return _method(_LOOKUP, payload, remote)(payload)
+
+
+@hookimpl
+def preview_payload(target, payload, remote, screenshot_path):
+    if target != TARGET:
+        return None
+    return _method(_PREVIEW, payload, remote)(payload, screenshot_path)
+
+
+@hookimpl
+def submit_payload(target, payload, remote):
+    if target != TARGET:
+        return None
+    return _method(_SUBMIT, payload, remote)(payload)
+
+
+@hookimpl
+def check_target(target, remote, mapping):
+    if target != TARGET:
+        return None
+    from .doctor import check_locators
+
+    return check_locators(remote)

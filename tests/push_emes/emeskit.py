@@ -1,0 +1,103 @@
+"""Helpers for the E-MES push tests: the demo office (with its E-MES frame and round-1 results)
+in a database, evidence files attached through core/evidence.py, and the target wired to a
+stand-in through a copy of config/ (base_url points at the stand-in)."""
+from __future__ import annotations
+
+import io
+import random
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tidtam.core.config import office_profile, target_config
+from tidtam.core.credentials import Credentials, Secret
+from tidtam.core.evidence import add_evidence
+from tidtam.core.models import EmesIndicator, EmesResult, EmesStandard, Office
+from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
+from tidtam.core.periods import parse_period
+from tidtam.core.plugins import load_plugins
+from tidtam.core.push.run import Options, Target, new_run_dir
+from tidtam.core.settings import PACKAGE_ROOT, data_dir
+from tidtam.sandbox.site import demo_credentials
+
+R1 = parse_period("2570R1")
+# The demo's round-1 results cover 7 of the 14 indicators; these fill the rest, so a round can
+# be complete (the stand-in confirms only when every indicator is saved).
+FILLED = {"1.2": 3, "1.5": 4, "2.4": 3, "2.5": 4, "3.1": 5, "3.2": 3, "3.4": 4}
+
+
+def load_demo(db, complete: bool = False) -> None:
+    with db.session() as session:
+        load_catalogs(session, PACKAGE_ROOT / "config" / "catalogs.yaml")
+        replace_office(session, OfficeFiles.in_folder(DEMO_DIR))
+    if complete:
+        with db.session(actor="test") as session:
+            for indicator in indicators(session):
+                if indicator.code in FILLED and result_of(session, indicator.code) is None:
+                    session.add(EmesResult(indicator_id=indicator.id, period=R1.id, level=FILLED[indicator.code],
+                                           narrative=f"ผลการดำเนินงานตัวบ่งชี้ {indicator.code} {indicator.name} "
+                                                     "ดำเนินการตามแผนครบทุกประเด็นการพิจารณา", links=[]))
+
+
+def indicators(session) -> list[EmesIndicator]:
+    return list(session.scalars(select(EmesIndicator).join(EmesStandard).where(EmesStandard.fiscal_year == 2570)))
+
+
+def result_of(session, code: str) -> EmesResult | None:
+    indicator = next(i for i in indicators(session) if i.code == code)
+    return session.scalars(select(EmesResult).where(EmesResult.indicator_id == indicator.id,
+                                                    EmesResult.period == R1.id)).one_or_none()
+
+
+def image_bytes(kind: str, size: tuple[int, int] = (320, 200), seed: int = 1, noise: bool = False) -> bytes:
+    """A real PNG, JPEG or PDF (Pillow); ``noise`` makes it big and incompressible."""
+    from PIL import Image
+
+    rng = random.Random(seed)
+    if noise:
+        image = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    out = io.BytesIO()
+    image.save(out, {"png": "PNG", "jpg": "JPEG", "pdf": "PDF"}[kind])
+    return out.getvalue()
+
+
+def attach(db, code: str, filename: str, content: bytes, folder: Path) -> str:
+    """Store ``content`` as evidence of ``code``'s round-1 result; returns its sha256."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    path.write_bytes(content)
+    with db.session(actor="test") as session:
+        office = session.scalars(select(Office)).one()
+        row = add_evidence(session, office, path, emes_result=result_of(session, code))
+        return row.sha256
+
+
+def config_for(folder: Path, url: str) -> Path:
+    """A copy of config/ whose E-MES base_url is the stand-in's."""
+    if not folder.exists():
+        shutil.copytree(PACKAGE_ROOT / "config", folder)
+    mapping = folder / "targets/emes/2026.1/mapping.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    start = text.index("base_url:")
+    end = text.index("\n", start)
+    mapping.write_text(text[:start] + f"base_url: {url}" + text[end:], encoding="utf-8")
+    return folder
+
+
+def make_target(db, config_dir: Path, stage: str = "push") -> Target:
+    registry = load_plugins()
+    spec = registry.target("emes")
+    return Target(db, registry.hook, spec, target_config(spec, office_profile(config_dir), config_dir), "DEMO01", stage)
+
+
+def options(kind: str = "push", **changes) -> Options:
+    run_dir = new_run_dir(data_dir(), "emes", R1.id, kind)
+    return Options(run_dir=run_dir, **{"read_timeout": 10.0, "action_timeout": 20.0, **changes})
+
+
+def credentials() -> Credentials:
+    user, password = demo_credentials()
+    return Credentials(user, Secret(password), "environment")
