@@ -55,7 +55,7 @@ def thai_font() -> str:
     raise ChartFontError(f"ไม่พบฟอนต์ภาษาไทยสำหรับวาดกราฟ (ลองหา: {', '.join(PREFERRED_FONTS)}) — {FONT_HINT}")
 
 
-def _themed(draw):
+def themed(draw):
     """Run a chart function under the Thai font and stable-output settings, start to save.
 
     rcParams are read when each text is created, so the context must cover the whole drawing.
@@ -98,7 +98,7 @@ def _th(value: float, suffix: str = "") -> str:
 # --- the charts ---------------------------------------------------------------------------
 
 
-@_themed
+@themed
 def percent_against_target(stem: Path, title: str, labels: Sequence[str], percents: Sequence[float],
                            target: float, target_label: str) -> list[Path]:
     """Horizontal bars of percentages with the target as a dashed line; bars below it in orange."""
@@ -118,7 +118,7 @@ def percent_against_target(stem: Path, title: str, labels: Sequence[str], percen
     return save(fig, stem)
 
 
-@_themed
+@themed
 def stacked_counts(stem: Path, title: str, labels: Sequence[str], series: dict[str, Sequence[int]],
                    colours: Sequence[str]) -> list[Path]:
     """Stacked horizontal bars of counts (e.g. projects on track / late per strategy)."""
@@ -138,7 +138,7 @@ def stacked_counts(stem: Path, title: str, labels: Sequence[str], series: dict[s
     return save(fig, stem)
 
 
-@_themed
+@themed
 def cumulative_line(stem: Path, title: str, labels: Sequence[str], actual: Sequence[float | None],
                     target: Sequence[float]) -> list[Path]:
     """Cumulative disbursement by quarter against the targets (percent of the budget)."""
@@ -158,7 +158,7 @@ def cumulative_line(stem: Path, title: str, labels: Sequence[str], actual: Seque
     return save(fig, stem)
 
 
-@_themed
+@themed
 def grouped_bars(stem: Path, title: str, labels: Sequence[str], series: dict[str, Sequence[float]],
                  colours: Sequence[str], unit: str = "") -> list[Path]:
     """Side-by-side vertical bars, e.g. budget and disbursement per strategy."""
@@ -175,7 +175,7 @@ def grouped_bars(stem: Path, title: str, labels: Sequence[str], series: dict[str
     return save(fig, stem)
 
 
-@_themed
+@themed
 def levels(stem: Path, title: str, labels: Sequence[str], values: Sequence[int | None], top: int = 5) -> list[Path]:
     """Self-assessed levels per indicator (E-MES); indicators without a level are marked."""
     fig, ax = new_figure(width=8.5)

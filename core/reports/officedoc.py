@@ -43,7 +43,7 @@ _AFTER_SZCS = ("w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", 
 _AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
 
 
-def _set_fonts(owner, size: float | None = None, bold: bool | None = None) -> None:
+def set_fonts(owner, size: float | None = None, bold: bool | None = None) -> None:
     """Set the Latin, East-Asian and complex-script (Thai) font and size on a style or run.
 
     Children of ``w:rPr`` go in schema order (Word rejects a file otherwise).
@@ -82,11 +82,11 @@ def new_document(*, landscape: bool = False, title: str = "", author: str = "") 
     # Official-letter margins: 3 cm left for binding, 2 cm right, 2.5 cm top, 2 cm bottom.
     section.left_margin, section.right_margin = Cm(3 if not landscape else 2), Cm(2)
     section.top_margin, section.bottom_margin = Cm(2.5 if not landscape else 2), Cm(2)
-    _set_fonts(doc.styles["Normal"], BODY_PT)
+    set_fonts(doc.styles["Normal"], BODY_PT)
     doc.styles["Normal"].paragraph_format.space_after = Pt(0)
     for name, size in (("Title", 24), ("Heading 1", 20), ("Heading 2", 18), ("Heading 3", BODY_PT)):
         style = doc.styles[name]
-        _set_fonts(style, size, bold=True)
+        set_fonts(style, size, bold=True)
         style.font.color.rgb = RGBColor(0, 0, 0)
         style.paragraph_format.space_before = Pt(12 if name != "Title" else 0)
         style.paragraph_format.space_after = Pt(6)
@@ -106,7 +106,7 @@ def para(doc_or_cell, text: str = "", *, bold: bool = False, size: float | None 
     paragraph = doc_or_cell.add_paragraph()
     if text:
         run = paragraph.add_run(to_thai_digits(text) if thai_digits else text)
-        _set_fonts(run, size, bold=bold or None)
+        set_fonts(run, size, bold=bold or None)
         run.italic = italic or None
     if align is not None:
         paragraph.alignment = align
@@ -139,7 +139,7 @@ def toc(doc, entries: Sequence[str]) -> None:
     paragraph = first
     for index, entry in enumerate(entries):
         paragraph = first if index == 0 else doc.add_paragraph()
-        _set_fonts(paragraph.add_run(to_thai_digits(entry)), BODY_PT)
+        set_fonts(paragraph.add_run(to_thai_digits(entry)), BODY_PT)
     paragraph.add_run()._r.append(_field_char("end"))
 
 
@@ -161,7 +161,7 @@ def _cell_text(cell, text: str, *, bold: bool = False, align=None, size: float =
     for i, line in enumerate(lines):
         paragraph = first if i == 0 else cell.add_paragraph()
         run = paragraph.add_run(to_thai_digits(line) if thai_digits else line)
-        _set_fonts(run, size, bold=bold or None)
+        set_fonts(run, size, bold=bold or None)
         if align is not None:
             paragraph.alignment = align
 

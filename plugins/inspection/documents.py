@@ -68,7 +68,7 @@ def _labelled(doc, label: str, text: str, *, size: float | None = None, indent_f
     """A paragraph "<bold label> text", as memo headers and report fields are written."""
     paragraph = od.para(doc, label, bold=True, size=size, indent_first=indent_first)
     run = paragraph.add_run(to_thai_digits(f"  {text}"))
-    od._set_fonts(run, size)  # the helper every run of officedoc goes through (Thai font and size)
+    od.set_fonts(run, size)
     return paragraph
 
 

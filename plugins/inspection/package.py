@@ -217,7 +217,7 @@ def _draw_charts(data: RoundData, folder: Path) -> dict[int, Path]:
     return out
 
 
-@charts._themed  # the reports' Thai font and stable-output settings, around the whole drawing
+@charts.themed  # the reports' Thai font and stable-output settings, around the whole drawing
 def target_result_chart(stem: Path, indicators) -> list[Path]:
     """Bars of target (grey) and result (blue, orange when below target) per indicator, in %."""
     fig, ax = charts.new_figure(width=9.0, height=3.3)

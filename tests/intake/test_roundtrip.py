@@ -252,6 +252,9 @@ def test_completeness_is_non_zero_until_every_owner_has_sent_everything(office_d
         for r in workbook["กิจกรรม"].iter_rows(min_row=4):
             if r[4].value is None:
                 r[4].value = 0
+        for r in workbook["ตัวชี้วัด"].iter_rows(min_row=4):
+            if r[5].value is None and not r[6].value:
+                r[6].value = "ยังไม่ถึงกำหนดวัดผล"
         workbook.save(path)
     imported = run(db_url, "import", str(out))
     assert imported.exit_code == 0, imported.output
