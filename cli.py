@@ -626,7 +626,9 @@ def approve(app: App, target, period, by):
         count = sum(1 for r in ledger.values() if r.approval_id == record.id)
         digest = record.payload_set_hash
     click.echo(f"อนุมัติแล้ว {count} รายการ โดย {by} — ค่าแฮช {digest}")
-    click.echo(f"ต่อไป: python cli.py push {target} --period {chosen.id}")
+    # e-mail targets deliver a package; web targets push records
+    step = f"deliver {target} --round" if "email" in t.spec.modes else f"push {target} --period"
+    click.echo(f"ต่อไป: python cli.py {step} {chosen.id}")
 
 
 # --- report progress, report annual (issue 9) ---
