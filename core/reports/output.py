@@ -7,6 +7,7 @@ rewrites the stamps to the report date, so the same data and date give the same 
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ def folder_in_place(target: Path) -> Iterator[Path]:
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    work.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the report is for the whole unit
     try:
         yield work
     except BaseException:
@@ -36,6 +38,12 @@ def folder_in_place(target: Path) -> Iterator[Path]:
     work.rename(target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 _CORE_DATE = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
