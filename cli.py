@@ -853,6 +853,110 @@ def deliver(app: App, target, period, dry_run, delivered, resend, by):
         raise SystemExit(ExitCode.INCOMPLETE)
 
 
+# --- E-MES round confirmation (issue 7) ---
+
+
+def _stage_target(app: App, target: str, stage: str):
+    """The run's view of a target's separate step (TargetSpec.stages), e.g. E-MES's confirm."""
+    import dataclasses
+
+    t = _push_target(app, target)
+    if stage not in t.spec.stages:
+        raise UserError(f"{target} ไม่มีขั้นตอน \"{stage}\" (มี: {', '.join(t.spec.stages) or 'ไม่มี'})", ExitCode.USAGE)
+    return dataclasses.replace(t, stage=stage)
+
+
+@main.command("confirm")
+@click.argument("target")
+@click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
+@click.option("--dry-run", is_flag=True, help="ตรวจความพร้อม เปิดหน้ารอบการประเมิน ถ่ายภาพ โดยไม่กดยืนยัน")
+@click.option("--approve", "approve_by", metavar="ชื่อ", help="อนุมัติการยืนยันรอบนี้ (ผูกกับค่าแฮชของข้อมูลที่ส่งแล้ว) โดยผู้นี้")
+@click.option("--trace", is_flag=True, help="เก็บ Playwright trace และภาพหน้าจอของความล้มเหลว")
+@click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า")
+@click.option("--action-timeout", type=float, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการยืนยัน")
+@click.pass_obj
+def confirm(app: App, target, period, dry_run, approve_by, trace, read_timeout, action_timeout):
+    """ยืนยันการส่งข้อมูลรอบการประเมิน (ล็อกข้อมูลในระบบ) — แยกจาก push มีตัวอย่างและการอนุมัติของตัวเอง"""
+    from tidtam.core.push import approval, run
+    from tidtam.core.push.lock import Lock
+    from tidtam.core.push.plan import make_plan, rows_of
+
+    chosen = _round(app, period)
+    t = _stage_target(app, target, "confirm")
+    again = f"python cli.py confirm {target} --round {chosen.id}"
+    if approve_by is not None:
+        if not approve_by.strip():
+            raise click.BadParameter("ต้องระบุชื่อผู้อนุมัติ", param_hint="--approve")
+        with app.db.session() as session:
+            office_id = app.office(session).id
+        with Lock(app.db, office_id, target, chosen.id), app.db.session(actor=approve_by) as session:
+            office = app.office(session)
+            plan = make_plan(t.hook, target, chosen, session, office, t.config.mapping, stage=t.stage)
+            record = approval.approve(session, office, t.ledger, chosen.id, approve_by, plan)
+            count = sum(1 for r in rows_of(session, office, t.ledger, chosen.id).values() if r.approval_id == record.id)
+            digest = record.payload_set_hash
+        click.echo(f"อนุมัติการยืนยันรอบ {chosen.id} ({count} รายการ) โดย {approve_by} — ค่าแฮช {digest}")
+        click.echo(f"ต่อไป: {again}")
+        return
+    options = _run_options("browser", 1, trace, read_timeout, action_timeout, "confirm-dry-run" if dry_run else "confirm",
+                           target, chosen)
+    options.approve_command = f'{again} --approve "ชื่อผู้อนุมัติ"'
+    credentials = _credentials(target)
+    if dry_run:
+        result = run.dry_run(t, chosen, credentials, options)
+        console = _console()
+        for row in result.rows:
+            for error in row.errors:
+                console.print(f"[red]✗ {error}[/red]")
+            for warning in row.warnings:
+                console.print(f"  {warning}")
+        ready = all(r.state in ("preview", "sent") for r in result.rows)
+        sent = any(r.state == "sent" for r in result.rows)
+        click.echo("ยืนยันรอบนี้ไปแล้ว" if sent else ("พร้อมยืนยัน — ยังไม่ได้กดยืนยันในระบบ" if ready
+                                                    else "ยังยืนยันไม่ได้: แก้รายการข้างบน แล้ว push ให้ครบก่อน"))
+        click.echo(f"ค่าแฮชของการยืนยัน: {result.set_hash}")
+        click.echo(f"เปิดหน้าตัวอย่าง: {result.preview_path}")
+        if not ready:
+            raise SystemExit(ExitCode.INCOMPLETE)
+        if not sent:
+            click.echo(f'ต่อไป: {again} --approve "ชื่อผู้อนุมัติ"')
+        return
+    with app.db.session() as session:
+        approved = approval.current_approvals(session, app.office(session), t.ledger, chosen.id)
+    if not approved:
+        raise UserError(f"ยังไม่มีการอนุมัติให้ยืนยันรอบ {chosen.id} — รัน {again} --dry-run แล้ว {again} --approve \"ชื่อผู้อนุมัติ\" ก่อน"
+                        " (การ push และการอนุมัติ push ไม่รวมการยืนยันรอบ)", ExitCode.INCOMPLETE)
+    result = run.push(t, chosen, credentials, options)
+    if result.failures:
+        for record, action, error in result.failures:
+            click.secho(f"✗ {record}: {error}", fg="red")
+        click.echo(f"รันคำสั่งเดิมอีกครั้งเพื่อกระทบยอด · โฟลเดอร์การรัน: {result.run_dir}")
+        raise SystemExit(ExitCode.INCOMPLETE)
+    click.echo(f"ยืนยันการส่งข้อมูลรอบ {chosen.id} ในระบบแล้ว (อ่านกลับ: สถานะยืนยันแล้ว)")
+    click.echo(f"ต่อไป: python cli.py report {target} --round {chosen.id}")
+
+
+@report.command("emes")
+@click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: E-MES_<รอบ>)")
+@click.option("--date", "as_of", help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
+@click.pass_obj
+def report_emes(app: App, period, out_dir, as_of):
+    """สรุปผลการรายงาน E-MES (docx) และแฟ้มหลักฐานสำหรับการติดตามเชิงประจักษ์ (โฟลเดอร์พร้อมหน้าสารบัญ)"""
+    from tidtam.plugins.emes import summary
+
+    chosen = _round(app, period)
+    with app.db.session() as session:
+        data = summary.collect(session, app.office(session), chosen)
+    folder = out_dir or Path(f"E-MES_{chosen.id}")
+    folder.mkdir(parents=True, exist_ok=True)
+    evidence = summary.write_folder(data, folder / "แฟ้มหลักฐาน")
+    docx = summary.write_docx(data, folder / f"สรุปผลการรายงาน_E-MES_{chosen.id}.docx", _today(as_of))
+    files = sum(len(i.files) for i in data.indicators)
+    click.echo(f"ส่งแล้ว {data.sent}/{len(data.indicators)} ตัวบ่งชี้ · หลักฐาน {files} ไฟล์ · {data.confirmation}")
+    click.echo(f"เขียนแล้ว: {docx}\n          {evidence / 'index.html'}")
+
+
 if __name__ == "__main__":
     from tidtam.cli import main as _main
 

@@ -13,7 +13,7 @@ async def check_locators(remote) -> list[CheckResult]:
     page, locators = remote.page, remote.locators
 
     async def check(page_name: str, name: str, **params):
-        key = locators.key_of(page_name, name)
+        key = locators.key_of(page_name, name) + (f" (ระดับ {params['level']})" if "level" in params else "")
         try:
             element = await resolve(page, locators, page_name, name, **params)
             results.append(CheckResult(key, True))
