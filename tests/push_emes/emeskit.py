@@ -101,3 +101,78 @@ def options(kind: str = "push", **changes) -> Options:
 def credentials() -> Credentials:
     user, password = demo_credentials()
     return Credentials(user, Secret(password), "environment")
+
+
+class ThrottledProxy:
+    """A TCP proxy in front of a stand-in that forwards what the client sends at ``rate`` bytes a
+    second (a slow office line), so a test can kill the client while an upload is on the wire.
+    ``upload_bytes`` counts the body bytes of the evidence upload in flight (0 when none is)."""
+
+    def __init__(self, upstream_port: int, rate: int = 1_000_000):
+        import asyncio
+        import threading
+
+        self.upstream_port, self.rate = upstream_port, rate
+        self.upload_bytes, self.uploads_started = 0, 0
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.ready.wait(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        import asyncio
+
+        asyncio.set_event_loop(self.loop)
+        server = self.loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def _handle(self, client_reader, client_writer) -> None:
+        import asyncio
+
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        except OSError:
+            client_writer.close()
+            return
+
+        state = {"uploading": False}
+
+        async def upstream():  # client → site, throttled
+            try:
+                while chunk := await client_reader.read(16384):
+                    if b"POST " in chunk and b"/evidence " in chunk:
+                        state["uploading"], self.upload_bytes = True, 0
+                        self.uploads_started += 1
+                    elif state["uploading"]:
+                        self.upload_bytes += len(chunk)
+                    up_writer.write(chunk)
+                    await up_writer.drain()
+                    await asyncio.sleep(len(chunk) / self.rate)  # the line's speed, not a wait for a condition
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                up_writer.close()
+
+        async def downstream():  # site → client, as fast as it comes
+            try:
+                while chunk := await up_reader.read(65536):
+                    if chunk.startswith(b"HTTP/1.1") and state["uploading"]:
+                        state["uploading"], self.upload_bytes = False, 0
+                    client_writer.write(chunk)
+                    await client_writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                client_writer.close()
+        await asyncio.gather(upstream(), downstream())
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)

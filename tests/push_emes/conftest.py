@@ -1,0 +1,48 @@
+"""Fixtures for the E-MES push: a stand-in holding the demo office's indicators, the target
+wired to it through a copy of config/, a migrated SQLite database. Helpers are in emeskit.py."""
+from __future__ import annotations
+
+import pytest
+
+from emeskit import config_for, make_target
+from tidtam.sandbox.server import run_in_thread
+
+
+@pytest.fixture
+def emes_site():
+    with run_in_thread("emes", demo_data="office") as handle:
+        yield handle
+
+
+@pytest.fixture
+def emes_target(tmp_path, monkeypatch):
+    def build(db, url: str, stage: str = "push"):
+        folder = config_for(tmp_path / "config", url)
+        monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(folder))
+        return make_target(db, folder, stage)
+    return build
+
+
+@pytest.fixture
+def emes_db(tmp_path):
+    from tidtam.core.db import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'emes.sqlite'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def until():
+    """Poll until condition() is truthy (a condition, never a fixed sleep)."""
+    import time
+
+    def wait(condition, timeout: float = 10.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while not (value := condition()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.02)
+        return value
+    return wait
