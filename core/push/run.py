@@ -5,7 +5,9 @@ SUBMITTED only after ``lookup_remote`` reads the very values back. A row found S
 UNKNOWN (a run that was killed, or a save whose answer never came) is looked up on the site
 before anything is repeated. Reads are retried freely; an action is repeated only after a
 lookup shows it did not happen, and never after a timeout (it may still land): that record
-stays UNKNOWN until the next run reconciles it.
+stays UNKNOWN until the next run reconciles it. A record's actions run in order, one at a time,
+and an action runs only after the record's earlier ones were read back (SUBMITTED): the rest
+stay APPROVED, with the reason, for the next run.
 """
 from __future__ import annotations
 
@@ -240,9 +242,13 @@ async def _push(t: Target, period, credentials, options: Options, lock: Lock, on
             try:
                 async def work(remote):
                     while groups and not renewing.done():
-                        for row_id, payload in groups.pop(0):
+                        group = groups.pop(0)
+                        for i, (row_id, payload) in enumerate(group):
                             state = await _deliver(t, row_id, payload, remote, options)
                             on_progress("record", payload, state)
+                            if state is not S.SUBMITTED:  # a record's later actions need this one read back
+                                _hold(t, group[i + 1:], payload)
+                                break
                 await asyncio.gather(*(work(w) for w in workers))
             finally:
                 renewing.cancel()
@@ -292,6 +298,16 @@ async def _deliver(t: Target, row_id: int, payload: Payload, remote, options: Op
     return await _failed(t, row_id, remote, options, doubt or RuntimeError("ไม่สำเร็จ"))
 
 
+def _hold(t: Target, rest: list[tuple[int, Payload]], blocker: Payload) -> None:
+    """Leave a record's later actions APPROVED, saying why they were not attempted this run."""
+    if not rest:
+        return
+    with t.db.session(actor=_operator()) as session:
+        for row_id, _ in rest:
+            row = session.get(Submission, row_id)
+            row.last_error = f"ยังไม่ได้ส่ง: รอ \"{blocker.action}\" ของรายการนี้ให้สำเร็จก่อน"
+
+
 async def _failed(t: Target, row_id: int, remote, options: Options, exc: Exception) -> S:
     if options.trace and hasattr(remote, "failure_screenshot"):
         try:
@@ -322,7 +338,8 @@ def _summary(t: Target, period, run_dir: Path) -> PushResult:
         counts: dict[str, int] = {}
         for r in rows:
             counts[str(r.state)] = counts.get(str(r.state), 0) + 1
-        failures = [(r.record_key, r.action, r.last_error or "") for r in rows if r.state in (S.FAILED, S.UNKNOWN)]
+        failures = [(r.record_key, r.action, r.last_error or "") for r in rows
+                    if r.state in (S.FAILED, S.UNKNOWN) or (r.state is S.APPROVED and r.last_error)]
     return PushResult(counts, failures, run_dir)
 
 

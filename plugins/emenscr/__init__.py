@@ -5,10 +5,11 @@ light (no Playwright or httpx import) because ``cli.py plugins`` loads it; the f
 ``plan.py`` (payloads), ``validate.py`` (the site's rules), ``browser.py`` and ``http.py``.
 
 Actions by mode:
-- browser: progress (dry-run fills the form and screenshots it; push saves through the page)
-- http:    progress (the JSON endpoint the progress page's own script calls)
-``create_project`` / ``send_for_approval`` (M1–M5, M7) are planned and validated, but no mode
-submits them yet: a dry-run with ``--new-projects`` lists them as errors rather than pretend.
+- browser: progress (dry-run fills the form and screenshots it; push saves through the page),
+           create_project (M1–M5) and send_for_approval (M7), see ``entry_browser.py``
+- http:    progress (the JSON endpoint the progress page's own script calls). The step forms
+           M1–M5 and M7 are plain HTML form posts with no JSON endpoint, so http mode refuses
+           project entry plainly (use browser mode).
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from tidtam.core.hookspecs import hookimpl
 
 from .mapping import EmenscrMapping
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 TARGET = "emenscr"
-SUPPORTED = {"browser": ("progress",), "http": ("progress",)}
+SUPPORTED = {"browser": ("progress", "create_project", "send_for_approval"), "http": ("progress",)}
 
 
 @hookimpl
@@ -83,8 +84,23 @@ def _supported(payload, remote) -> None:
     if payload.action not in SUPPORTED[remote.mode]:
         from tidtam.core.contract import RemoteRefused
 
-        raise RemoteRefused(f"โหมด {remote.mode} ยังส่ง \"{payload.action}\" ไม่ได้ "
-                            f"(รองรับ: {', '.join(SUPPORTED[remote.mode])})")
+        raise RemoteRefused(f"โหมด {remote.mode} ส่ง \"{payload.action}\" ไม่ได้: การบันทึกโครงการ (M1–M5) และ"
+                            "ส่งขออนุมัติ (M7) บนเว็บเป็นแบบฟอร์มหลายขั้นตอนที่ไม่มี JSON endpoint — ใช้ --mode browser "
+                            f"(โหมด {remote.mode} รองรับ: {', '.join(SUPPORTED[remote.mode])})")
+
+
+def _method(remote, name: str):
+    """The remote's method, or one that refuses when the mode does not have it (never reached
+    through ``_supported``, kept so a wrong table is a clear refusal, not an AttributeError)."""
+    found = getattr(remote, name, None)
+    if found is not None:
+        return found
+
+    async def refuse(*args):
+        from tidtam.core.contract import RemoteRefused
+
+        raise RemoteRefused(f"โหมด {remote.mode} ไม่มี {name}")
+    return refuse
 
 
 @hookimpl
@@ -93,7 +109,12 @@ def list_remote(target, remote):
         return None
 
     async def keys():
-        return {f"project:{code}" for code in await remote.project_codes()}
+        """Projects the site holds *complete*: a draft (entered in part by a killed run, or by
+        hand) or a project returned for correction still needs project entry."""
+        held = await remote.project_codes()
+        if hasattr(remote, "open_codes"):
+            held -= await remote.open_codes()
+        return {f"project:{code}" for code in held}
     return keys()
 
 
@@ -104,7 +125,8 @@ def lookup_remote(target, payload, remote):
 
     async def lookup():
         _supported(payload, remote)
-        return await remote.read_progress(payload)
+        return await {"progress": remote.read_progress, "create_project": _method(remote, "lookup_entry"),
+                      "send_for_approval": _method(remote, "lookup_send")}[payload.action](payload)
     return lookup()
 
 
@@ -115,7 +137,8 @@ def preview_payload(target, payload, remote, screenshot_path):
 
     async def preview():
         _supported(payload, remote)
-        return await remote.preview_progress(payload, screenshot_path)
+        return await {"progress": remote.preview_progress, "create_project": _method(remote, "preview_entry"),
+                      "send_for_approval": _method(remote, "preview_send")}[payload.action](payload, screenshot_path)
     return preview()
 
 
@@ -126,7 +149,8 @@ def submit_payload(target, payload, remote):
 
     async def submit():
         _supported(payload, remote)
-        return await remote.submit_progress(payload)
+        return await {"progress": remote.submit_progress, "create_project": _method(remote, "submit_entry"),
+                      "send_for_approval": _method(remote, "submit_send")}[payload.action](payload)
     return submit()
 
 

@@ -17,6 +17,7 @@ from tidtam.core.push.browser import resolve
 from tidtam.core.push.retry import read
 
 from . import progress
+from .entry_browser import EntryPages
 from .plan import month_label
 
 
@@ -24,7 +25,21 @@ class SessionExpired(RemoteError):
     pass
 
 
-class BrowserRemote:
+class NotReportable(RemoteRefused):
+    """The site has no progress form for the project yet: not on the site, or not approved."""
+
+
+def not_on_site(code: str) -> NotReportable:
+    return NotReportable(f"ไม่พบโครงการรหัส {code} ในระบบ eMENSCR — บันทึกโครงการก่อน "
+                         "(push --dry-run --new-projects แล้วอนุมัติและ push) แล้วจึงรายงานผลได้หลังกระทรวงอนุมัติโครงการ")
+
+
+def not_approved(code: str, said: str) -> NotReportable:
+    return NotReportable(f"โครงการ {code} ยังไม่ได้รับอนุมัติในระบบ eMENSCR จึงยังบันทึกผลรายไตรมาสไม่ได้ — "
+                         f"รอกระทรวงอนุมัติโครงการ แล้วรัน push อีกครั้ง (ระบบแจ้ง: {said.strip()[:160]})")
+
+
+class BrowserRemote(EntryPages):
     mode = "browser"
 
     def __init__(self, browser, credentials, settings):
@@ -115,13 +130,13 @@ class BrowserRemote:
 
     # ----- the progress form ------------------------------------------------------------------
     async def open_progress(self, payload) -> int:
-        pid = await self.project_id(payload.data["project_code"])
+        code = payload.data["project_code"]
+        pid = await self.project_id(code)
         if pid is None:
-            raise RemoteRefused(f"ไม่พบโครงการรหัส {payload.data['project_code']} ในระบบ eMENSCR")
+            raise not_on_site(code)
         response = await read(self.goto, self.mapping.paths.progress_page.format(id=pid, quarter=payload.data["quarter"]))
         if response.status == 409:
-            raise RemoteRefused(f"โครงการ {payload.data['project_code']} ยังรายงานผลไม่ได้: "
-                                + (await self.page.locator("main, body").first.inner_text())[:200])
+            raise not_approved(code, await self.page.locator("main, body").first.inner_text())
         return pid
 
     def _inputs(self, payload):
@@ -138,8 +153,12 @@ class BrowserRemote:
 
     async def read_progress(self, payload):
         """Reload the form and read what it shows (one call for the whole form: its labels were
-        checked strictly when it was filled, and doctor checks them all)."""
-        pid = await self.open_progress(payload)
+        checked strictly when it was filled, and doctor checks them all). None when the site has
+        no progress form for the project yet (it holds no report)."""
+        try:
+            pid = await self.open_progress(payload)
+        except NotReportable:
+            return None
         form = await resolve(self.page, self.locators, "progress", "form")
         shown = await form.evaluate("f => Object.fromEntries(Array.from(f.elements).filter(e => e.name).map(e => [e.name, e.value]))")
         held = {name: shown.get(name, "") for name, _, _ in self._inputs(payload)}
@@ -155,7 +174,10 @@ class BrowserRemote:
                 await element.fill(wanted[name])
 
     async def preview_progress(self, payload, screenshot: Path) -> list[str]:
-        await read(self.open_progress, payload)
+        try:
+            await read(self.open_progress, payload)
+        except NotReportable as exc:  # shown in the preview; the push reports it the same way
+            return [f"ยังบันทึกไม่ได้: {exc}"]
         await self.fill_progress(payload)
         await self.page.screenshot(path=str(screenshot), full_page=True, mask=[self.page.locator("input[type=password]")])
         return []

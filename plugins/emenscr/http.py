@@ -11,7 +11,7 @@ from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, Subm
 from tidtam.core.push.retry import read
 
 from . import progress
-from .browser import SessionExpired, _judge
+from .browser import NotReportable, SessionExpired, _judge, not_approved, not_on_site
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 _CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -76,18 +76,27 @@ class HttpRemote:
     async def _progress_url(self, payload) -> tuple[int, str]:
         pid = await self.project_id(payload.data["project_code"])
         if pid is None:
-            raise RemoteRefused(f"ไม่พบโครงการรหัส {payload.data['project_code']} ในระบบ eMENSCR")
+            raise not_on_site(payload.data["project_code"])
         return pid, self.mapping.paths.progress_api.format(id=pid, quarter=payload.data["quarter"])
 
     async def read_progress(self, payload):
-        pid, url = await self._progress_url(payload)
+        try:
+            pid, url = await self._progress_url(payload)
+        except NotReportable:
+            return None
         response = await read(self.get, url)
         if response.status_code == 409:
-            raise RemoteRefused(f"โครงการ {payload.data['project_code']} ยังรายงานผลไม่ได้: {response.json().get('message')}")
+            return None  # not approved yet: the site holds no report (submit says so plainly)
         entry = response.json().get("entry") or {}
         return progress.record(payload, self.mapping, f"{pid}/Q{payload.data['quarter']}", entry.get("values"))
 
     async def preview_progress(self, payload, screenshot) -> list[str]:
+        try:
+            pid, url = await self._progress_url(payload)
+        except NotReportable as exc:
+            return [f"ยังบันทึกไม่ได้: {exc}"]
+        if (await read(self.get, url)).status_code == 409:
+            return [f"ยังบันทึกไม่ได้: {not_approved(payload.data['project_code'], '')}"]
         return []
 
     async def submit_progress(self, payload) -> SubmitResult:
@@ -103,6 +112,8 @@ class HttpRemote:
             raise RemoteError(f"การเชื่อมต่อขัดข้องระหว่างบันทึก: {type(exc).__name__}") from None
         if response.status_code == 401:
             await read(self.login)
+        if response.status_code == 409:  # refused before anything was saved: not approved yet
+            raise not_approved(payload.data["project_code"], response.json().get("message", ""))
         await _judge(response.status_code, _async(response.json))
         return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
 

@@ -25,11 +25,29 @@ class QualitativeKpi(Strict):
     unit: str
 
 
+class BudgetLine(Strict):
+    source: str
+    line: str
+
+
 class Paths(Strict):
     login: str = "/login"
     projects: str = "/projects?q={q}&page={page}"
     progress_page: str = "/projects/{id}/progress/{quarter}"
     progress_api: str = "/api/projects/{id}/progress/{quarter}"
+    projects_by_status: str = "/projects?status={status}&page={page}"
+    new_project: str = "/projects/new"
+    project: str = "/projects/{id}"
+    step: str = "/projects/{id}/steps/{step}"
+
+
+class Entry(Strict):
+    """Project entry (M1–M5) and send for approval (M7) as the site shows them."""
+
+    saved_mark: str = "✓"  # a step link in the steps navigation ends with this once the step is saved
+    locked_statuses: list[str] = ["sent", "approved"]  # the project page's data-status: no more edits
+    open_statuses: list[str] = ["draft", "returned"]  # still to be (re)entered and sent
+    send_confirm: str = "ยืนยันการส่งโครงการ"  # the start of M7's confirm() dialog, accepted only if it matches
 
 
 class ProgressFields(Strict):
@@ -50,6 +68,8 @@ class EmenscrMapping(Strict):
     limits: Limits = Limits()
     project_type: str = "โครงการต่อเนื่อง"
     qualitative_kpi: QualitativeKpi = QualitativeKpi(target="1", unit="ระดับ")
+    no_budget_line: BudgetLine | None = None  # M5 needs a line: what a project without budget sends (0.00)
     disbursement_split: Literal["planned", "last_month"] = "planned"
     paths: Paths = Paths()
     progress_fields: ProgressFields = ProgressFields()
+    entry: Entry = Entry()

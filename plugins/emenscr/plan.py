@@ -21,6 +21,7 @@ from tidtam.core.models import Office, Project, ProjectProgress
 from tidtam.core.periods import Period, fiscal_months, quarter
 from tidtam.core.thai import MONTH_ABBR, be_year, clean_text
 
+from .entry import entry_hash
 from .mapping import EmenscrMapping
 
 CENT = Decimal("0.01")
@@ -193,7 +194,9 @@ def plan_entries(session: Session, office: Office, period: Period, mapping: Emen
         title = f"{project.code} {project.name}"
         payloads.append(Payload(record_key(project), CREATE, {"project_code": project.code, "steps": steps,
                                                                "_notes": notes}, title=title))
-        payloads.append(Payload(record_key(project), SEND, {"project_code": project.code}, title=title))
+        # M7 checks the site's M1–M5 against this hash (read back) before it sends.
+        payloads.append(Payload(record_key(project), SEND, {"project_code": project.code, "entry_hash": entry_hash(steps)},
+                                title=title))
     return payloads
 
 
@@ -232,10 +235,13 @@ def project_steps(project: Project, mapping: EmenscrMapping) -> tuple[dict, list
                           "start_month": min(month_key(project.fiscal_year, m) for m in a.months) if a.months else "",
                           "end_month": max(month_key(project.fiscal_year, m) for m in a.months) if a.months else ""}
                          for a in project.activities]}
-    m5 = {"budget_total": money(project.total_budget),
-          "budget_lines": [{"source": b.source, "line": b.line, "amount": money(b.amount)}
-                           for b in sorted(project.budget_lines, key=lambda b: (b.source, b.line))],
-          "spending_plan": spending_plan(project)}
+    lines = [{"source": b.source, "line": b.line, "amount": money(b.amount)}
+             for b in sorted(project.budget_lines, key=lambda b: (b.source, b.line))]
+    if not lines and mapping.no_budget_line is not None and not project.total_budget:
+        lines = [{"source": mapping.no_budget_line.source, "line": mapping.no_budget_line.line, "amount": money(0)}]
+        notes.append(f"โครงการไม่ใช้งบประมาณ: M5 ส่งรายการงบประมาณ {mapping.budget_sources.get(lines[0]['source'], lines[0]['source'])} / "
+                     f"{mapping.budget_lines.get(lines[0]['line'], lines[0]['line'])} 0.00 บาท (ตาม mapping.yaml › no_budget_line)")
+    m5 = {"budget_total": money(project.total_budget), "budget_lines": lines, "spending_plan": spending_plan(project)}
     return {"M1": m1, "M2": m2, "M3": m3, "M4": m4, "M5": m5}, notes
 
 

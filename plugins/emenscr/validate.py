@@ -100,6 +100,9 @@ def _entry(payload: Payload, mapping: EmenscrMapping) -> list[Problem]:
     for n, activity in enumerate(m4["activities"], start=1):
         if not activity["start_month"]:
             add(f"M4 กิจกรรมที่ {n}", "ไม่มีเดือนที่ดำเนินการ")
+    if not m5["budget_lines"]:
+        add("M5 งบประมาณตามแหล่งเงิน", "ต้องมีอย่างน้อย 1 รายการ (ระบบบังคับ) — เพิ่มงบประมาณของโครงการ "
+            "หรือกำหนด no_budget_line ใน mapping.yaml สำหรับโครงการที่ไม่ใช้งบประมาณ")
     total = Decimal(m5["budget_total"])
     lines = sum(Decimal(b["amount"]) for b in m5["budget_lines"])
     plan = sum(Decimal(v) for v in m5["spending_plan"].values())

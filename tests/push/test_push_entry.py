@@ -1,0 +1,212 @@
+"""Project entry (M1–M5) and send for approval (M7) with real Chromium against the stand-in
+holding the demo office (2570-061, -062, -064, -068 are not on it): the dry-run fills M1 and
+saves nothing; push creates each project once and sends it once, continuing a half-entered
+project rather than creating another, also after kill -9 at random points; progress of a
+project the ministry has not approved yet is reported plainly."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tidtam.core.models import (ActivityProgress, KpiResult, Project, ProjectProgress, ProgressStatus, Submission,
+                                SubmissionState as S)
+from tidtam.core.periods import parse_period
+from tidtam.core.push import run
+from tidtam.core.push.approval import approve
+from tidtam.core.push.plan import make_plan, rows_of
+from tidtam.core.settings import PACKAGE_ROOT
+from tidtam.plugins.emenscr.entry import STEPS, entry_inputs, step_inputs
+from tidtam.sandbox.server import start_subprocess
+
+from pushkit import config_for, credentials, load_demo, make_target, options
+
+Q1 = parse_period("2570Q1")
+ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
+CREATE, SEND = "create_project", "send_for_approval"
+pytestmark = pytest.mark.browser
+KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "10"))
+
+
+def approve_previewed(t, by="นายผู้อำนวยการ ทดสอบ"):
+    """As ``cli.py approve``: entry payloads are re-derived for the records the dry-run showed."""
+    with t.db.session(actor=by) as session:
+        office = run._office(t, session)
+        ledger = rows_of(session, office, "emenscr", Q1.id)
+        keys = {k for (k, action), r in ledger.items() if r.state is S.PREVIEWED and action != "progress"} or None
+        plan = make_plan(t.hook, "emenscr", Q1, session, office, t.config.mapping, entry_keys=keys)
+        return approve(session, office, "emenscr", Q1.id, by, plan)
+
+
+def by_code(state: dict) -> dict[str, list[dict]]:
+    projects: dict[str, list[dict]] = {}
+    for project in state["store"]["projects"]:
+        projects.setdefault(project["steps"].get("M1", {}).get("code"), []).append(project)
+    return projects
+
+
+def entry_counts(state: dict) -> tuple[Counter, Counter]:
+    """(creates by project code, sends by project code) as the stand-in recorded them."""
+    code_of = {p["id"]: p["steps"].get("M1", {}).get("code") for p in state["store"]["projects"]}
+    creates = Counter(w["data"]["code"] for w in state["writes"] if w["action"] == "project.create")
+    sends = Counter(code_of[w["target"]["project_id"]] for w in state["writes"] if w["action"] == "project.send")
+    return creates, sends
+
+
+def assert_entered_once(state: dict, t) -> None:
+    """Each absent project created exactly once, sent exactly once, holding exactly the plan."""
+    creates, sends = entry_counts(state)
+    assert creates == Counter(ABSENT) and sends == Counter(ABSENT), (creates, sends)
+    held = by_code(state)
+    with t.db.session() as session:
+        office = run._office(t, session)
+        planned = {p.data["project_code"]: p.data["steps"] for p in t.hook.plan_entries(
+            target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, present=None)
+            if p.action == CREATE}
+    for code in ABSENT:
+        (project,) = held[code]
+        assert project["status"] == "sent" and len(project["sends"]) == 1
+        assert {c: step_inputs(project["steps"][c]) for c in STEPS} == entry_inputs(planned[code]), code
+
+
+def add_q1_report(db, code: str) -> None:
+    with db.session() as session:
+        project = session.scalars(select(Project).where(Project.code == code)).one()
+        report = ProjectProgress(project=project, period="2570Q1", status=ProgressStatus.IN_PROGRESS,
+                                 disbursed=Decimal("0.00"), problems="")
+        report.activities = [ActivityProgress(activity_id=a.id, percent=Decimal(5)) for a in project.activities]
+        report.kpi_results = [KpiResult(kpi_id=k.id, value=None, note="เริ่มดำเนินการ") for k in project.kpis]
+        session.add(report)
+
+
+def test_dry_run_with_new_projects_fills_m1_and_saves_nothing(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=0)
+    t = target_of(sqlite_db, stand_in.url)
+    result = run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+    assert stand_in.admin.writes() == []
+    rows = {(r.payload.record_key.split(":")[1], r.payload.action): r for r in result.rows}
+    assert set(rows) == {(code, action) for code in ABSENT for action in (CREATE, SEND)}
+    assert {r.state for r in rows.values()} == {"preview"}, [(k, r.errors) for k, r in rows.items() if r.errors]
+    html = result.preview_path.read_text(encoding="utf-8")
+    for code in ABSENT:
+        shot = result.run_dir / rows[(code, CREATE)].screenshot
+        assert shot.stat().st_size > 10_000 and rows[(code, CREATE)].screenshot in html
+        assert any("M1" in w for w in rows[(code, CREATE)].warnings)
+        assert any("M7" in w for w in rows[(code, SEND)].warnings)
+    assert any("ไม่ใช้งบประมาณ" in w for w in rows[("2570-068", CREATE)].warnings)  # no_budget_line, shown
+    with sqlite_db.session() as session:
+        assert {r.state for r in session.scalars(select(Submission))} == {S.PREVIEWED}
+
+
+def test_http_mode_refuses_project_entry_plainly(sqlite_db, stand_in, target_of):
+    load_demo(sqlite_db, keep=0)
+    t = target_of(sqlite_db, stand_in.url)
+    result = run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", new_projects=True))
+    assert {r.state for r in result.rows} == {"error"}
+    assert all("--mode browser" in r.errors[0] for r in result.rows)
+    assert stand_in.admin.writes() == []
+
+
+def test_push_new_projects_creates_and_sends_each_exactly_once(sqlite_db, stand_in, target_of):
+    """Also: progress of a just-created project waits for the ministry's approval, plainly."""
+    load_demo(sqlite_db, keep=0)
+    add_q1_report(sqlite_db, "2570-061")
+    t = target_of(sqlite_db, stand_in.url)
+    dry = run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+    waiting = next(r for r in dry.rows if r.payload.action == "progress")
+    assert waiting.state == "preview" and "ไม่พบโครงการรหัส 2570-061" in waiting.warnings[-1]
+    approve_previewed(t)
+    result = run.push(t, Q1, credentials(), options(concurrency=3))
+    assert result.counts == {"submitted": 8, "failed": 1}, result.failures
+    [(record, action, error)] = result.failures
+    assert (record, action) == ("project:2570-061", "progress") and "ยังไม่ได้รับอนุมัติ" in error and "รอกระทรวงอนุมัติ" in error
+    state = stand_in.admin.state()
+    assert_entered_once(state, t)
+    with sqlite_db.session() as session:
+        ids = {r.record_key: r.remote_id for r in session.scalars(select(Submission).where(Submission.action == CREATE))}
+    assert {code: [p["id"] for p in ps] for code, ps in by_code(state).items() if code in ABSENT} == \
+        {code: [int(ids[f"project:{code}"])] for code in ABSENT}
+
+    again = run.push(t, Q1, credentials(), options())  # nothing is created or sent twice
+    assert again.counts == {"submitted": 8, "failed": 1}
+    assert_entered_once(stand_in.admin.state(), t)
+
+    stand_in.admin.post(f"projects/{ids['project:2570-061']}/approve")  # the ministry approves
+    last = run.push(t, Q1, credentials(), options())
+    assert last.counts == {"submitted": 9} and last.failures == []
+    assert [w["target"]["project_id"] for w in stand_in.admin.writes("progress.save")] == [int(ids["project:2570-061"])]
+
+
+def test_a_half_entered_project_is_continued_not_created_again(sqlite_db, stand_in, target_of):
+    """A project with M1–M2 on the site (a run killed mid-entry, or a person) is still planned,
+    and push saves M3–M5 on that project; the site's other projects are untouched."""
+    load_demo(sqlite_db, keep=0)
+    t = target_of(sqlite_db, stand_in.url)
+    with sqlite_db.session() as session:
+        office = run._office(t, session)
+        steps = next(p.data["steps"] for p in t.hook.plan_entries(
+            target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, present=None)
+            if p.data["project_code"] == "2570-064" and p.action == CREATE)
+    half = stand_in.admin.post("projects", {"steps": {"M1": steps["M1"], "M2": steps["M2"]}, "status": "draft"})["id"]
+    run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+    approve_previewed(t)
+    result = run.push(t, Q1, credentials(), options(concurrency=2))
+    assert result.failures == []
+    state = stand_in.admin.state()
+    creates, sends = entry_counts(state)
+    assert creates == Counter(c for c in ABSENT if c != "2570-064") and sends == Counter(ABSENT)
+    saved = [(w["target"]["project_id"], w["target"]["step"]) for w in state["writes"] if w["action"] == "project.step.save"]
+    assert [step for pid, step in saved if pid == half] == ["M3", "M4", "M5"]
+    assert [p["id"] for p in by_code(state)["2570-064"]] == [half]
+
+
+def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_path, sqlite_db, wait_for):
+    """kill -9 of the whole push (python, Playwright driver, Chromium) at random points while it
+    enters projects: half after a random number of site requests, half right after a random
+    step's save has landed (between steps). Each new run looks up by code before any create and
+    continues from the step the site holds. Seeded, so a failure replays."""
+    load_demo(sqlite_db, keep=0)
+    rng = random.Random(int(os.environ.get("TIDTAM_KILL_SEED", "6")))
+    with start_subprocess("emenscr", demo_data="office", latency_ms=40) as stand_in:
+        folder = config_for(tmp_path / "config", stand_in.url)
+        t = make_target(sqlite_db, folder)
+        run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+        approve_previewed(t)
+        env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder), "TIDTAM_EMENSCR_USERNAME": credentials().username,
+               "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
+        command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
+                   "push", "emenscr", "--period", "2570Q1", "--concurrency", "2"]
+        entry_writes = lambda state: sum(1 for w in state["writes"] if w["action"].startswith("project."))  # noqa: E731
+        kills, between_steps, attempts = 0, 0, 0
+        while kills < KILL_POINTS and attempts < 4 * KILL_POINTS:
+            attempts += 1
+            state = stand_in.admin.state()
+            if kills % 2:
+                goal, count = entry_writes(state) + rng.randint(1, 3), entry_writes
+            else:
+                goal, count = state["requests"]["total"] + rng.randint(3, 30), lambda s: s["requests"]["total"]
+            client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True)
+            wait_for(lambda: count(stand_in.admin.state()) >= goal or client.poll() is not None, timeout=90,
+                     what="the kill point")
+            if client.poll() is not None:
+                break  # the push finished before this kill point
+            os.killpg(client.pid, signal.SIGKILL)
+            client.wait()
+            kills += 1
+            held = by_code(stand_in.admin.state())
+            between_steps += any(0 < len(p["steps"]) < len(STEPS) for code in ABSENT for p in held.get(code, []))
+        assert kills >= KILL_POINTS, f"only {kills} kill points before the push finished"
+        assert between_steps >= 2  # some kills left a project half-entered on the site
+        final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+        assert final.returncode == 0, final.stdout + final.stderr
+        assert_entered_once(stand_in.admin.state(), t)
+        with sqlite_db.session() as session:
+            assert {r.state for r in session.scalars(select(Submission))} == {S.SUBMITTED}
