@@ -114,6 +114,7 @@ class ThrottledProxy:
 
         self.upstream_port, self.rate = upstream_port, rate
         self.upload_bytes, self.uploads_started = 0, 0
+        self.writers: set = set()
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -143,6 +144,8 @@ class ThrottledProxy:
             return
 
         state = {"uploading": False}
+        pair = (client_writer, up_writer)
+        self.writers.add(pair)
 
         async def upstream():  # client → site, throttled
             try:
@@ -171,7 +174,23 @@ class ThrottledProxy:
                 pass
             finally:
                 client_writer.close()
-        await asyncio.gather(upstream(), downstream())
+        try:
+            await asyncio.gather(upstream(), downstream())
+        finally:
+            self.writers.discard(pair)
+
+    def cut(self) -> None:
+        """The line drops: every connection is aborted at once, whatever was not yet forwarded
+        is lost (the site sees a request body cut off in the middle)."""
+        import concurrent.futures
+
+        def abort():
+            for pair in list(self.writers):
+                for writer in pair:
+                    writer.transport.abort()
+        done = concurrent.futures.Future()
+        self.loop.call_soon_threadsafe(lambda: (abort(), done.set_result(True)))
+        done.result(5)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
