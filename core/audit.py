@@ -25,21 +25,58 @@ def _plain(value):
     return value
 
 
+def columns(model) -> tuple[str, ...]:
+    """The column attributes of a mapped class, in the order every audit entry lists them."""
+    keys = _COLUMNS.get(model)
+    if keys is None:
+        keys = _COLUMNS[model] = tuple(attr.key for attr in inspect(model).column_attrs)
+    return keys
+
+
+_COLUMNS: dict[type, tuple[str, ...]] = {}
+
+
+def all_values(model, values) -> dict:
+    """``changes`` of an insert or delete: every column of ``model``, missing ones as null."""
+    get = values.get
+    return {key: _plain(get(key)) for key in columns(model)}
+
+
+def changed_values(model, changes) -> dict:
+    """``changes`` of an update: ``{column: {old, new}}`` for the columns in ``changes``
+    (``{column: (old, new)}``), in column order."""
+    return {key: {"old": _plain(changes[key][0]), "new": _plain(changes[key][1])} for key in columns(model) if key in changes}
+
+
+def entry(operation: str, table_name: str, row_id: str, changes: dict, *, actor: str, at: datetime) -> dict:
+    """One ``audit_log`` row: the only format, whether the ORM listener or a Core bulk write makes it.
+
+    Inserts carry ``row_id`` "" (the listener runs before new rows get their identity) and
+    their id among ``changes``; updates and deletes carry the row's id.
+    """
+    return {"at": at, "actor": actor, "operation": operation, "table_name": table_name, "row_id": row_id, "changes": changes}
+
+
+def write(session: Session, rows: list[dict]) -> None:
+    """Write audit rows made with ``entry`` (for changes made with Core statements, which the
+    ORM listener never sees) in the session's transaction, in one executemany."""
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
 def _column_changes(obj, only_changed: bool) -> dict:
     """All column values (insert/delete), or {column: {old, new}} for what an update changed."""
     state = inspect(obj)
+    model = state.mapper.class_
+    if not only_changed:
+        # state.dict: never trigger a lazy load from inside a flush
+        return all_values(model, state.dict)
     changes = {}
-    for attr in state.mapper.column_attrs:
-        if not only_changed:
-            # state.dict: never trigger a lazy load from inside a flush
-            changes[attr.key] = _plain(state.dict.get(attr.key))
-            continue
-        history = state.attrs[attr.key].history
+    for key in columns(model):
+        history = state.attrs[key].history
         if history.has_changes():
-            old = history.deleted[0] if history.deleted else None
-            new = history.added[0] if history.added else None
-            changes[attr.key] = {"old": _plain(old), "new": _plain(new)}
-    return changes
+            changes[key] = (history.deleted[0] if history.deleted else None, history.added[0] if history.added else None)
+    return changed_values(model, changes)
 
 
 def _row_id(obj) -> str:
@@ -60,20 +97,11 @@ def _entries(session: Session):
             changes = _column_changes(obj, only_changed)
             if operation == "update" and not changes:
                 continue
-            yield {
-                "at": now,
-                "actor": actor,
-                "operation": operation,
-                "table_name": obj.__tablename__,
-                "row_id": _row_id(obj),
-                "changes": changes,
-            }
+            yield entry(operation, obj.__tablename__, _row_id(obj), changes, actor=actor, at=now)
 
 
 @event.listens_for(Session, "after_flush")
 def _write_audit(session: Session, flush_context) -> None:
     # after_flush still sees the pre-flush new/dirty/deleted sets and their history, and
     # new rows have their ids by now; a Core insert is allowed here where session.add is not.
-    rows = list(_entries(session))
-    if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+    write(session, list(_entries(session)))

@@ -56,9 +56,15 @@ def add_evidence(session: Session, office: Office, source: Path, added_by: Perso
 
 def record_evidence(session: Session, office: Office, filename: str, sha: str, size: int, added_by: Person | None = None, **attach) -> EvidenceFile:
     """The database row of a file already in the store."""
-    media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    row = EvidenceFile(office_id=office.id, sha256=sha, filename=filename, size=size, media_type=media_type, added_by_id=added_by.id if added_by else None)
+    row = EvidenceFile(**evidence_values(office.id, filename, sha, size, added_by.id if added_by else None))
     for key, value in attach.items():
         setattr(row, f"{key}_id", value.id)
     session.add(row)
     return row
+
+
+def evidence_values(office_id: int, filename: str, sha: str, size: int, added_by_id: int | None, **attach_ids) -> dict:
+    """Column values of an ``evidence_file`` row (for the ORM, or a Core bulk insert that
+    also passes ``added_at`` and e.g. ``progress_id``)."""
+    media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return {"office_id": office_id, "sha256": sha, "filename": filename, "size": size, "media_type": media_type, "added_by_id": added_by_id, **attach_ids}

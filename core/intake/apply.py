@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from .. import audit
 from .. import models as m
-from ..evidence import record_evidence, store_file
+from ..evidence import evidence_values, store_file
+from ..models.base import utcnow
 from .layouts import STATUS_CHOICES, column_letter
 from .reader import IntakeError, ParsedRow, Problem, ReadWorkbook
 
@@ -88,54 +90,151 @@ def _set(row, **values) -> None:
 
 
 # --- quarterly progress ------------------------------------------------------------------
+#
+# Plain Python against what the database holds, written with Core bulk statements in the
+# caller's transaction: 10,000 rows as ORM objects cost more than reading the workbook.
+# What is written, and every audit entry, is what the ORM unit of work wrote (see
+# tests/intake/test_bulk_audit.py, which keeps the ORM implementation as the reference).
+
+PP, AP, KR = m.ProjectProgress.__table__, m.ActivityProgress.__table__, m.KpiResult.__table__
+EF = m.EvidenceFile.__table__
+
+
+class _Changes:
+    """Rows to insert, update and delete in one table, and their audit entries."""
+
+    def __init__(self, model):
+        self.model, self.table = model, model.__table__
+        self.inserts: list[dict] = []
+        self.updates: list[tuple[int, dict]] = []  # (id, {column: (old, new)})
+        self.deletes: list = []  # the rows as selected (all columns)
+
+    def set(self, row, values: dict) -> None:
+        """Like ``_set`` on an ORM object: only what differs is an update."""
+        changes = {key: (row[key], value) for key, value in values.items() if row[key] != value}
+        if changes:
+            self.updates.append((row["id"], changes))
+
+    def insert(self, connection, extra: dict | None = None) -> None:
+        """Insert ``inserts`` in order; each dict gets its ``id`` (RETURNING, parameter order)."""
+        if not self.inserts:
+            return
+        rows = [{**extra, **row} for row in self.inserts] if extra else self.inserts
+        ids = connection.execute(insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        for row, new_id in zip(self.inserts, ids, strict=True):
+            row["id"] = new_id
+
+    def update(self, connection, extra: dict | None = None) -> None:
+        """One executemany per set of changed columns."""
+        groups: dict[tuple[str, ...], list[dict]] = {}
+        for row_id, changes in self.updates:
+            params = {f"new_{key}": new for key, (_, new) in changes.items()}
+            params["row_id"] = row_id
+            groups.setdefault(tuple(changes), []).append(params)
+        for keys, params in groups.items():
+            values = {key: bindparam(f"new_{key}") for key in keys}
+            connection.execute(update(self.table).where(self.table.c.id == bindparam("row_id")).values(**values, **(extra or {})), params)
+
+    def delete(self, connection) -> None:
+        if self.deletes:
+            connection.execute(delete(self.table).where(self.table.c.id == bindparam("row_id")), [{"row_id": row["id"]} for row in self.deletes])
+
+    def audit(self, rows: list[dict], actor: str, at) -> None:
+        name = self.table.name
+        rows.extend(audit.entry("insert", name, "", audit.all_values(self.model, values), actor=actor, at=at) for values in self.inserts)
+        rows.extend(audit.entry("update", name, str(row_id), audit.changed_values(self.model, changes), actor=actor, at=at) for row_id, changes in self.updates)
+        rows.extend(audit.entry("delete", name, str(row["id"]), audit.all_values(self.model, row), actor=actor, at=at) for row in self.deletes)
 
 
 def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportResult, actor: str) -> None:
-    projects = {
-        p.code: p
-        for p in session.scalars(
-            select(m.Project).where(m.Project.office_id == office.id, m.Project.fiscal_year == book.period.fiscal_year, m.Project.owner_id == owner.id)
-            .options(selectinload(m.Project.activities), selectinload(m.Project.kpis), selectinload(m.Project.budget_lines))
-        )
-    }
-    reports = {
-        r.project_id: r
-        for r in session.scalars(
-            select(m.ProjectProgress).where(m.ProjectProgress.project_id.in_([p.id for p in projects.values()]), m.ProjectProgress.period == book.period.id)
-            .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
-        )
-    }
+    connection = session.connection()
+    period = book.period.id
+    owned = select(m.Project.id).where(m.Project.office_id == office.id, m.Project.fiscal_year == book.period.fiscal_year, m.Project.owner_id == owner.id)
+    projects = dict(connection.execute(select(m.Project.code, m.Project.id).where(m.Project.id.in_(owned))).all())
+    budgets: dict[int, Decimal] = {}
+    for project_id, amount in connection.execute(select(m.BudgetLine.project_id, m.BudgetLine.amount).where(m.BudgetLine.project_id.in_(owned))):
+        budgets[project_id] = budgets.get(project_id, Decimal("0.00")) + amount
+    planned_activities = _planned(connection, m.Activity, owned)
+    planned_kpis = _planned(connection, m.Kpi, owned)
+    report_ids = select(PP.c.id).where(PP.c.project_id.in_(owned), PP.c.period == period)
+    reports = {row["project_id"]: row for row in connection.execute(select(PP).where(PP.c.id.in_(report_ids))).mappings()}
+    done = _children(connection, AP, "activity_id", report_ids)
+    results = _children(connection, KR, "kpi_id", report_ids)
+
     activities = _by_project(book.sheets["activities"])
     kpis = _by_project(book.sheets["kpis"])
-    evidence = []  # attached after one flush, when every report has its id
+    now = utcnow()
+    progress, activity_rows, kpi_rows = _Changes(m.ProjectProgress), _Changes(m.ActivityProgress), _Changes(m.KpiResult)
+    evidence = []  # (paths, the report's row: selected, or to insert and given its id)
     for row in book.sheets["projects"]:
         (code,) = row.key
-        project = projects.get(code)
-        if project is None:
+        project_id = projects.get(code)
+        if project_id is None:
             _refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "projects", "code")
-        report = reports.get(project.id)
+        report = reports.get(project_id)
         sub_filled = any(r.filled for r in activities.get(code, []) + kpis.get(code, []))
         if not row.filled:
             if sub_filled:
                 _refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
-            if report is not None:
-                session.delete(report)
+            if report is not None:  # the report goes, with its activity and KPI rows
+                progress.deletes.append(report)
+                activity_rows.deletes.extend(done.get(report["id"], {}).values())
+                kpi_rows.deletes.extend(results.get(report["id"], {}).values())
                 result.cleared += 1
             continue
-        disbursed = row.values["disbursed"] or Decimal("0.00")
-        if disbursed > project.total_budget:
-            _refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {project.total_budget:,.2f} บาท", row, "projects", "disbursed")
+        values = row.values
+        disbursed = values["disbursed"] or Decimal("0.00")
+        total_budget = budgets.get(project_id, Decimal("0.00"))
+        if disbursed > total_budget:
+            _refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {total_budget:,.2f} บาท", row, "projects", "disbursed")
+        reported = {"status": STATUS_BY_LABEL[values["status"]], "disbursed": disbursed, "as_of": values["as_of"],
+                    "problems": values["problems"] or "", "reported_by_id": owner.id}
         if report is None:
-            report = m.ProjectProgress(project=project, period=book.period.id)
-            session.add(report)
-        _set(report, status=STATUS_BY_LABEL[row.values["status"]], disbursed=disbursed, as_of=row.values["as_of"],
-             problems=row.values["problems"] or "", reported_by_id=owner.id)
-        _apply_activities(report, project, activities.get(code, []))
-        _apply_kpis(report, project, kpis.get(code, []))
-        evidence.append((row.values["evidence"] or [], report))
+            report = {"project_id": project_id, "period": period, **reported, "created_at": now, "updated_at": now}
+            progress.inserts.append(report)
+            have_done, have_results = {}, {}
+        else:
+            progress.set(report, reported)
+            have_done, have_results = done.get(report["id"], {}), results.get(report["id"], {})
+        _sync_rows(activity_rows, report, "activity_id", planned_activities.get(project_id, {}), have_done, activities.get(code, []),
+                   lambda v: {"percent": v["percent"], "note": v["note"] or ""})
+        _sync_rows(kpi_rows, report, "kpi_id", planned_kpis.get(project_id, {}), have_results, kpis.get(code, []),
+                   lambda v: {"value": v["value"], "note": v["note"] or ""})
+        evidence.append((values["evidence"] or [], report))
         result.records += 1
-    session.flush()
-    _sync_evidence(session, office, owner, "progress", evidence)
+
+    # Everything checked: write. New reports first, for the ids their rows point to.
+    progress.insert(connection)
+    for child in activity_rows.inserts + kpi_rows.inserts:
+        child["progress_id"] = child.pop("report")["id"]
+    for changes in (activity_rows, kpi_rows):
+        changes.insert(connection)
+        changes.update(connection)
+    progress.update(connection, {"updated_at": now})  # the column's onupdate, as a flush sets it
+    for changes in (activity_rows, kpi_rows, progress):
+        changes.delete(connection)  # a report's evidence rows go with it (ON DELETE CASCADE)
+    entries: list[dict] = []
+    actor_name = session.info.get(audit.ACTOR_KEY, "")
+    for changes in (progress, activity_rows, kpi_rows):
+        changes.audit(entries, actor_name, now)
+    audit.write(session, entries)
+    _sync_evidence(session, office, owner, "progress", [(paths, report["id"]) for paths, report in evidence])
+
+
+def _planned(connection, model, owned) -> dict[int, dict[int, int]]:
+    """``{project_id: {seq: id}}`` of a project's activities or KPIs."""
+    by_project: dict[int, dict[int, int]] = {}
+    for project_id, seq, item_id in connection.execute(select(model.project_id, model.seq, model.id).where(model.project_id.in_(owned)).order_by(model.seq)):
+        by_project.setdefault(project_id, {})[seq] = item_id
+    return by_project
+
+
+def _children(connection, table, id_column: str, report_ids) -> dict[int, dict[int, dict]]:
+    """``{progress_id: {activity_id or kpi_id: row}}`` of the period's reports."""
+    by_report: dict[int, dict[int, dict]] = {}
+    for row in connection.execute(select(table).where(table.c.progress_id.in_(report_ids)).order_by(table.c.id)).mappings():
+        by_report.setdefault(row["progress_id"], {})[row[id_column]] = row
+    return by_report
 
 
 def _by_project(rows: list[ParsedRow]) -> dict[str, list[ParsedRow]]:
@@ -145,37 +244,20 @@ def _by_project(rows: list[ParsedRow]) -> dict[str, list[ParsedRow]]:
     return grouped
 
 
-def _apply_activities(report: m.ProjectProgress, project: m.Project, rows: list[ParsedRow]) -> None:
-    _sync_children(
-        report.activities, "activity_id", {a.seq: a for a in project.activities}, rows,
-        lambda v: {"percent": v["percent"], "note": v["note"] or ""},
-        lambda activity_id, **values: m.ActivityProgress(activity_id=activity_id, **values),
-    )
-
-
-def _apply_kpis(report: m.ProjectProgress, project: m.Project, rows: list[ParsedRow]) -> None:
-    _sync_children(
-        report.kpi_results, "kpi_id", {k.seq: k for k in project.kpis}, rows,
-        lambda v: {"value": v["value"], "note": v["note"] or ""},
-        lambda kpi_id, **values: m.KpiResult(kpi_id=kpi_id, **values),
-    )
-
-
-def _sync_children(children: list, id_attr: str, by_seq: dict, rows: list[ParsedRow], values_of, make) -> None:
+def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int, int], existing: dict, rows: list[ParsedRow], values_of) -> None:
     """Make a report's activity/KPI rows match the sheet: add, update, or drop emptied ones."""
-    existing = {getattr(child, id_attr): child for child in children}
     for row in rows:
-        planned = by_seq[int(row.key[1])]
-        current = existing.get(planned.id)
+        planned_id = by_seq[int(row.key[1])]
+        current = existing.get(planned_id)
         if not row.filled:
             if current is not None:
-                children.remove(current)
+                changes.deletes.append(current)
             continue
         values = values_of(row.values)
         if current is None:
-            children.append(make(planned.id, **values))
+            changes.inserts.append({"report": report, id_column: planned_id, **values})
         else:
-            _set(current, **values)
+            changes.set(current, values)
 
 
 # --- E-MES and inspection results --------------------------------------------------------
@@ -233,27 +315,42 @@ def _apply_results(session, office, owner, book, result, indicators, model, evid
         evidence.append((row.values["evidence"] or [], current))
         result.records += 1
     session.flush()
-    _sync_evidence(session, office, owner, evidence_key, evidence)
+    _sync_evidence(session, office, owner, evidence_key, [(paths, row.id) for paths, row in evidence])
 
 
-def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path], object]]) -> None:
-    """Make each row's evidence equal to its listed files: add new ones, drop those no longer listed."""
-    column = getattr(m.EvidenceFile, f"{key}_id")
+def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path], int]]) -> None:
+    """Make each row's evidence equal to its listed files: add new ones, drop those no longer
+    listed. ``pairs``: (listed files, result row id). Core statements, audited like the ORM."""
+    column = EF.c[f"{key}_id"]
     current: dict[int, dict] = {}
-    for evidence in session.scalars(select(m.EvidenceFile).where(column.in_([row.id for _, row in pairs]))):
-        current.setdefault(getattr(evidence, f"{key}_id"), {})[(evidence.filename, evidence.sha256)] = evidence
+    ids = [row_id for _, row_id in pairs]
+    connection = session.connection()
+    for start in range(0, len(ids), 500):
+        for evidence in connection.execute(select(EF).where(column.in_(ids[start:start + 500])).order_by(EF.c.id)).mappings():
+            current.setdefault(evidence[column.name], {})[(evidence["filename"], evidence["sha256"])] = evidence
     stored: dict[Path, tuple[str, int]] = {}  # one file named on many rows is hashed once
-    for paths, row in pairs:
-        have = current.get(row.id, {})
+    added, dropped = [], []
+    now = utcnow()
+    for paths, row_id in pairs:
+        have = current.get(row_id, {})
         wanted = set()
         for path in paths:
-            sha, size = stored.setdefault(path, store_file(path))
+            if path not in stored:
+                stored[path] = store_file(path)
+            sha, size = stored[path]
             wanted.add((path.name, sha))
             if (path.name, sha) not in have:
-                record_evidence(session, office, path.name, sha, size, owner, **{key: row})
-        for identity, evidence in have.items():
-            if identity not in wanted:
-                session.delete(evidence)
+                added.append({**evidence_values(office.id, path.name, sha, size, owner.id, **{column.name: row_id}), "added_at": now})
+        dropped.extend(evidence for identity, evidence in have.items() if identity not in wanted)
+    if added:
+        new_ids = connection.execute(insert(EF).returning(EF.c.id, sort_by_parameter_order=True), added).scalars().all()
+        for row, new_id in zip(added, new_ids, strict=True):
+            row["id"] = new_id
+    if dropped:
+        connection.execute(delete(EF).where(EF.c.id == bindparam("row_id")), [{"row_id": row["id"]} for row in dropped])
+    actor = session.info.get(audit.ACTOR_KEY, "")
+    audit.write(session, [audit.entry("insert", EF.name, "", audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in added]
+                + [audit.entry("delete", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in dropped])
 
 
 APPLIERS = {"progress": _apply_progress, "emes": _apply_emes, "inspection": _apply_inspection}

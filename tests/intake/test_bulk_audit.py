@@ -5,7 +5,8 @@ the reference. The same scenario (a first file inserting and updating reports, a
 KPI rows and evidence; a newer file updating, emptying an activity, emptying a whole project,
 changing its evidence list; the same file again) runs through both on identical copies of the
 demo database, on SQLite and PostgreSQL, and every table and every audit row must match:
-operation, table, row id and the changes themselves (only the clock values differ).
+operation, table, row id and the changes themselves (only the clock values differ), but for
+the one entry the ORM never wrote: an emptied activity/KPI row of a report that stays.
 """
 from __future__ import annotations
 
@@ -306,7 +307,17 @@ def test_bulk_progress_import_leaves_the_same_rows_and_audit_as_the_orm(twins, t
     for step, (want, have) in enumerate(zip(outcomes[reference], outcomes[bulk], strict=True)):
         assert want[:3] == have[:3], step
         assert want[3]["tables"] == have[3]["tables"], step
-        assert want[3]["audit"] == have[3]["audit"], step
+        missing = [e for e in want[3]["audit"] if e not in have[3]["audit"]]
+        extra = [e for e in have[3]["audit"] if e not in want[3]["audit"]]
+        assert missing == [], step
+        # The one difference, on purpose: the ORM deleted an emptied activity/KPI row of a
+        # report that stays (delete-orphan) without an audit entry, since orphans are not in
+        # session.deleted when after_flush runs; the bulk import logs its old values.
+        kept_reports = {row["id"] for row in have[3]["tables"]["project_progress"]}
+        for _, operation, table, _, changes, _ in extra:
+            assert operation == "delete" and table in ("activity_progress", "kpi_result"), (step, table, operation)
+            assert dict(changes)["progress_id"] in kept_reports, step
+        assert len(extra) == (1 if step else 0), (step, extra)  # the activity emptied by the newer file
     # the scenario really covers inserts, updates and deletes of every kind
     audit = outcomes[bulk][-1][3]["audit"]
     kinds = {(operation, table) for _, operation, table, *_ in audit}
