@@ -273,6 +273,15 @@ async def _deliver(t: Target, row_id: int, payload: Payload, remote, options: Op
             return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
         if held is not None and held.matches:
             return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+        quiet = _quiet_left(t, row_id, options.action_timeout) if payload.action in getattr(t.spec, "not_repeatable", ()) else 0
+        if quiet > 0:
+            await asyncio.sleep(quiet)  # until the old request's own deadline, then look again
+            try:
+                held = await read(lookup)
+            except Exception as exc:
+                return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
+            if held is not None and held.matches:
+                return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
     doubt: Exception | None = None
     for _ in range(MAX_SUBMITS):
         _move(t, row_id, S.SUBMITTING)  # committed before the side effect
@@ -315,6 +324,16 @@ async def _failed(t: Target, row_id: int, remote, options: Options, exc: Excepti
         except Exception:  # a failure screenshot must never hide the failure itself
             pass
     return _move(t, row_id, S.FAILED, error=_describe(exc))
+
+
+def _quiet_left(t: Target, row_id: int, timeout: float) -> float:
+    """Seconds until the last attempt of a row is older than ``timeout`` (0 when it already is)."""
+    from ..models.base import utcnow
+
+    with t.db.session() as session:
+        last = session.get(Submission, row_id).updated_at
+    last = last if last.tzinfo else last.replace(tzinfo=utcnow().tzinfo)
+    return max(0.0, timeout - (utcnow() - last).total_seconds())
 
 
 def _state(t: Target, row_id: int) -> S:

@@ -40,6 +40,7 @@ def register_targets(register):
             mapping_schema=EmesMapping,
             action_titles=ACTION_TITLES,
             stages=(CONFIRM_STAGE,),
+            not_repeatable=("upload_evidence",),
         )
     )
 

@@ -56,7 +56,7 @@ def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_on
             env = {**os.environ, "TIDTAM_EMES_USERNAME": credentials().username,
                    "TIDTAM_EMES_PASSWORD": credentials().password.reveal()}
             command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(emes_db.url.database),
-                       "push", "emes", "--period", "2570R1", "--concurrency", "2"]
+                       "push", "emes", "--period", "2570R1", "--concurrency", "2", "--action-timeout", "5"]
             requests = lambda: site.admin.state()["requests"]["total"]  # noqa: E731
             kills, mid_upload, in_flight_seen = 0, 0, 0
             while kills < KILL_POINTS:
@@ -112,7 +112,7 @@ def test_a_hung_upload_stays_unknown_then_the_next_run_finds_it_by_sha256(emes_d
         site.admin.set_knobs(hang_rate=0.0)
         until(lambda: len(site.admin.writes("evidence.add")) == 1 and len(site.admin.writes("indicator.save")) == 1,
               timeout=20, what="the hung save and upload to land on the site")
-        second = run.push(t, R1, credentials(), options())
+        second = run.push(t, R1, credentials(), options(action_timeout=3.0))
         assert second.failures == [] and second.counts == {"submitted": 2, "planned": 13}
         assert site_evidence(site) == {("1.4", sha): 1} and len(site.admin.writes("evidence.add")) == 1
         assert len(site.admin.writes("indicator.save")) == 1
