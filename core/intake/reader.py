@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -149,11 +150,84 @@ def _open(path: Path, found: _Collector):
         found.refuse(f"เปิดไฟล์ไม่ได้ ({type(exc).__name__}) — ไฟล์อาจเสียหาย")
 
 
+def _sheet(workbook, title: str):
+    """``workbook[title]``, reading its inline strings without openpyxl's rich-text objects."""
+    worksheet = workbook[title]
+    fast = _fast_worksheet_class()
+    if type(worksheet) is fast.__base__:
+        worksheet.__class__ = fast
+    return worksheet
+
+
+@cache
+def _fast_worksheet_class():
+    """openpyxl's read-only worksheet with one change: a cell that is a plain inline string
+    (``<is><t>text</t></is>``, which is how openpyxl writes every text cell) takes its text
+    directly. openpyxl builds a ``Text`` object for each (``Text.from_tree(...).content``),
+    the largest single cost of reading a template; the value is the same. Anything else —
+    rich text, phonetic runs, formulas, shared strings, numbers, dates — goes through
+    openpyxl's own ``parse_cell`` unchanged."""
+    from openpyxl.worksheet import _read_only
+    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+    from openpyxl.utils import coordinate_to_tuple
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    text_tag = f"{{{SHEET_MAIN_NS}}}t"
+
+    class InlineStringParser(WorkSheetParser):
+        def parse_cell(self, element):
+            if element.get("t") != "inlineStr" or self.rich_text:
+                return super().parse_cell(element)
+            child = element.find(INLINE_STRING)
+            if child is None or len(child) != 1 or child[0].tag != text_tag or (not self.data_only and element.find(FORMULA_TAG) is not None):
+                return super().parse_cell(element)
+            style_id = element.get("s", 0)
+            if style_id:
+                style_id = int(style_id)
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            text = child[0].text
+            return {"row": row, "column": column, "value": "" if text is None else text, "data_type": "s", "style_id": style_id}
+
+    class FastWorksheet(_read_only.ReadOnlyWorksheet):
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            # openpyxl 3.1's ReadOnlyWorksheet._cells_by_row, with InlineStringParser
+            filler = None if values_only else _read_only.EMPTY_CELL
+            max_col = max_col or self.max_column
+            max_row = max_row or self.max_row
+            empty_row = (filler,) * (max_col + 1 - min_col) if max_col is not None else []
+            counter, idx = min_row, 1
+            with self._get_source() as src:
+                parser = InlineStringParser(src, self._shared_strings, data_only=self.parent.data_only, epoch=self.parent.epoch,
+                                            date_formats=self.parent._date_formats, timedelta_formats=self.parent._timedelta_formats)
+                for idx, row in parser.parse():
+                    if max_row is not None and idx > max_row:
+                        break
+                    for _ in range(counter, idx):  # rows missing from the file
+                        counter += 1
+                        yield empty_row
+                    if counter <= idx:
+                        row = self._get_row(row, min_col, max_col, values_only)
+                        counter += 1
+                        yield row
+            if max_row is not None and max_row < idx:
+                for _ in range(counter, max_row + 1):
+                    yield empty_row
+
+    return FastWorksheet
+
+
+
 def _meta(workbook, found: _Collector) -> dict[str, str]:
     if META_SHEET not in workbook.sheetnames:
         found.refuse("ไม่ใช่แบบรายงานจากระบบติดตาม (ไม่พบข้อมูลแม่แบบ) กรุณาใช้ไฟล์ที่ได้รับจากงานติดตามฯ")
     meta = {}
-    for row in workbook[META_SHEET].iter_rows(max_col=2, values_only=True):
+    for row in _sheet(workbook, META_SHEET).iter_rows(max_col=2, values_only=True):
         if len(row) == 2 and row[0] is not None:
             meta[str(row[0])] = "" if row[1] is None else str(row[1])
     return meta
@@ -175,7 +249,7 @@ def _locked_rows(workbook, layout, period, meta, found: _Collector) -> dict[str,
     """The prefilled values as written, per sheet and row, after checking their checksum."""
     if ROWS_SHEET not in workbook.sheetnames:
         found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้หายไป กรุณาขอแบบรายงานใหม่")
-    rows = [[canonical(v) for v in row] for row in workbook[ROWS_SHEET].iter_rows(values_only=True)]
+    rows = [[canonical(v) for v in row] for row in _sheet(workbook, ROWS_SHEET).iter_rows(values_only=True)]
     rows = [row for row in rows if any(row)]
     if checksum(layout, period, meta.get("owner", ""), rows) != meta.get("checksum"):
         found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้ถูกแก้ไข กรุณาขอแบบรายงานใหม่")
@@ -190,7 +264,7 @@ def _read_sheet(workbook, sheet: SheetLayout, period: Period, expected: dict[int
     title = sheet.sheet_title(period.number)
     if title not in workbook.sheetnames:
         found.refuse(f'ไม่พบแผ่นงาน "{title}" (อย่าเปลี่ยนชื่อหรือลบแผ่นงาน)')
-    worksheet = workbook[title]
+    worksheet = _sheet(workbook, title)
     width = len(sheet.columns)
     rows = worksheet.iter_rows(min_row=HEADER_ROW, max_col=width)
     _check_headers(next(rows, ()), sheet, title, found)
