@@ -2,10 +2,13 @@
 
 Compared with the floor (round trips the stand-in counted × latency ÷ concurrency) and with
 bench/naive_push.py (a new browser per record, sequential, fixed waits). Prints each time, the
-ratios and the peak RSS of the whole process tree (Python, Playwright driver, Chromium).
+ratios and the peak memory of the whole process tree (Python, Playwright driver, Chromium), as
+both RSS (each process's resident pages summed: shared pages counted once per process, so an
+overcount) and PSS (each process's share of shared pages: the tree's real footprint).
 
     .venv/bin/python bench/push_bench.py [--records 60] [--latency-ms 150] [--naive-records 60]
-Goals: ≤ 1.25× the floor, ≥ 10× faster than the naive script, peak RSS < 500 MB.
+Goals: ≤ 1.25× the floor, ≥ 10× faster than the naive script, peak RSS < 500 MB. The load
+average is printed beside each time: on a shared 2-CPU machine other work inflates every ratio.
 """
 from __future__ import annotations
 
@@ -26,13 +29,14 @@ sys.path.insert(0, str(ROOT / "tests" / "push"))
 
 class PeakRss:
     """Samples the memory of this process and all its children (but the stand-in's) until
-    stopped. Chromium's processes share most pages, so each counts its PSS (its share of
-    shared pages), which sums to the tree's real footprint; RSS would count them many times."""
+    stopped: the peak of the summed RSS and the peak of the summed PSS. Chromium's processes
+    share most pages, so the PSS sum is the tree's real footprint; the RSS sum counts shared
+    pages once per process."""
 
     def __init__(self, exclude: int | None = None):
         import psutil
 
-        self.process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self.process, self.peak, self.peak_rss, self._stop = psutil.Process(), 0, 0, threading.Event()
         self.exclude = exclude
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -40,16 +44,17 @@ class PeakRss:
         import psutil
 
         while not self._stop.is_set():
-            total = 0
+            total = rss = 0
             for proc in [self.process, *self.process.children(recursive=True)]:
                 if proc.pid == self.exclude:
                     continue
                 try:
-                    total += proc.memory_full_info().pss
+                    info = proc.memory_full_info()
                 except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-            self._stop.wait(0.05)
+                    continue
+                total, rss = total + info.pss, rss + info.rss
+            self.peak, self.peak_rss = max(self.peak, total), max(self.peak_rss, rss)
+            self._stop.wait(0.1)
 
     def __enter__(self):
         self.thread.start()
@@ -106,7 +111,7 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in):
         elapsed = time.perf_counter() - start
     trips = stand_in.admin.state()["requests"]["total"] - before
     assert not result.failures, result.failures
-    return elapsed, trips, rss.peak
+    return elapsed, trips, rss.peak, rss.peak_rss
 
 
 def naive_records(db, config, count: int) -> list[dict]:
@@ -139,7 +144,10 @@ def main() -> None:
 
     present = {p["steps"]["M1"]["code"] for p in yaml.safe_load(OFFICE_SEED.read_text(encoding="utf-8"))["projects"]}
     latency = args.latency_ms / 1000
-    print(f"push_bench: {args.records} projects, {args.latency_ms} ms per request, concurrency {args.concurrency}")
+    from tidtam.core.push.browser import CHROMIUM
+
+    print(f"push_bench: {args.records} projects, {args.latency_ms} ms per request, concurrency {args.concurrency}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, browser {CHROMIUM}")
     times = {}
     for mode in ("browser", "http"):
         with tempfile.TemporaryDirectory() as folder, \
@@ -147,11 +155,12 @@ def main() -> None:
             os.environ["TIDTAM_DATA_DIR"] = folder
             db = office_db(Path(folder), args.records, present)
             config = config_for(Path(folder) / "config", stand_in.url)
-            elapsed, trips, peak = timed_push(db, config, mode, args.concurrency, stand_in)
+            elapsed, trips, peak, peak_rss = timed_push(db, config, mode, args.concurrency, stand_in)
             floor = trips * latency / args.concurrency
             times[mode] = elapsed
-            print(f"{mode:8s} {elapsed:7.2f} s   round trips {trips}   floor {floor:6.2f} s   "
-                  f"ratio to floor {elapsed / floor:5.2f}×   peak memory (PSS) {peak / 2**20:6.0f} MB")
+            print(f"{mode:8s} {elapsed:7.2f} s   round trips {trips}   floor {floor:6.2f} s   load {os.getloadavg()[0]:4.1f}   "
+                  f"ratio to floor {elapsed / floor:5.2f}×   peak memory: PSS {peak / 2**20:4.0f} MB, "
+                  f"RSS {peak_rss / 2**20:4.0f} MB (process tree)")
             if mode == "browser" and args.naive_records:
                 records = naive_records(db, config, args.naive_records)
                 path = Path(folder) / "records.json"
@@ -162,7 +171,8 @@ def main() -> None:
                                check=True, env={**os.environ, "PYTHONPATH": str(ROOT.parent)})
                 naive = (time.perf_counter() - start) * args.records / len(records)
                 scaled = "" if len(records) == args.records else f" (measured on {len(records)}, scaled to {args.records})"
-                print(f"naive    {naive:7.2f} s{scaled}   browser push is {naive / elapsed:5.1f}× faster")
+                print(f"naive    {naive:7.2f} s{scaled}   browser push is {naive / elapsed:5.1f}× faster "
+                      f"(load average {os.getloadavg()[0]:.1f})")
             db.dispose()
 
 

@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for Playwright (never a downloaded browser), Thai fonts for
-# screenshots, documents and charts (Laksaman stands in for TH Sarabun New), LibreOffice and
-# poppler to render the reports to PDF in the tests.
-SYSTEM_PACKAGES=(chromium fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils)
+# Debian packages: Chromium for Playwright (never a downloaded browser; the pushes use Debian's
+# headless shell build, lighter and faster to start, and the full chromium renders reports),
+# Thai fonts for screenshots, documents and charts (Laksaman stands in for TH Sarabun New),
+# LibreOffice and poppler to render the reports to PDF in the tests.
+SYSTEM_PACKAGES=(chromium chromium-headless-shell fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -47,46 +47,75 @@ class BrowserRemote(EntryPages):
         self.mapping, self.locators = settings.config.mapping, settings.config.locators
         self.base = self.mapping.base_url.rstrip("/")
         self.ids: dict[str, int | None] = settings.shared.setdefault("project_ids", {})
+        self.shared = settings.shared.setdefault("browser", {"lock": asyncio.Lock(), "context": None, "users": 0,
+                                                             "session": 0})
+        self.seen = 0  # the login (shared["session"]) this worker's requests go out with
         self.context = self.page = None
 
     async def start(self) -> None:
-        self.context = await self.browser.new_context(locale="th-TH", viewport={"width": 1100, "height": 900})
-        self.context.set_default_timeout(self.settings.read_timeout * 1000)
-        if self.settings.trace:
-            await self.context.tracing.start(screenshots=True, snapshots=True)
+        """One context for the run's workers, one page each: they share one logged-in session
+        (one login per run, not per worker) and Chromium keeps one renderer for them all."""
+        shared = self.shared
+        async with shared["lock"]:
+            if shared["context"] is None:
+                context = await self.browser.new_context(locale="th-TH", viewport={"width": 1100, "height": 900})
+                context.set_default_timeout(self.settings.read_timeout * 1000)
+                if self.settings.trace:
+                    await context.tracing.start(screenshots=True, snapshots=True)
+                shared["context"] = context
+            shared["users"] += 1
+        self.context = shared["context"]
         self.page = await self.context.new_page()
         await read(self.login)
 
     async def close(self, failed: bool = False) -> None:
         if self.context is None:
             return
+        shared = self.shared
+        if self.page is not None:
+            await self.page.close()
+        async with shared["lock"]:
+            shared["users"] -= 1
+            if shared["users"] or shared["context"] is None:
+                return
+            context, shared["context"] = shared["context"], None
         if self.settings.trace:
-            name = f"trace-{id(self):x}.zip"
-            await self.context.tracing.stop(path=str(Path(self.settings.run_dir) / name))
-        await self.context.close()
+            await context.tracing.stop(path=str(Path(self.settings.run_dir) / f"trace-{id(context):x}.zip"))
+        await context.close()
 
     async def login(self) -> None:
-        """Log in where nothing is traced, then hand the session cookie to the working context."""
+        """Log in where nothing is traced, then hand the session cookie to the shared context.
+        A worker whose session expired takes a login another worker made since its own request
+        went out instead of logging in again."""
+        async with self.shared.setdefault("login_lock", asyncio.Lock()):
+            if self.shared["session"] > self.seen:
+                self.seen = self.shared["session"]
+                return
+            cookies = await self._login_cookies()
+            await self.context.clear_cookies()
+            await self.context.add_cookies(cookies)
+            self.shared["session"] += 1
+            self.seen = self.shared["session"]
+
+    async def _login_cookies(self) -> list:
         scratch = await self.browser.new_context(locale="th-TH")
         try:
             page = await scratch.new_page()
             page.set_default_timeout(self.settings.read_timeout * 1000)
-            response = await page.goto(self.base + self.mapping.paths.login)
+            response = await page.goto(self.base + self.mapping.paths.login, wait_until="domcontentloaded")
             _check_status(response)
             await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
             await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
-            async with page.expect_navigation() as navigation:
+            async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
                 await (await resolve(page, self.locators, "login", "submit")).click()
             answer = await navigation.value
             if answer is not None and answer.status == 401:
                 raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
             if "/login" in page.url or (answer is not None and answer.status >= 400):
                 raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
-            cookies = await scratch.cookies()
+            return await scratch.cookies()
         finally:
             await scratch.close()
-        await self.context.clear_cookies()
-        await self.context.add_cookies(cookies)
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
@@ -152,22 +181,41 @@ class BrowserRemote(EntryPages):
         yield names.status, "status", {}
 
     async def read_progress(self, payload):
-        """Reload the form and read what it shows (one call for the whole form: its labels were
-        checked strictly when it was filled, and doctor checks them all). None when the site has
-        no progress form for the project yet (it holds no report)."""
-        try:
-            pid = await self.open_progress(payload)
-        except NotReportable:
+        """What the site holds for the quarter, from the JSON endpoint the progress page's own
+        script reads and saves through, requested inside the logged-in browser context (its
+        cookies, one round trip and no page to render). None when the site has no report for
+        the project yet: not on the site, not approved, or nothing saved."""
+        code, quarter = payload.data["project_code"], payload.data["quarter"]
+        pid = await self.project_id(code)
+        if pid is None:
             return None
-        form = await resolve(self.page, self.locators, "progress", "form")
-        shown = await form.evaluate("f => Object.fromEntries(Array.from(f.elements).filter(e => e.name).map(e => [e.name, e.value]))")
-        held = {name: shown.get(name, "") for name, _, _ in self._inputs(payload)}
-        return progress.record(payload, self.mapping, f"{pid}/Q{payload.data['quarter']}", held)
+        response = await read(self._get_json, self.mapping.paths.progress_api.format(id=pid, quarter=quarter))
+        if response.status == 409:
+            return None
+        entry = (await response.json()).get("entry") or {}
+        held = entry.get("values")
+        if held is not None:
+            held = {name: held.get(name, "") for name, _, _ in self._inputs(payload)}
+        return progress.record(payload, self.mapping, f"{pid}/Q{quarter}", held)
+
+    async def _get_json(self, path: str):
+        response = await self.context.request.get(self.base + path, timeout=self.settings.read_timeout * 1000,
+                                                  max_redirects=0)
+        if response.status == 401:
+            await self.login()
+            raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
+        _check_status(response, allow=(409,))
+        return response
 
     async def fill_progress(self, payload) -> None:
         wanted = progress.values(payload, self.mapping)
-        for name, locator, params in self._inputs(payload):
-            element = await resolve(self.page, self.locators, "progress", locator, **params)
+        inputs = list(self._inputs(payload))
+        # Every locator is resolved strictly (exactly one element) before anything is typed, all
+        # at once: the checks are reads, so their round trips to the browser overlap; the typing
+        # itself goes field by field, as a person's would.
+        elements = await asyncio.gather(*(resolve(self.page, self.locators, "progress", locator, **params)
+                                          for _, locator, params in inputs))
+        for (name, locator, _), element in zip(inputs, elements):
             if locator == "status":
                 await element.select_option(label=wanted[name])
             else:
@@ -269,4 +317,33 @@ async def check_locators(remote: BrowserRemote) -> list:
             break
     else:
         results.append(CheckResult("pages.progress.*", False, "ไม่พบโครงการที่อนุมัติแล้วสำหรับเปิดหน้ารายงานผล"))
+    await check_entry_locators(remote, rows[0][0] if rows else None, check)
     return results
+
+
+ENTRY_FIELDS = {
+    "M1": ("code", "name", "fiscal_year", "project_type", "owner", "phone", "start_date", "end_date"),
+    "M2": ("strategy", "strategy_goal", "master_plan", "master_plan_target", "sub_plan", "sub_plan_target",
+           "reform_plan", "sdg"),
+    "M3": ("rationale", "objectives", "target_groups", "kpi_name", "kpi_target", "kpi_unit", "kpi_add", "kpi_remove"),
+    "M4": ("activity_name", "activity_start_month", "activity_end_month", "activity_add", "activity_remove"),
+    "M5": ("budget_total", "budget_line_source", "budget_line_line", "budget_line_amount", "budget_line_add",
+           "budget_line_remove", "spending_plan"),
+}
+
+
+async def check_entry_locators(remote: BrowserRemote, project_id, check) -> None:
+    """Project entry's pages, read only: the blank M1 form, one project's page and its M2–M5."""
+    await read(remote.goto, remote.mapping.paths.new_project)
+    for name in ("form", "steps_nav", "save", *ENTRY_FIELDS["M1"]):
+        await check("entry", name)
+    if project_id is None:
+        return
+    await read(remote.goto, remote.mapping.paths.project.format(id=project_id))
+    for name in ("status", "steps_nav", "send"):
+        await check("project", name)
+    for step in ("M2", "M3", "M4", "M5"):
+        await read(remote.goto, remote.mapping.paths.step.format(id=project_id, step=step))
+        fy = await remote.page.locator("[name^=spending_plan-]").first.get_attribute("name") if step == "M5" else None
+        for name in ENTRY_FIELDS[step]:
+            await check("entry", name, n=1, month=month_label("-".join(fy.split("-")[1:])) if fy else "")
