@@ -30,22 +30,41 @@ def store_file(source: Path) -> tuple[str, int]:
 
     The hash is read first, so content already stored is never copied again; a new copy goes
     to a temporary file and is renamed into place, so a crash never leaves a half-written
-    file under a valid hash.
+    file under a valid hash. A file up to ``CHUNK`` is read once (hashed and copied from
+    memory); a bigger one is streamed twice rather than held in memory.
     """
     digest = hashlib.sha256()
-    size = 0
     with source.open("rb") as src:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
+        head = src.read(CHUNK)
+        digest.update(head)
+        size = len(head)
+        small = size < CHUNK
+        if not small:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                digest.update(chunk)
+                size += len(chunk)
     sha = digest.hexdigest()
     target = stored_path(sha)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with source.open("rb") as src, tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-            shutil.copyfileobj(src, tmp, CHUNK)
+        if target.parent not in _made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _made_dirs.add(target.parent)
+        try:
+            tmp = tempfile.NamedTemporaryFile(dir=target.parent, delete=False)
+        except FileNotFoundError:  # the folder went away since it was made
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = tempfile.NamedTemporaryFile(dir=target.parent, delete=False)
+        with tmp:
+            if small:
+                tmp.write(head)
+            else:
+                with source.open("rb") as src:
+                    shutil.copyfileobj(src, tmp, CHUNK)
         os.replace(tmp.name, target)
     return sha, size
+
+
+_made_dirs: set[Path] = set()
 
 
 def add_evidence(session: Session, office: Office, source: Path, added_by: Person | None = None, **attach) -> EvidenceFile:
