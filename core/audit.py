@@ -80,7 +80,9 @@ def _column_changes(obj, only_changed: bool) -> dict:
 
 
 def _row_id(obj) -> str:
-    return ",".join(str(v) for v in inspect(obj).identity or ())
+    # the primary key from the object's own dict: set for new rows too by the time of after_flush
+    state = inspect(obj)
+    return ",".join(str(state.dict.get(state.mapper.get_property_by_column(c).key, "")) for c in state.mapper.primary_key)
 
 
 def _entries(session: Session):

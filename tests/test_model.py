@@ -62,6 +62,7 @@ def test_every_change_is_audited_with_old_values(db):
     with db.session() as s:
         entries = s.scalars(select(m.AuditEntry).order_by(m.AuditEntry.id)).all()
     inserted = {e.table_name for e in entries if e.operation == "insert"}
+    assert all(e.row_id and e.row_id != "None" for e in entries)  # new rows are named by their id too
     assert {"office", "org_group", "person", "person_role"} <= inserted
     update = [e for e in entries if e.operation == "update"]
     assert len(update) == 1

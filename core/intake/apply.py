@@ -141,7 +141,7 @@ class _Changes:
 
     def audit(self, rows: list[dict], actor: str, at) -> None:
         name = self.table.name
-        rows.extend(audit.entry("insert", name, "", audit.all_values(self.model, values), actor=actor, at=at) for values in self.inserts)
+        rows.extend(audit.entry("insert", name, str(values.get("id", "")), audit.all_values(self.model, values), actor=actor, at=at) for values in self.inserts)
         rows.extend(audit.entry("update", name, str(row_id), audit.changed_values(self.model, changes), actor=actor, at=at) for row_id, changes in self.updates)
         rows.extend(audit.entry("delete", name, str(row["id"]), audit.all_values(self.model, row), actor=actor, at=at) for row in self.deletes)
 
@@ -163,6 +163,8 @@ def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRe
 
     activities = _by_project(book.sheets["activities"])
     kpis = _by_project(book.sheets["kpis"])
+    _refuse_unplanned(book, projects, planned_activities, "activities", "กิจกรรม")
+    _refuse_unplanned(book, projects, planned_kpis, "kpis", "ตัวชี้วัด")
     now = utcnow()
     progress, activity_rows, kpi_rows = _Changes(m.ProjectProgress), _Changes(m.ActivityProgress), _Changes(m.KpiResult)
     evidence = []  # (paths, the report's row: selected, or to insert and given its id)
@@ -219,6 +221,14 @@ def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRe
         changes.audit(entries, actor_name, now)
     audit.write(session, entries)
     _sync_evidence(session, office, owner, "progress", [(paths, report["id"]) for paths, report in evidence])
+
+
+def _refuse_unplanned(book: ReadWorkbook, projects: dict, planned: dict, sheet_key: str, noun: str) -> None:
+    """A row naming an activity or KPI the plan no longer has (the plan changed after the template)."""
+    for row in book.sheets[sheet_key]:
+        code, seq = row.key[0], int(row.key[1])
+        if code in projects and seq not in planned.get(projects[code], {}):
+            _refuse(book, f"โครงการ {code} ไม่มี{noun}ลำดับที่ {seq} ในแผนแล้ว กรุณาขอแบบรายงานใหม่", row, sheet_key, "seq")
 
 
 def _planned(connection, model, owned) -> dict[int, dict[int, int]]:
@@ -349,7 +359,7 @@ def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path
     if dropped:
         connection.execute(delete(EF).where(EF.c.id == bindparam("row_id")), [{"row_id": row["id"]} for row in dropped])
     actor = session.info.get(audit.ACTOR_KEY, "")
-    audit.write(session, [audit.entry("insert", EF.name, "", audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in added]
+    audit.write(session, [audit.entry("insert", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in added]
                 + [audit.entry("delete", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in dropped])
 
 

@@ -261,3 +261,20 @@ def test_completeness_is_non_zero_until_every_owner_has_sent_everything(office_d
     done = run(db_url, "completeness", "--period", "2570Q1")
     assert done.exit_code == 0, done.output
     assert "ครบถ้วนทุกรายการ" in done.output
+
+
+def test_a_row_for_an_activity_the_plan_no_longer_has_is_refused_at_its_cell(office_db, tmp_path):
+    db_url, database = office_db
+    path = make(db_url, tmp_path)
+    _, projects = _owner_projects(database)
+    code = projects[0].code
+    row = row_of(path, "ไตรมาส 1", code)
+    activity_row = row_of(path, "กิจกรรม", code, 2)
+    fill(path, {("ไตรมาส 1", f"D{row}"): "อยู่ระหว่างดำเนินการ", ("กิจกรรม", f"E{activity_row}"): 40})
+    with database.session() as s:  # the plan changed after the template went out
+        s.delete(s.scalars(select(m.Activity).join(m.Project).where(m.Project.code == code, m.Activity.seq == 2)).one())
+    audit_before = _audit_count(database)
+    result = run(db_url, "import", str(path))
+    assert result.exit_code == ExitCode.BAD_DATA
+    assert f"{path.name} › กิจกรรม › แถว {activity_row} › คอลัมน์ B: โครงการ {code} ไม่มีกิจกรรมลำดับที่ 2" in result.output
+    assert _audit_count(database) == audit_before
