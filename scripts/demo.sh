@@ -2,6 +2,7 @@
 # The main job, end to end, on the embedded default (SQLite in the user's data dir):
 # set up, load the demo office, and show what the unit sees at the end of 2570Q1.
 set -euo pipefail
+# Output is cut with sed, never head: head exits early and the writer dies of SIGPIPE (pipefail).
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 tidtam() { .venv/bin/python cli.py "$@"; }
@@ -49,21 +50,40 @@ until grep -q SANDBOX_READY "$OUT/sandbox.log"; do
   sleep 0.2
 done
 export TIDTAM_EMENSCR_USERNAME=demo TIDTAM_EMENSCR_PASSWORD=demo-1234
-echo "-- ตัวอย่างก่อนส่ง (กรอกแบบฟอร์มจริงแต่ไม่บันทึก ถ่ายภาพ; รหัสออก 3 = บางรายการข้อมูลไม่ผ่าน ไม่ถูกส่ง) --"
-tidtam push emenscr --period 2570Q1 --dry-run >"$OUT/dry-run.txt" || [ $? -eq 3 ]
+echo "-- ตัวอย่างก่อนส่ง รวมโครงการที่ยังไม่มีในระบบ 4 โครงการ (กรอกแบบฟอร์มจริงแต่ไม่บันทึก ถ่ายภาพ; รหัสออก 3 = บางรายการข้อมูลไม่ผ่าน ไม่ถูกส่ง) --"
+tidtam push emenscr --period 2570Q1 --dry-run --new-projects >"$OUT/dry-run.txt" || [ $? -eq 3 ]
 head -n 1 "$OUT/dry-run.txt"
-grep -c '^✗' "$OUT/dry-run.txt" | xargs -I{} echo "ข้อผิดพลาดที่ต้องแก้ {} ข้อ (ระบุโครงการและช่อง) ดูทั้งหมดใน $OUT/dry-run.txt เช่น:"
-grep '^✗' "$OUT/dry-run.txt" | head -n 3 || true
+errors=$(grep -c '^✗' "$OUT/dry-run.txt" || true)
+if [ "$errors" -gt 0 ]; then
+  echo "ข้อผิดพลาดที่ต้องแก้ $errors ข้อ (ระบุโครงการและช่อง) ดูทั้งหมดใน $OUT/dry-run.txt เช่น:"
+  grep '^✗' "$OUT/dry-run.txt" | sed -n '1,3p'
+else
+  echo "ข้อมูลทุกรายการผ่านการตรวจตามกฎของระบบ"
+fi
 tail -n 3 "$OUT/dry-run.txt"
 echo "-- ผู้อำนวยการอนุมัติชุดข้อมูลนี้ (ผูกกับค่าแฮช) --"
 tidtam approve emenscr --period 2570Q1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)"
-echo "-- ส่งจริง: บันทึกทีละรายการ แล้วอ่านค่ากลับมาตรวจ --"
+echo "-- ส่งจริง: บันทึกทีละรายการ แล้วอ่านค่ากลับมาตรวจ (โครงการใหม่: ค้นหาด้วยรหัสก่อนสร้าง บันทึก M1–M5 แล้วส่งขออนุมัติ M7) --"
+# Progress of a project entered just now waits for the ministry's approval: push says so (exit 3).
+tidtam push emenscr --period 2570Q1 || [ $? -eq 3 ]
+echo "-- กระทรวงอนุมัติโครงการใหม่ (ในระบบจำลองทำผ่าน /__admin แทนกระทรวง) แล้ว push อีกครั้ง: ส่งเฉพาะที่ยังค้าง --"
+sent=$(curl -s "http://127.0.0.1:$PORT/__admin/state" | .venv/bin/python -c '
+import json, sys
+print(" ".join(str(p["id"]) for p in json.load(sys.stdin)["store"]["projects"] if p["status"] == "sent"))')
+for id in $sent; do curl -s -X POST "http://127.0.0.1:$PORT/__admin/projects/$id/approve" >/dev/null; done
 tidtam push emenscr --period 2570Q1
 echo "-- อ่านกลับจากระบบจำลอง: จำนวนครั้งที่บันทึกต่อโครงการ --"
 curl -s "http://127.0.0.1:$PORT/__admin/state" | .venv/bin/python -c '
 import collections, json, sys
-saves = collections.Counter(w["target"]["project_id"] for w in json.load(sys.stdin)["writes"] if w["action"] == "progress.save")
-print(f"บันทึกผลไตรมาส {len(saves)} โครงการ, บันทึกซ้ำ {sum(1 for n in saves.values() if n > 1)} โครงการ")'
+writes = json.load(sys.stdin)["writes"]
+count = lambda action, key: collections.Counter(key(w) for w in writes if w["action"] == action)
+saves = count("progress.save", lambda w: w["target"]["project_id"])
+creates = count("project.create", lambda w: w["data"]["code"])
+sends = count("project.send", lambda w: w["target"]["project_id"])
+print(f"บันทึกผลไตรมาส {len(saves)} โครงการ, บันทึกซ้ำ {sum(1 for n in saves.values() if n > 1)} โครงการ")
+codes = ", ".join(sorted(creates))
+print(f"สร้างโครงการใหม่ {len(creates)} โครงการ ({codes}), สร้างซ้ำ {sum(1 for n in creates.values() if n > 1)}; "
+      f"ส่งขออนุมัติ {len(sends)} โครงการ, ส่งซ้ำ {sum(1 for n in sends.values() if n > 1)}")'
 tidtam report emenscr --period 2570Q1 --out "$OUT/สรุปการส่ง_eMENSCR_2570Q1" | tail -n 2
 echo
 echo "เปิดหน้าตัวอย่างก่อนส่งได้ที่: $(grep -o '/.*preview.html' "$OUT/dry-run.txt")"
@@ -84,7 +104,7 @@ until grep -q SANDBOX_READY "$MAIL_LOG"; do
 done
 export TIDTAM_INSPECTION_ARCHIVE_USERNAME=archive@demo-esa.example TIDTAM_INSPECTION_ARCHIVE_PASSWORD=demo-1234
 tidtam deliver inspection --round 2570R1 --dry-run | tail -n 4
-tidtam approve inspection --period 2570R1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | head -n 1
+tidtam approve inspection --period 2570R1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | sed -n '1,1p'
 tidtam deliver inspection --round 2570R1
 echo "-- อ่านกลับจากเซิร์ฟเวอร์อีเมลจำลอง --"
 curl -s "http://127.0.0.1:8703/__admin/state" | .venv/bin/python -c '
@@ -134,13 +154,13 @@ until grep -q SANDBOX_READY "$EMES_LOG"; do
 done
 export TIDTAM_EMES_USERNAME=demo TIDTAM_EMES_PASSWORD=demo-1234
 echo "-- ตัวอย่างก่อนส่ง (กรอกแบบฟอร์มแต่ไม่บันทึก ถ่ายภาพ รายการหลักฐานพร้อมขนาด) --"
-tidtam push emes --period 2570R1 --dry-run | tee "$OUT/emes-dry-run.txt" | head -n 2
-tidtam approve emes --period 2570R1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | head -n 1
+tidtam push emes --period 2570R1 --dry-run | tee "$OUT/emes-dry-run.txt" | sed -n '1,2p'
+tidtam approve emes --period 2570R1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | sed -n '1,1p'
 echo "-- ส่งจริง: บันทึกทีละตัวบ่งชี้ อัปโหลดหลักฐานที่ระบบยังไม่มี (ตรวจด้วย sha256) แล้วอ่านกลับ --"
 tidtam push emes --period 2570R1 | tail -n 2
 echo "-- ยืนยันการส่งข้อมูลรอบ (ล็อกข้อมูล) เป็นคำสั่งแยก มีตัวอย่างและการอนุมัติของตัวเอง --"
 tidtam confirm emes --round 2570R1 --dry-run | tail -n 3
-tidtam confirm emes --round 2570R1 --approve "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | head -n 1
+tidtam confirm emes --round 2570R1 --approve "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | sed -n '1,1p'
 tidtam confirm emes --round 2570R1
 curl -s "http://127.0.0.1:8702/__admin/state" | .venv/bin/python -c '
 import collections, json, sys

@@ -36,7 +36,11 @@ def not_on_site(code: str) -> NotReportable:
 
 def not_approved(code: str, said: str) -> NotReportable:
     return NotReportable(f"โครงการ {code} ยังไม่ได้รับอนุมัติในระบบ eMENSCR จึงยังบันทึกผลรายไตรมาสไม่ได้ — "
-                         f"รอกระทรวงอนุมัติโครงการ แล้วรัน push อีกครั้ง (ระบบแจ้ง: {said.strip()[:160]})")
+                         f"รอกระทรวงอนุมัติโครงการ แล้วรัน push อีกครั้ง (ระบบแจ้ง: {_lines(said)[:160]})")
+
+
+def _lines(text: str) -> str:
+    return " — ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 class BrowserRemote(EntryPages):
@@ -165,7 +169,7 @@ class BrowserRemote(EntryPages):
             raise not_on_site(code)
         response = await read(self.goto, self.mapping.paths.progress_page.format(id=pid, quarter=payload.data["quarter"]))
         if response.status == 409:
-            raise not_approved(code, await self.page.locator("main, body").first.inner_text())
+            raise not_approved(code, await self.page.locator("main, body").last.inner_text())
         return pid
 
     def _inputs(self, payload):
