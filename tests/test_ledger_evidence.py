@@ -37,7 +37,8 @@ def test_only_allowed_moves_pass(start, end):
 
 
 def test_submitted_is_never_reached_without_submitting():
-    for start in (S.PLANNED, S.PREVIEWED, S.APPROVED, S.FAILED):
+    # (a FAILED row was attempted already: a lookup may show that it landed after all)
+    for start in (S.PLANNED, S.PREVIEWED, S.APPROVED):
         assert S.SUBMITTED not in m.ALLOWED_TRANSITIONS[start]
 
 

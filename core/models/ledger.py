@@ -32,7 +32,8 @@ ALLOWED_TRANSITIONS: dict[SubmissionState, set[SubmissionState]] = {
     # SUBMITTING -> SUBMITTING: a repeat, allowed only after a lookup showed the action did not happen.
     SubmissionState.SUBMITTING: {SubmissionState.SUBMITTED, SubmissionState.FAILED, SubmissionState.UNKNOWN, SubmissionState.SUBMITTING},
     SubmissionState.UNKNOWN: {SubmissionState.SUBMITTED, SubmissionState.SUBMITTING, SubmissionState.FAILED},
-    SubmissionState.FAILED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED},
+    # FAILED -> SUBMITTED/UNKNOWN: a lookup before any repeat found it landed, or could not ask.
+    SubmissionState.FAILED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED, SubmissionState.SUBMITTED, SubmissionState.UNKNOWN},
     SubmissionState.SUBMITTED: {SubmissionState.PLANNED},
 }
 

@@ -250,6 +250,8 @@ async def _push(t: Target, period, credentials, options: Options, lock: Lock, on
                                 _hold(t, group[i + 1:], payload)
                                 break
                 await asyncio.gather(*(work(w) for w in workers))
+                if renewing.done() and renewing.exception() is not None:
+                    raise renewing.exception()  # the lock could not be renewed: say why the run stopped
             finally:
                 renewing.cancel()
     return _summary(t, period, options.run_dir)
@@ -262,26 +264,32 @@ async def _renew(lock: Lock) -> None:
             return  # another run took the lock over: take no new records
 
 
+async def _reconcile(t: Target, row_id: int, lookup) -> S | None:
+    """SUBMITTED if the site holds the values, UNKNOWN if it cannot be asked, None if it does not."""
+    try:
+        held = await read(lookup)
+    except Exception as exc:
+        return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
+    if held is not None and held.matches:
+        return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+    return None
+
+
 async def _deliver(t: Target, row_id: int, payload: Payload, remote, options: Options) -> S:
     """One approved action, exactly once (see the module docstring)."""
     name = t.spec.name
     lookup = lambda: t.hook.lookup_remote(target=name, payload=payload, remote=remote)  # noqa: E731
-    if _state(t, row_id) in (S.SUBMITTING, S.UNKNOWN):
-        try:
-            held = await read(lookup)
-        except Exception as exc:
-            return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
-        if held is not None and held.matches:
-            return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+    if _state(t, row_id) in (S.SUBMITTING, S.UNKNOWN, S.FAILED):
+        # It may have landed (a FAILED row may be a save whose read-back disagreed): look first.
+        settled = await _reconcile(t, row_id, lookup)
+        if settled is not None:
+            return settled
         quiet = _quiet_left(t, row_id, options.action_timeout) if payload.action in getattr(t.spec, "not_repeatable", ()) else 0
         if quiet > 0:
             await asyncio.sleep(quiet)  # until the old request's own deadline, then look again
-            try:
-                held = await read(lookup)
-            except Exception as exc:
-                return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
-            if held is not None and held.matches:
-                return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+            settled = await _reconcile(t, row_id, lookup)
+            if settled is not None:
+                return settled
     doubt: Exception | None = None
     for _ in range(MAX_SUBMITS):
         _move(t, row_id, S.SUBMITTING)  # committed before the side effect
