@@ -620,7 +620,7 @@ def approve(app: App, target, period, by):
     with Lock(app.db, office_id, target, chosen.id), app.db.session(actor=by) as session:
         office = app.office(session)
         ledger = rows_of(session, office, target, chosen.id)
-        entry_keys = {k for (k, action), r in ledger.items() if r.state.value == "previewed" and action != "progress"} or None
+        entry_keys = {k for (k, action), r in ledger.items() if r.state.value == "previewed" and action in t.spec.entry_actions} or None
         plan = make_plan(t.hook, target, chosen, session, office, t.config.mapping, entry_keys=entry_keys)
         record = approval.approve(session, office, target, chosen.id, by, plan)
         count = sum(1 for r in ledger.values() if r.approval_id == record.id)
@@ -731,7 +731,7 @@ def report_push(app: App, period, out_dir, target="emenscr"):
     chosen = _parse_period(app, period)
     spec = app.plugins.target(target)
     with app.db.session() as session:
-        summary = reports.build(session, app.office(session), spec.title, target, chosen)
+        summary = reports.build(session, app.office(session), spec.title, target, chosen, spec.action_titles)
     folder = out_dir or data_dir() / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{target}-{chosen.id}-สรุปการส่ง"

@@ -24,6 +24,9 @@ class TargetSpec:
     # push (E-MES: "confirm" locks the round). Core plans them with ``plan_payloads(stage=...)``
     # and keeps them in the ledger under "<name>:<stage>"; they share the push's lock.
     stages: tuple[str, ...] = ()
+    # Actions planned by ``plan_entries`` for records the site lacks (eMENSCR: creating a project
+    # and sending it for approval); approve and push re-plan exactly these rows.
+    entry_actions: tuple[str, ...] = ()
     # Actions the site does not de-duplicate (every call adds another record, e.g. an upload). A
     # run that finds one in flight from a run that died gives the old request until its action
     # timeout to land, and looks again, before ever repeating it (a killed client's bytes may still

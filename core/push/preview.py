@@ -14,8 +14,6 @@ from ..thai import thai_date
 TEMPLATES = Path(__file__).parent / "templates"
 STATE_TH = {"preview": "จะส่ง", "invalid": "ข้อมูลไม่ผ่านการตรวจ", "sent": "ส่งแล้ว ไม่ต้องส่งซ้ำ",
             "error": "อ่านหรือเปิดแบบฟอร์มไม่ได้"}
-ACTION_TH = {"progress": "รายงานผลรายไตรมาส", "create_project": "บันทึกโครงการ (M1–M5)",
-             "send_for_approval": "ส่งขออนุมัติ (M7)"}
 
 
 LONG_TEXT = 120  # characters: a changed text longer than this is shown as a diff of its words
@@ -50,7 +48,7 @@ def write_preview(path: Path, t, period, rows, digest: str, options) -> Path:
     html = env.get_template("preview.html.j2").render(
         target=t.spec, period=period, rows=rows, digest=digest, mode=options.mode, office=t.office_code,
         generated=f"{thai_date(now.date())} {now:%H:%M} น.", state_th=STATE_TH,
-        action_th={**ACTION_TH, **getattr(t.spec, "action_titles", {})},
+        action_th=dict(getattr(t.spec, "action_titles", {})),
         counts={state: sum(1 for r in rows if r.state == state) for state in STATE_TH},
         approve=getattr(options, "approve_command", None)
         or f'python cli.py approve {t.spec.name} --period {period.id} --by "ชื่อผู้อนุมัติ"')

@@ -14,8 +14,6 @@ from ..thai import thai_date
 
 STATE_TH = {"planned": "รอแสดงตัวอย่าง", "previewed": "แสดงตัวอย่างแล้ว", "approved": "อนุมัติแล้ว รอส่ง",
             "submitting": "กำลังส่ง", "submitted": "ส่งสำเร็จ", "failed": "ล้มเหลว", "unknown": "ไม่แน่ใจ รอกระทบยอด"}
-ACTION_TH = {"progress": "รายงานผลรายไตรมาส", "create_project": "บันทึกโครงการ (M1–M5)",
-             "send_for_approval": "ส่งขออนุมัติ (M7)"}
 HEADERS = ["ลำดับ", "รายการ", "การดำเนินการ", "สถานะ", "เลขที่ในระบบปลายทาง", "ส่งเมื่อ", "ผู้ส่ง", "ผู้อนุมัติ",
            "จำนวนครั้งที่ส่ง", "ข้อผิดพลาด"]
 FONT = "Noto Sans Thai"
@@ -37,7 +35,7 @@ def when(value: datetime | None) -> str:
 
 def build(session, office: Office, target_title: str, target: str, period, action_titles: dict | None = None) -> Report:
     """The summary of ``target``'s ledger rows for ``period`` (``target`` is the ledger key)."""
-    titles = {**ACTION_TH, **(action_titles or {})}
+    titles = dict(action_titles or {})
     subs = session.scalars(select(Submission).where(Submission.office_id == office.id, Submission.target == target,
                                                     Submission.period == period.id).order_by(Submission.record_key)).all()
     approvals = {a.id: a for a in session.scalars(select(Approval).where(Approval.office_id == office.id,

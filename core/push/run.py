@@ -212,7 +212,7 @@ def _approved_work(t: Target, period) -> tuple[list[list[tuple[int, Payload]]], 
         ledger = rows_of(session, office, t.ledger, period.id)
         entry_keys = None
         if t.stage == "push":
-            entry_keys = {k for (k, action), r in ledger.items() if r.approval_id and action != "progress"} or None
+            entry_keys = {k for (k, action), r in ledger.items() if r.approval_id and action in t.spec.entry_actions} or None
         plan = make_plan(t.hook, name, period, session, office, t.config.mapping, entry_keys=entry_keys, stage=t.stage)
         try:
             _, rows = approvals.check(session, office, t.ledger, period.id, plan)

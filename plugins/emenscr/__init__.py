@@ -32,6 +32,9 @@ def register_targets(register):
             version="2026.1",
             modes=("browser", "http"),
             actions=("progress", "create_project", "send_for_approval"),
+            action_titles={"progress": "รายงานผลรายไตรมาส", "create_project": "บันทึกโครงการ (M1–M5)",
+                           "send_for_approval": "ส่งขออนุมัติ (M7)"},
+            entry_actions=("create_project", "send_for_approval"),
             period_kinds=("Q",),
             mapping_schema=EmenscrMapping,
         )
