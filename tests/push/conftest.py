@@ -21,28 +21,3 @@ def target_of(tmp_path, monkeypatch):
         monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(folder))
         return make_target(db, folder)
     return build
-
-
-@pytest.fixture
-def sqlite_db(tmp_path):
-    from tidtam.core.db import Database
-
-    database = Database(f"sqlite:///{tmp_path / 'push.sqlite'}")
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def wait_for():
-    """Poll until condition() is truthy (a condition, never a fixed sleep)."""
-    import time
-
-    def wait(condition, timeout: float = 10.0, what: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while not (value := condition()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(0.02)
-        return value
-    return wait

@@ -34,28 +34,28 @@ def _exactly_once(site, db, shas: dict[str, str], indicators: int) -> None:
         assert rows and {r.state for r in rows} == {S.SUBMITTED}
 
 
-def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_once(tmp_path, emes_db, until):
+def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_once(tmp_path, sqlite_db, wait_for):
     """kill -9 of the whole push (python, Playwright driver, Chromium): half the kill points after
     a random number of site requests, half while an upload is on the wire (a 1 MB/s line, files of
     about 1 MB), the line dropping with it so the site gets half a file. Each new run reconciles
     SUBMITTING rows by looking the file up by sha256 first, and uploads again only what is not there."""
-    load_demo(emes_db, complete=True)
+    load_demo(sqlite_db, complete=True)
     rng = random.Random(int(os.environ.get("TIDTAM_EMES_KILL_SEED", "7")))
     shas = {}
     for n, code in enumerate(["1.1", "1.1", "1.3", "1.5", "2.1", "2.2", "2.4", "3.1", "3.3", "3.3"]):
         content = image_bytes("png", (560, 560), seed=100 + n, noise=True)  # ~0.9 MB, incompressible
-        shas[attach(emes_db, code, f"หลักฐาน-{n + 1}.png", content, tmp_path / "in")] = code
+        shas[attach(sqlite_db, code, f"หลักฐาน-{n + 1}.png", content, tmp_path / "in")] = code
     with start_subprocess("emes", demo_data="office", latency_ms=20) as site:
         proxy = ThrottledProxy(int(site.url.rsplit(":", 1)[1]), rate=1_000_000)
         try:
             folder = config_for(tmp_path / "config", proxy.url)
             os.environ["TIDTAM_CONFIG_DIR"] = str(folder)
-            t = make_target(emes_db, folder)
+            t = make_target(sqlite_db, folder)
             run.dry_run(t, R1, credentials(), options("dry-run"))
             approve_stage(t)
             env = {**os.environ, "TIDTAM_EMES_USERNAME": credentials().username,
                    "TIDTAM_EMES_PASSWORD": credentials().password.reveal()}
-            command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(emes_db.url.database),
+            command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
                        "push", "emes", "--period", "2570R1", "--concurrency", "2", "--action-timeout", "5"]
             requests = lambda: site.admin.state()["requests"]["total"]  # noqa: E731
             kills, mid_upload, in_flight_seen = 0, 0, 0
@@ -64,12 +64,12 @@ def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_on
                                           start_new_session=True)
                 if kills % 2:  # in the middle of the next upload
                     started, goal = proxy.uploads_started, rng.randint(50_000, 700_000)
-                    until(lambda: (proxy.uploads_started > started and proxy.upload_bytes >= goal)
+                    wait_for(lambda: (proxy.uploads_started > started and proxy.upload_bytes >= goal)
                           or client.poll() is not None, timeout=90, what="an upload on the wire")
                     mid_upload += client.poll() is None
                 else:
                     goal = requests() + rng.randint(3, 14)
-                    until(lambda: requests() >= goal or client.poll() is not None, timeout=90, what="requests")
+                    wait_for(lambda: requests() >= goal or client.poll() is not None, timeout=90, what="requests")
                 if client.poll() is not None:
                     break  # the push finished before this kill point
                 os.killpg(client.pid, signal.SIGKILL)
@@ -77,40 +77,40 @@ def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_on
                     proxy.cut()  # the line drops with the client: the upload's body is cut off mid-way
                 client.wait()
                 kills += 1
-                with emes_db.session() as session:
+                with sqlite_db.session() as session:
                     in_flight_seen += any(r.state is S.SUBMITTING for r in session.scalars(select(Submission)))
             assert kills >= KILL_POINTS and mid_upload >= KILL_POINTS // 2 - 1, (kills, mid_upload)
             assert in_flight_seen >= 2  # some kills did land between SUBMITTING and SUBMITTED
             final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
             assert final.returncode == 0, final.stdout + final.stderr
-            _exactly_once(site, emes_db, shas, 14)
+            _exactly_once(site, sqlite_db, shas, 14)
             assert proxy.uploads_started > len(shas)  # uploads really were cut off and repeated
         finally:
             proxy.stop()
 
 
-def test_a_hung_upload_stays_unknown_then_the_next_run_finds_it_by_sha256(emes_db, emes_target, tmp_path, until):
+def test_a_hung_upload_stays_unknown_then_the_next_run_finds_it_by_sha256(sqlite_db, emes_target, tmp_path, wait_for):
     """The site hangs on the upload past the action timeout and stores the file after the client
     gave up: the run leaves it UNKNOWN, never uploads again, and the next run settles it."""
-    load_demo(emes_db)
-    with emes_db.session() as session:  # one indicator and its file are enough (hangs are slow)
+    load_demo(sqlite_db)
+    with sqlite_db.session() as session:  # one indicator and its file are enough (hangs are slow)
         from emeskit import indicators, result_of
         for indicator in indicators(session):
             if indicator.code != "1.4" and (result := result_of(session, indicator.code)) is not None:
                 session.delete(result)
-    sha = attach(emes_db, "1.4", "ประกาศเจตนารมณ์.pdf", image_bytes("pdf", seed=11), tmp_path / "in")
+    sha = attach(sqlite_db, "1.4", "ประกาศเจตนารมณ์.pdf", image_bytes("pdf", seed=11), tmp_path / "in")
     with run_in_thread("emes", demo_data="office") as site:
-        t = emes_target(emes_db, site.url)
+        t = emes_target(sqlite_db, site.url)
         run.dry_run(t, R1, credentials(), options("dry-run"))
         approve_stage(t)
         site.admin.set_knobs(hang_rate=1.0, hang_seconds=2.5)  # every request hangs past the 1 s action timeout
         first = run.push(t, R1, credentials(), options(concurrency=2, read_timeout=12.0, action_timeout=1.0))
-        with emes_db.session() as session:
+        with sqlite_db.session() as session:
             upload = session.scalars(select(Submission).where(Submission.action == "upload_evidence")).one()
             assert upload.state is S.UNKNOWN and "ไม่ได้รับคำตอบ" in upload.last_error
         assert first.counts == {"unknown": 2, "planned": 13}
         site.admin.set_knobs(hang_rate=0.0)
-        until(lambda: len(site.admin.writes("evidence.add")) == 1 and len(site.admin.writes("indicator.save")) == 1,
+        wait_for(lambda: len(site.admin.writes("evidence.add")) == 1 and len(site.admin.writes("indicator.save")) == 1,
               timeout=20, what="the hung save and upload to land on the site")
         second = run.push(t, R1, credentials(), options(action_timeout=3.0))
         assert second.failures == [] and second.counts == {"submitted": 2, "planned": 13}

@@ -38,16 +38,16 @@ def site_evidence(site) -> Counter:
     return Counter((e["indicator"], e["sha256"]) for e in site.admin.state()["store"]["evidence"] if not e["deleted"])
 
 
-def test_site_rules_are_checked_before_any_browser_with_indicator_and_field(emes_db, emes_target, tmp_path):
-    load_demo(emes_db)
-    t = emes_target(emes_db, "http://127.0.0.1:9")  # nothing listens: the checks need no site
-    with emes_db.session() as session:
+def test_site_rules_are_checked_before_any_browser_with_indicator_and_field(sqlite_db, emes_target, tmp_path):
+    load_demo(sqlite_db)
+    t = emes_target(sqlite_db, "http://127.0.0.1:9")  # nothing listens: the checks need no site
+    with sqlite_db.session() as session:
         result_of(session, "1.1").narrative = "ก" * 3001
         result_of(session, "2.1").links = ["https://demo-esa.example/a.pdf", "ftp://demo-esa.example/b.pdf"]
-    attach(emes_db, "1.3", "บันทึกการประชุม.docx", b"PK\x03\x04" + b"x" * 200, tmp_path / "in")
-    attach(emes_db, "1.3", "ภาพถ่ายเปลี่ยนชื่อ.pdf", image_bytes("png"), tmp_path / "in")  # a PNG named .pdf
-    attach(emes_db, "1.4", "สแกนทั้งเล่ม.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024), tmp_path / "in")
-    with emes_db.session() as session:
+    attach(sqlite_db, "1.3", "บันทึกการประชุม.docx", b"PK\x03\x04" + b"x" * 200, tmp_path / "in")
+    attach(sqlite_db, "1.3", "ภาพถ่ายเปลี่ยนชื่อ.pdf", image_bytes("png"), tmp_path / "in")  # a PNG named .pdf
+    attach(sqlite_db, "1.4", "สแกนทั้งเล่ม.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024), tmp_path / "in")
+    with sqlite_db.session() as session:
         plan = make_plan(t.hook, "emes", R1, session, run._office(t, session), t.config.mapping)
     errors = {(p.record_key, p.field): p.message for p in plan.problems if p.severity == "error"}
     assert "3,001 ตัวอักษร เกินที่ระบบรับ (3,000" in errors[("indicator:1.1", "ตัวบ่งชี้ 1.1 › ผลการดำเนินงาน")]
@@ -63,14 +63,14 @@ def test_site_rules_are_checked_before_any_browser_with_indicator_and_field(emes
 
 
 def test_push_lands_each_indicator_and_file_once_reads_back_and_never_uploads_a_file_twice(
-        emes_db, emes_site, emes_target, tmp_path):
-    load_demo(emes_db)
+        sqlite_db, emes_site, emes_target, tmp_path):
+    load_demo(sqlite_db)
     pdf, png = image_bytes("pdf", seed=4), image_bytes("png", seed=5)
-    sha_pdf = attach(emes_db, "1.1", "แผนปฏิบัติราชการ.pdf", pdf, tmp_path / "a")
-    attach(emes_db, "1.1", "แผนปฏิบัติราชการ (สำเนา).pdf", pdf, tmp_path / "b")  # same content twice: one upload
-    sha_png = attach(emes_db, "1.3", "ภาพกิจกรรม.png", png, tmp_path / "a")
-    attach(emes_db, "2.1", "แผนปฏิบัติราชการ.pdf", pdf, tmp_path / "c")  # same file, another indicator
-    t = emes_target(emes_db, emes_site.url)
+    sha_pdf = attach(sqlite_db, "1.1", "แผนปฏิบัติราชการ.pdf", pdf, tmp_path / "a")
+    attach(sqlite_db, "1.1", "แผนปฏิบัติราชการ (สำเนา).pdf", pdf, tmp_path / "b")  # same content twice: one upload
+    sha_png = attach(sqlite_db, "1.3", "ภาพกิจกรรม.png", png, tmp_path / "a")
+    attach(sqlite_db, "2.1", "แผนปฏิบัติราชการ.pdf", pdf, tmp_path / "c")  # same file, another indicator
+    t = emes_target(sqlite_db, emes_site.url)
     dry = run.dry_run(t, R1, credentials(), options("dry-run"))
     assert emes_site.admin.writes() == []
     assert Counter(r.payload.action for r in dry.rows if r.state == "preview") == {"indicator_result": 7, "upload_evidence": 3}
@@ -80,7 +80,7 @@ def test_push_lands_each_indicator_and_file_once_reads_back_and_never_uploads_a_
     assert set(writes(emes_site, "indicator.save").values()) == {1} and len(writes(emes_site, "indicator.save")) == 7
     assert site_evidence(emes_site) == {("1.1", sha_pdf): 1, ("1.3", sha_png): 1, ("2.1", sha_pdf): 1}
     store = emes_site.admin.state()["store"]["assessments"]["2570-1"]
-    with emes_db.session() as session:
+    with sqlite_db.session() as session:
         rows = {(r.record_key, r.action): r for r in session.scalars(select(Submission))}
         held = rows[("indicator:1.1", "indicator_result")]
         assert held.read_back["narrative"] == store["1.1"]["narrative"] and held.read_back["level"] == store["1.1"]["level"]
@@ -89,7 +89,7 @@ def test_push_lands_each_indicator_and_file_once_reads_back_and_never_uploads_a_
     # sha256 instead of uploading them again.
     mapping = tmp_path / "config/targets/emes/2026.1/mapping.yaml"
     mapping.write_text(mapping.read_text(encoding="utf-8").replace("หลักฐานที่ {n}: {name}", "ไฟล์ {n} {name}"), encoding="utf-8")
-    t = emes_target(emes_db, emes_site.url)
+    t = emes_target(sqlite_db, emes_site.url)
     run.dry_run(t, R1, credentials(), options("dry-run"))
     approve_stage(t)
     again = run.push(t, R1, credentials(), options())
@@ -98,15 +98,15 @@ def test_push_lands_each_indicator_and_file_once_reads_back_and_never_uploads_a_
     assert len(emes_site.admin.writes("evidence.add")) == 3
 
 
-def test_dry_run_shows_the_narrative_diff_the_files_with_sizes_and_screenshots(emes_db, emes_site, emes_target, tmp_path):
-    load_demo(emes_db)
-    attach(emes_db, "1.1", "ภาพกิจกรรม.png", image_bytes("png", (400, 300), seed=6), tmp_path / "a")
-    t = emes_target(emes_db, emes_site.url)
+def test_dry_run_shows_the_narrative_diff_the_files_with_sizes_and_screenshots(sqlite_db, emes_site, emes_target, tmp_path):
+    load_demo(sqlite_db)
+    attach(sqlite_db, "1.1", "ภาพกิจกรรม.png", image_bytes("png", (400, 300), seed=6), tmp_path / "a")
+    t = emes_target(sqlite_db, emes_site.url)
     run.dry_run(t, R1, credentials(), options("dry-run"))
     approve_stage(t)
     run.push(t, R1, credentials(), options())
     before = len(emes_site.admin.writes())
-    with emes_db.session() as session:
+    with sqlite_db.session() as session:
         result = result_of(session, "1.1")
         result.narrative = result.narrative.replace("จำนวน 68 โครงการ", "จำนวน 70 โครงการ")
     dry = run.dry_run(t, R1, credentials(), options("dry-run"))
@@ -119,32 +119,32 @@ def test_dry_run_shows_the_narrative_diff_the_files_with_sizes_and_screenshots(e
     assert (dry.run_dir / row.screenshot).stat().st_size > 20_000
 
 
-def test_a_change_after_approval_voids_it_and_push_sends_nothing(emes_db, emes_site, emes_target):
-    load_demo(emes_db)
-    t = emes_target(emes_db, emes_site.url)
+def test_a_change_after_approval_voids_it_and_push_sends_nothing(sqlite_db, emes_site, emes_target):
+    load_demo(sqlite_db)
+    t = emes_target(sqlite_db, emes_site.url)
     run.dry_run(t, R1, credentials(), options("dry-run"))
     approve_stage(t)
-    with emes_db.session() as session:
+    with sqlite_db.session() as session:
         result_of(session, "2.2").level = 4
     with pytest.raises(ApprovalVoided, match=r"indicator:2\.2.*เปลี่ยนไป"):
         run.push(t, R1, credentials(), options())
     assert emes_site.admin.writes() == []
-    with emes_db.session() as session:
+    with sqlite_db.session() as session:
         assert session.scalars(select(Approval)).one().voided_at is not None
 
 
-def test_the_round_is_confirmed_only_when_asked_with_its_own_approval(emes_db, emes_site, emes_target, tmp_path):
-    load_demo(emes_db, complete=True)
-    attach(emes_db, "3.3", "แผน ก.ต.ป.น..pdf", image_bytes("pdf", seed=7), tmp_path / "a")
-    t = emes_target(emes_db, emes_site.url)
-    confirm = emes_target(emes_db, emes_site.url, "confirm")
+def test_the_round_is_confirmed_only_when_asked_with_its_own_approval(sqlite_db, emes_site, emes_target, tmp_path):
+    load_demo(sqlite_db, complete=True)
+    attach(sqlite_db, "3.3", "แผน ก.ต.ป.น..pdf", image_bytes("pdf", seed=7), tmp_path / "a")
+    t = emes_target(sqlite_db, emes_site.url)
+    confirm = emes_target(sqlite_db, emes_site.url, "confirm")
     early = run.dry_run(confirm, R1, credentials(), options("confirm-dry-run"))  # nothing pushed yet
     assert early.rows[0].state == "invalid" and any("ตัวบ่งชี้ 1.1" in e and "ยังไม่ได้ส่ง" in e for e in early.rows[0].errors)
     run.dry_run(t, R1, credentials(), options("dry-run"))
     approve_stage(t)
     assert run.push(t, R1, credentials(), options()).failures == []
     assert emes_site.admin.writes("round.confirm") == []  # a push never confirms
-    with emes_db.session() as session:  # and the push's approval does not cover a confirmation
+    with sqlite_db.session() as session:  # and the push's approval does not cover a confirmation
         assert current_approvals(session, run._office(confirm, session), confirm.ledger, R1.id) == []
     with pytest.raises(UserError, match="ยังไม่มีการอนุมัติ"):
         run.push(confirm, R1, credentials(), options("confirm"))
@@ -159,23 +159,23 @@ def test_the_round_is_confirmed_only_when_asked_with_its_own_approval(emes_db, e
     assert len(emes_site.admin.writes("round.confirm")) == 1  # never confirmed twice
 
 
-def test_a_confirm_approval_is_voided_by_a_change_to_what_it_locks(emes_db, emes_site, emes_target):
-    load_demo(emes_db, complete=True)
-    t = emes_target(emes_db, emes_site.url)
-    confirm = emes_target(emes_db, emes_site.url, "confirm")
+def test_a_confirm_approval_is_voided_by_a_change_to_what_it_locks(sqlite_db, emes_site, emes_target):
+    load_demo(sqlite_db, complete=True)
+    t = emes_target(sqlite_db, emes_site.url)
+    confirm = emes_target(sqlite_db, emes_site.url, "confirm")
     run.dry_run(t, R1, credentials(), options("dry-run"))
     approve_stage(t)
     run.push(t, R1, credentials(), options())
     run.dry_run(confirm, R1, credentials(), options("confirm-dry-run"))
     approve_stage(confirm)
-    with emes_db.session() as session:
+    with sqlite_db.session() as session:
         result_of(session, "1.3").narrative += " (แก้ไขหลังอนุมัติยืนยันรอบ)"
     with pytest.raises(ApprovalVoided):
         run.push(confirm, R1, credentials(), options("confirm"))
     assert emes_site.admin.writes("round.confirm") == []
 
 
-def test_doctor_names_the_locator_a_changed_website_broke(emes_db, emes_target, tmp_path):
+def test_doctor_names_the_locator_a_changed_website_broke(sqlite_db, emes_target, tmp_path):
     import yaml
 
     from tidtam.sandbox.emes import OFFICE_DATA
@@ -185,31 +185,31 @@ def test_doctor_names_the_locator_a_changed_website_broke(emes_db, emes_target, 
     changed["indicator_form"]["links_label"] = "ลิงก์ประกอบ (บรรทัดละ 1 ลิงก์)"  # the site renamed a label
     data = tmp_path / "emes_changed.yaml"
     data.write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
-    load_demo(emes_db)
+    load_demo(sqlite_db)
     with run_in_thread("emes", data_path=data) as site:
-        t = emes_target(emes_db, site.url)
+        t = emes_target(sqlite_db, site.url)
         results = {r.name: r for r in run.doctor(t, credentials(), options("doctor"))}
     assert not results["pages.indicator.links"].ok and "ไม่พบองค์ประกอบ" in results["pages.indicator.links"].detail
     assert all(r.ok for name, r in results.items() if name != "pages.indicator.links"), results
     assert "pages.indicator.level (ระดับ 5)" in results and "pages.round.confirm" in results
 
 
-def test_summary_and_evidence_folder_for_the_on_site_visit(emes_db, emes_site, emes_target, tmp_path):
+def test_summary_and_evidence_folder_for_the_on_site_visit(sqlite_db, emes_site, emes_target, tmp_path):
     from datetime import date
 
     from docx import Document
 
     from tidtam.plugins.emes import summary
 
-    load_demo(emes_db)
+    load_demo(sqlite_db)
     png = image_bytes("png", seed=8)
-    sha = attach(emes_db, "1.1", "ภาพ:กิจกรรม?.png", png, tmp_path / "a")
-    attach(emes_db, "1.1", "แผน.pdf", image_bytes("pdf", seed=9), tmp_path / "a")
-    t = emes_target(emes_db, emes_site.url)
+    sha = attach(sqlite_db, "1.1", "ภาพ:กิจกรรม?.png", png, tmp_path / "a")
+    attach(sqlite_db, "1.1", "แผน.pdf", image_bytes("pdf", seed=9), tmp_path / "a")
+    t = emes_target(sqlite_db, emes_site.url)
     run.dry_run(t, R1, credentials(), options("dry-run"))
     approve_stage(t)
     run.push(t, R1, credentials(), options())
-    with emes_db.session() as session:
+    with sqlite_db.session() as session:
         data = summary.collect(session, run._office(t, session), R1)
     folder = summary.write_folder(data, tmp_path / "out" / "แฟ้มหลักฐาน")
     docx = summary.write_docx(data, tmp_path / "out" / "สรุป.docx", date(2027, 3, 25))
