@@ -2,7 +2,9 @@
 strict locator resolver that turns a ``Locator`` from config into exactly one element."""
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from contextlib import asynccontextmanager
 
 from ..config import Locator, LocatorFile
@@ -13,8 +15,15 @@ HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
 CHROMIUM = os.environ.get("TIDTAM_CHROMIUM") or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
                  # less memory: no extension system; /tmp instead of a small /dev/shm in containers; the
-                 # pages of one context (one site) share a renderer process instead of one each
-                 "--disable-extensions", "--disable-dev-shm-usage", "--renderer-process-limit=1"]
+                 # pages of one context (one site) share a renderer process instead of one each; the
+                 # GPU (software compositing here) and network services run as threads of the browser
+                 # process, and no zygote is forked (no sandbox to prepare): three processes fewer,
+                 # about 100 MB less in all (bench/push_bench.py prints the split)
+                 "--disable-extensions", "--disable-dev-shm-usage", "--renderer-process-limit=1",
+                 "--in-process-gpu", "--enable-features=NetworkServiceInProcess2", "--no-zygote"]
+
+
+GC_EVERY = 5  # loads of one page between two garbage collections of the renderer
 
 
 class LocatorError(LookupError):
@@ -37,6 +46,23 @@ async def chromium():
             await browser.close()
 
 
+_loads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def page_loaded(page) -> None:
+    """Call after each page load. Chromium frees the documents a page has left lazily: over a
+    60-record push the one renderer grew ~2.5 MB a record (to 300 MB). A full collection every
+    GC_EVERY loads of a page keeps it near its size after login, for a few ms each time."""
+    _loads[page] = _loads.get(page, 0) + 1
+    if _loads[page] % GC_EVERY:
+        return
+    session = await page.context.new_cdp_session(page)
+    try:
+        await session.send("HeapProfiler.collectGarbage")
+    finally:
+        await session.detach()
+
+
 def _candidates(page, locator: Locator, params: dict):
     """Playwright locators for each way the config gives, in the order written (label first)."""
     fmt = lambda text: text.format(**params) if text else text  # noqa: E731
@@ -53,6 +79,21 @@ def _candidates(page, locator: Locator, params: dict):
         yield "css", page.locator(fmt(locator.css))
 
 
+def _config_locator(locators: LocatorFile, page_name: str, name: str) -> Locator:
+    try:
+        return locators.pages[page_name][name]
+    except KeyError:
+        raise LocatorError(locators.key_of(page_name, name), "ไม่มีในไฟล์ locators.yaml") from None
+
+
+def _too_many(key: str, count: int, way: str, page) -> LocatorError:
+    return LocatorError(key, f"พบ {count} องค์ประกอบด้วย {way} (ต้องพบเพียง 1) ที่ {page.url}")
+
+
+def _none_found(key: str, tried: list[str], page) -> LocatorError:
+    return LocatorError(key, f"ไม่พบองค์ประกอบ (ลองด้วย {', '.join(tried)}) ที่ {page.url}")
+
+
 async def resolve(page, locators: LocatorFile, page_name: str, name: str, optional: bool = False, **params):
     """The one element ``pages.<page_name>.<name>`` points at, or ``LocatorError``.
 
@@ -60,18 +101,61 @@ async def resolve(page, locators: LocatorFile, page_name: str, name: str, option
     error (never a guess). ``params`` fill placeholders such as ``{n}`` in the config text.
     ``optional``: no match gives None (for "is this project on the site?"), two still fail."""
     key = locators.key_of(page_name, name)
-    try:
-        locator = locators.pages[page_name][name]
-    except KeyError:
-        raise LocatorError(key, "ไม่มีในไฟล์ locators.yaml") from None
     tried = []
-    for way, candidate in _candidates(page, locator, params):
+    for way, candidate in _candidates(page, _config_locator(locators, page_name, name), params):
         count = await candidate.count()
         if count == 1:
             return candidate
         if count > 1:
-            raise LocatorError(key, f"พบ {count} องค์ประกอบด้วย {way} (ต้องพบเพียง 1) ที่ {page.url}")
+            raise _too_many(key, count, way, page)
         tried.append(way)
     if optional:
         return None
-    raise LocatorError(key, f"ไม่พบองค์ประกอบ (ลองด้วย {', '.join(tried)}) ที่ {page.url}")
+    raise _none_found(key, tried, page)
+
+
+# Sets one field as the page's own script will read it on save: the value through the element's
+# native setter (so a framework that wraps .value still sees it), then the input and change
+# events typing fires. It runs only when the locator matched exactly one element, and says
+# how many it matched, so resolving strictly and setting the value is one call to the browser.
+_SET_VALUE = """(elements, value) => {
+  if (elements.length !== 1) return {count: elements.length};
+  const el = elements[0];
+  if (el.disabled || el.readOnly) return {count: 1, problem: "แก้ไขไม่ได้ (disabled หรือ readonly)"};
+  if (el.tagName === "SELECT") {
+    const option = Array.from(el.options).find(o => o.label.trim() === value);
+    if (!option) return {count: 1, problem: `ไม่มีตัวเลือก "${value}"`};
+    el.value = option.value;
+  } else {
+    Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), "value").set.call(el, value);
+  }
+  el.dispatchEvent(new Event("input", {bubbles: true}));
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+  return {count: 1};
+}"""
+
+
+async def set_values(page, locators: LocatorFile, page_name: str, fields) -> None:
+    """Fill a form: ``fields`` is (locator name, params, value) per field; a select's value is
+    its option's label. Each field is resolved as strictly as ``resolve`` does and set in the
+    same call; the calls go out together. Playwright's ``fill`` would cost five or so protocol
+    commands per field (scroll, focus, select, type, checks), which on a 20-field form is most
+    of a record's browser time. Use ``fill``/``select_option`` where a field's change must be
+    waited for (cascading selects)."""
+    await asyncio.gather(*(_set_value(page, locators, page_name, name, params, value)
+                           for name, params, value in fields))
+
+
+async def _set_value(page, locators: LocatorFile, page_name: str, name: str, params: dict, value: str) -> None:
+    key = locators.key_of(page_name, name)
+    tried = []
+    for way, candidate in _candidates(page, _config_locator(locators, page_name, name), params):
+        answer = await candidate.evaluate_all(_SET_VALUE, value)
+        if answer["count"] == 1:
+            if answer.get("problem"):
+                raise LocatorError(key, f"{answer['problem']} ที่ {page.url}")
+            return
+        if answer["count"] > 1:
+            raise _too_many(key, answer["count"], way, page)
+        tried.append(way)
+    raise _none_found(key, tried, page)

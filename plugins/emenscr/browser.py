@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import resolve
+from tidtam.core.push.browser import page_loaded, resolve, set_values
 from tidtam.core.push.retry import read
 
 from . import progress
@@ -124,6 +124,7 @@ class BrowserRemote(EntryPages):
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
         response = await self.page.goto(self.base + path, wait_until="domcontentloaded")
+        await page_loaded(self.page)
         if "/login" in self.page.url:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
@@ -213,17 +214,8 @@ class BrowserRemote(EntryPages):
 
     async def fill_progress(self, payload) -> None:
         wanted = progress.values(payload, self.mapping)
-        inputs = list(self._inputs(payload))
-        # Every locator is resolved strictly (exactly one element) before anything is typed, all
-        # at once: the checks are reads, so their round trips to the browser overlap; the typing
-        # itself goes field by field, as a person's would.
-        elements = await asyncio.gather(*(resolve(self.page, self.locators, "progress", locator, **params)
-                                          for _, locator, params in inputs))
-        for (name, locator, _), element in zip(inputs, elements):
-            if locator == "status":
-                await element.select_option(label=wanted[name])
-            else:
-                await element.fill(wanted[name])
+        await set_values(self.page, self.locators, "progress",
+                         [(locator, params, wanted[name]) for name, locator, params in self._inputs(payload)])
 
     async def preview_progress(self, payload, screenshot: Path) -> list[str]:
         try:

@@ -182,6 +182,46 @@ def test_strict_resolver_refuses_two_matches_and_names_the_key():
     asyncio.run(check())
 
 
+def test_set_values_fills_a_form_as_its_script_reads_it_and_is_as_strict_as_resolve():
+    """One call per field: the value and the input/change events land (the page's own listeners
+    see them), a select takes the option by its label, the label-then-css order holds, and a
+    locator matching two elements, none, or a field that cannot be edited is refused by its key
+    with nothing typed anywhere."""
+    import asyncio
+
+    from tidtam.core.config import LocatorFile
+    from tidtam.core.push.browser import LocatorError, chromium, set_values
+
+    locators = LocatorFile.model_validate({"pages": {"form": {
+        "amount": {"label": "จำนวนเงิน"}, "status": {"label": "สถานะ"}, "note": {"label": "ไม่มีป้าย", "css": "#note"},
+        "twice": {"label": "ซ้ำ"}, "missing": {"label": "ไม่มี"}, "locked": {"label": "ล็อก"}}}})
+    form = ('<form><label for="a">จำนวนเงิน</label><input id="a">'
+            '<label for="s">สถานะ</label><select id="s"><option value="1">ยังไม่เริ่ม</option>'
+            '<option value="2">อยู่ระหว่างดำเนินการ</option></select><textarea id="note"></textarea>'
+            '<label for="t1">ซ้ำ</label><input id="t1"><label for="t2">ซ้ำ</label><input id="t2">'
+            '<label for="l">ล็อก</label><input id="l" readonly></form>'
+            '<script>window.seen = []; document.querySelector("form").addEventListener("input", e => seen.push(e.target.id));'
+            'document.querySelector("form").addEventListener("change", e => seen.push("change:" + e.target.id));</script>')
+
+    async def check():
+        async with chromium() as browser:
+            page = await browser.new_page()
+            await page.set_content(form)
+            await set_values(page, locators, "form", [("amount", {}, "1,250.50"), ("status", {}, "อยู่ระหว่างดำเนินการ"),
+                                                      ("note", {}, "บรรทัดแรก\nบรรทัดสอง")])
+            values = await page.evaluate("[a.value, s.value, note.value]")
+            assert values == ["1,250.50", "2", "บรรทัดแรก\nบรรทัดสอง"]
+            assert sorted(await page.evaluate("seen")) == sorted(["a", "change:a", "s", "change:s", "note", "change:note"])
+            for name, message in [("twice", r"pages\.form\.twice: พบ 2"), ("missing", r"pages\.form\.missing: ไม่พบ"),
+                                  ("locked", r"pages\.form\.locked: แก้ไขไม่ได้"), ("nowhere", r"pages\.form\.nowhere: ไม่มีในไฟล์")]:
+                with pytest.raises(LocatorError, match=message):
+                    await set_values(page, locators, "form", [(name, {}, "x")])
+            with pytest.raises(LocatorError, match=r"pages\.form\.status: ไม่มีตัวเลือก \"เสร็จแล้ว\""):
+                await set_values(page, locators, "form", [("status", {}, "เสร็จแล้ว")])
+            assert await page.evaluate("[t1.value, t2.value, l.value]") == ["", "", ""]
+    asyncio.run(check())
+
+
 def test_report_lists_what_was_sent_when_by_whom_and_remote_ids(sqlite_db, stand_in, target_of, tmp_path):
     from docx import Document
     from openpyxl import load_workbook
