@@ -2,13 +2,16 @@
 
 Compared with the floor (round trips the stand-in counted × latency ÷ concurrency) and with
 bench/naive_push.py (a new browser per record, sequential, fixed waits). Prints each time, the
-ratios and the peak memory of the whole process tree (Python, Playwright driver, Chromium), as
-both RSS (each process's resident pages summed: shared pages counted once per process, so an
-overcount) and PSS (each process's share of shared pages: the tree's real footprint).
+ratios and the peak memory of the push's process tree (the push runs in a process of its own, as
+`cli.py push` does: Python, Playwright driver, Chromium), as both RSS (each process's resident
+pages summed: shared pages counted once per process, so an overcount) and PSS (each process's
+share of shared pages: the tree's real footprint), with the PSS of each kind of process.
 
     .venv/bin/python bench/push_bench.py [--records 60] [--latency-ms 150] [--naive-records 60]
 Goals: ≤ 1.25× the floor, ≥ 10× faster than the naive script, peak RSS < 500 MB. The load
 average is printed beside each time: on a shared 2-CPU machine other work inflates every ratio.
+`--latency-ms 0 --naive-records 0` shows the work of the machine itself (no floor): what a push
+costs beyond waiting for the site.
 """
 from __future__ import annotations
 
@@ -28,16 +31,16 @@ sys.path.insert(0, str(ROOT / "tests" / "push"))
 
 
 class PeakRss:
-    """Samples the memory of this process and all its children (but the stand-in's) until
-    stopped: the peak of the summed RSS and the peak of the summed PSS. Chromium's processes
-    share most pages, so the PSS sum is the tree's real footprint; the RSS sum counts shared
-    pages once per process."""
+    """Samples the memory of one process (the push) and all its children until stopped: the peak of the summed RSS and the peak of the summed PSS, with the PSS of each
+    kind of process at that peak (this Python, the Playwright driver, each Chromium process
+    type). Chromium's processes share most pages, so the PSS sum is the tree's real footprint;
+    the RSS sum counts shared pages once per process."""
 
-    def __init__(self, exclude: int | None = None):
+    def __init__(self, pid: int):
         import psutil
 
-        self.process, self.peak, self.peak_rss, self._stop = psutil.Process(), 0, 0, threading.Event()
-        self.exclude = exclude
+        self.process, self.peak, self.peak_rss, self._stop = psutil.Process(pid), 0, 0, threading.Event()
+        self.at_peak = {}
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
@@ -45,16 +48,36 @@ class PeakRss:
 
         while not self._stop.is_set():
             total = rss = 0
-            for proc in [self.process, *self.process.children(recursive=True)]:
-                if proc.pid == self.exclude:
-                    continue
+            kinds: dict[str, int] = {}
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+            except psutil.Error:  # the push has ended
+                tree = []
+            for proc in tree:
                 try:
-                    info = proc.memory_full_info()
+                    info, kind = proc.memory_full_info(), self._kind(proc)
                 except psutil.Error:
                     continue
                 total, rss = total + info.pss, rss + info.rss
-            self.peak, self.peak_rss = max(self.peak, total), max(self.peak_rss, rss)
+                kinds[kind] = kinds.get(kind, 0) + info.pss
+            if total > self.peak:
+                self.peak, self.at_peak = total, kinds
+            self.peak_rss = max(self.peak_rss, rss)
             self._stop.wait(0.1)
+
+    def breakdown(self) -> str:
+        return ", ".join(f"{kind} {size / 2**20:.0f}" for kind, size in sorted(self.at_peak.items(), key=lambda kv: -kv[1])
+                         if size >= 2**20)
+
+    def _kind(self, proc) -> str:
+        """'python' (the push), 'driver' (Playwright's node), 'chromium <type>' (browser, renderer...)."""
+        if proc.pid == self.process.pid:
+            return "python"
+        command = proc.cmdline()
+        kind = next((arg.split("=", 1)[1] for arg in command if arg.startswith("--type=")), None)
+        if kind:
+            return f"chromium {kind}"
+        return "chromium browser" if "chrom" in proc.name() else "driver" if "node" in proc.name() else proc.name()
 
     def __enter__(self):
         self.thread.start()
@@ -97,6 +120,8 @@ def office_db(folder: Path, records: int, present: set[str]):
 
 
 def timed_push(db, config, mode: str, concurrency: int, stand_in):
+    """Dry-run and approve here, then the push in a process of its own, as `cli.py push` runs:
+    its memory is the push's alone, not this script's (which loaded the demo office)."""
     from pushkit import credentials, make_target, options
     from test_push_flow import Q1, _approve
     from tidtam.core.push import run
@@ -105,13 +130,29 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in):
     run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", concurrency=concurrency))
     _approve(t)
     before = stand_in.admin.state()["requests"]["total"]
-    with PeakRss(exclude=stand_in.pid) as rss:
-        start = time.perf_counter()
-        result = run.push(t, Q1, credentials(), options(mode=mode, concurrency=concurrency))
-        elapsed = time.perf_counter() - start
+    child = subprocess.Popen([sys.executable, __file__, "--push-only", str(db.url), str(config), mode, str(concurrency)],
+                             stdout=subprocess.PIPE, text=True)
+    with PeakRss(child.pid) as rss:
+        answer, _ = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"the push failed (exit {child.returncode})")
     trips = stand_in.admin.state()["requests"]["total"] - before
+    return json.loads(answer.splitlines()[-1])["elapsed"], trips, rss
+
+
+def push_only(db_url: str, config: str, mode: str, concurrency: int) -> None:
+    """The child of timed_push: one push, timed from its start to its end; prints JSON."""
+    from pushkit import credentials, make_target, options
+    from test_push_flow import Q1
+    from tidtam.core.db import Database
+    from tidtam.core.push import run
+
+    t = make_target(Database(db_url), Path(config))
+    start = time.perf_counter()
+    result = run.push(t, Q1, credentials(), options(mode=mode, concurrency=concurrency))
+    elapsed = time.perf_counter() - start
     assert not result.failures, result.failures
-    return elapsed, trips, rss.peak, rss.peak_rss
+    print(json.dumps({"elapsed": elapsed}))
 
 
 def naive_records(db, config, count: int) -> list[dict]:
@@ -129,6 +170,8 @@ def naive_records(db, config, count: int) -> list[dict]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--push-only"]:
+        return push_only(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=60)
     parser.add_argument("--latency-ms", type=int, default=150)
@@ -155,12 +198,12 @@ def main() -> None:
             os.environ["TIDTAM_DATA_DIR"] = folder
             db = office_db(Path(folder), args.records, present)
             config = config_for(Path(folder) / "config", stand_in.url)
-            elapsed, trips, peak, peak_rss = timed_push(db, config, mode, args.concurrency, stand_in)
+            elapsed, trips, rss = timed_push(db, config, mode, args.concurrency, stand_in)
             floor = trips * latency / args.concurrency
             times[mode] = elapsed
             print(f"{mode:8s} {elapsed:7.2f} s   round trips {trips}   floor {floor:6.2f} s   load {os.getloadavg()[0]:4.1f}   "
-                  f"ratio to floor {elapsed / floor:5.2f}×   peak memory: PSS {peak / 2**20:4.0f} MB, "
-                  f"RSS {peak_rss / 2**20:4.0f} MB (process tree)")
+                  f"ratio to floor {elapsed / floor if floor else float('nan'):5.2f}×   peak memory: PSS {rss.peak / 2**20:4.0f} MB, "
+                  f"RSS {rss.peak_rss / 2**20:4.0f} MB (process tree)\n         PSS at the peak, MB: {rss.breakdown()}")
             if mode == "browser" and args.naive_records:
                 records = naive_records(db, config, args.naive_records)
                 path = Path(folder) / "records.json"
