@@ -609,22 +609,12 @@ def _print_push(result, target, period) -> None:
 @click.pass_obj
 def approve(app: App, target, period, by):
     """บันทึกการอนุมัติชุดข้อมูลที่แสดงตัวอย่างไว้ (ผูกกับค่าแฮช ข้อมูลเปลี่ยนเมื่อใดการอนุมัติเป็นโมฆะ)"""
-    from tidtam.core.push import approval
-    from tidtam.core.push.lock import Lock
-    from tidtam.core.push.plan import make_plan, rows_of
+    from tidtam.core.push import run
 
     chosen = _parse_period(app, period)
     t = _push_target(app, target)
-    with app.db.session() as session:
-        office_id = app.office(session).id
-    with Lock(app.db, office_id, target, chosen.id), app.db.session(actor=by) as session:
-        office = app.office(session)
-        ledger = rows_of(session, office, target, chosen.id)
-        entry_keys = {k for (k, action), r in ledger.items() if r.state.value == "previewed" and action in t.spec.entry_actions} or None
-        plan = make_plan(t.hook, target, chosen, session, office, t.config.mapping, entry_keys=entry_keys)
-        record = approval.approve(session, office, target, chosen.id, by, plan)
-        count = sum(1 for r in ledger.values() if r.approval_id == record.id)
-        digest = record.payload_set_hash
+    record, count = run.approve(t, chosen, by)
+    digest = record.payload_set_hash
     click.echo(f"อนุมัติแล้ว {count} รายการ โดย {by} — ค่าแฮช {digest}")
     # e-mail targets deliver a package; web targets push records
     step = f"deliver {target} --round" if "email" in t.spec.modes else f"push {target} --period"
@@ -878,8 +868,6 @@ def _stage_target(app: App, target: str, stage: str):
 def confirm(app: App, target, period, dry_run, approve_by, trace, read_timeout, action_timeout):
     """ยืนยันการส่งข้อมูลรอบการประเมิน (ล็อกข้อมูลในระบบ) — แยกจาก push มีตัวอย่างและการอนุมัติของตัวเอง"""
     from tidtam.core.push import approval, run
-    from tidtam.core.push.lock import Lock
-    from tidtam.core.push.plan import make_plan, rows_of
 
     chosen = _round(app, period)
     t = _stage_target(app, target, "confirm")
@@ -887,14 +875,8 @@ def confirm(app: App, target, period, dry_run, approve_by, trace, read_timeout, 
     if approve_by is not None:
         if not approve_by.strip():
             raise click.BadParameter("ต้องระบุชื่อผู้อนุมัติ", param_hint="--approve")
-        with app.db.session() as session:
-            office_id = app.office(session).id
-        with Lock(app.db, office_id, target, chosen.id), app.db.session(actor=approve_by) as session:
-            office = app.office(session)
-            plan = make_plan(t.hook, target, chosen, session, office, t.config.mapping, stage=t.stage)
-            record = approval.approve(session, office, t.ledger, chosen.id, approve_by, plan)
-            count = sum(1 for r in rows_of(session, office, t.ledger, chosen.id).values() if r.approval_id == record.id)
-            digest = record.payload_set_hash
+        record, count = run.approve(t, chosen, approve_by)
+        digest = record.payload_set_hash
         click.echo(f"อนุมัติการยืนยันรอบ {chosen.id} ({count} รายการ) โดย {approve_by} — ค่าแฮช {digest}")
         click.echo(f"ต่อไป: {again}")
         return

@@ -203,17 +203,40 @@ def push(t: Target, period, credentials, options: Options, on_progress: Callable
         return asyncio.run(_push(t, period, credentials, options, lock, on_progress or (lambda *a: None)))
 
 
+def approve(t: Target, period, by: str) -> tuple[object, int]:
+    """Record ``by``'s approval of what the last dry-run previewed: (the Approval, its row count).
+    The data is planned again first and must give the very payloads the preview showed."""
+    with t.db.session() as session:
+        office_id = _office(t, session).id
+    with Lock(t.db, office_id, t.spec.name, period.id), t.db.session(actor=by) as session:
+        office = _office(t, session)
+        plan = _plan_again(t, period, session, office, lambda row: row.state is S.PREVIEWED)
+        record = approvals.approve(session, office, t.ledger, period.id, by, plan)
+        count = sum(1 for r in rows_of(session, office, t.ledger, period.id).values() if r.approval_id == record.id)
+    return record, count
+
+
+def _plan_again(t: Target, period, session, office, covered: Callable) -> Plan:
+    """The plan of the rows ``covered`` picks. Project entry rows are planned only for records
+    whose entry rows it picks: approve and push must plan exactly the same set (approve: the
+    rows the dry-run previewed; push: the rows of the live approval), or a row left over from
+    an earlier approval would look like a new record and void the live one."""
+    entry_keys = None
+    if t.stage == "push":
+        ledger = rows_of(session, office, t.ledger, period.id)
+        entry_keys = {key for (key, action), row in ledger.items()
+                      if action in t.spec.entry_actions and covered(row)} or None
+    return make_plan(t.hook, t.spec.name, period, session, office, t.config.mapping, entry_keys=entry_keys, stage=t.stage)
+
+
 def _approved_work(t: Target, period) -> tuple[list[list[tuple[int, Payload]]], int]:
     """The approved rows still to do, grouped by record (a record's actions run in order)."""
-    name = t.spec.name
     voided = None
     with t.db.session(actor=_operator()) as session:
         office = _office(t, session)
-        ledger = rows_of(session, office, t.ledger, period.id)
-        entry_keys = None
-        if t.stage == "push":
-            entry_keys = {k for (k, action), r in ledger.items() if r.approval_id and action in t.spec.entry_actions} or None
-        plan = make_plan(t.hook, name, period, session, office, t.config.mapping, entry_keys=entry_keys, stage=t.stage)
+        live = approvals.current_approvals(session, office, t.ledger, period.id)
+        live_id = live[-1].id if live else None
+        plan = _plan_again(t, period, session, office, lambda row: live_id is not None and row.approval_id == live_id)
         try:
             _, rows = approvals.check(session, office, t.ledger, period.id, plan)
         except approvals.ApprovalVoided as exc:
@@ -411,4 +434,4 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500] if not isinstance(exc, (RemoteRefused,)) else text[:500]
 
 
-__all__ = ["Target", "Options", "dry_run", "push", "new_run_dir", "nullcontext"]
+__all__ = ["Target", "Options", "dry_run", "approve", "push", "new_run_dir", "nullcontext"]

@@ -16,7 +16,7 @@ def stand_in():
 
 @pytest.fixture
 def target_of(tmp_path, monkeypatch):
-    def build(db, url: str) -> Target:
+    def build(db, url: str):
         folder = config_for(tmp_path / "config", url)
         monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(folder))
         return make_target(db, folder)

@@ -14,7 +14,6 @@ from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replac
 from tidtam.core.plugins import load_plugins
 from tidtam.core.push.run import Options, Target, new_run_dir
 from tidtam.core.settings import PACKAGE_ROOT, data_dir
-from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import demo_credentials
 
 

@@ -16,12 +16,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tidtam.core.models import (ActivityProgress, KpiResult, Project, ProjectProgress, ProgressStatus, Submission,
+from tidtam.core.models import (ActivityProgress, Approval, KpiResult, Project, ProjectProgress, ProgressStatus, Submission,
                                 SubmissionState as S)
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.core.push.approval import approve
-from tidtam.core.push.plan import make_plan, rows_of
 from tidtam.core.settings import PACKAGE_ROOT
 from tidtam.plugins.emenscr.entry import STEPS, entry_inputs, step_inputs
 from tidtam.sandbox.server import start_subprocess
@@ -36,13 +34,7 @@ KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "10"))
 
 
 def approve_previewed(t, by="นายผู้อำนวยการ ทดสอบ"):
-    """As ``cli.py approve``: entry payloads are re-derived for the records the dry-run showed."""
-    with t.db.session(actor=by) as session:
-        office = run._office(t, session)
-        ledger = rows_of(session, office, "emenscr", Q1.id)
-        keys = {k for (k, action), r in ledger.items() if r.state is S.PREVIEWED and action != "progress"} or None
-        plan = make_plan(t.hook, "emenscr", Q1, session, office, t.config.mapping, entry_keys=keys)
-        return approve(session, office, "emenscr", Q1.id, by, plan)
+    return run.approve(t, Q1, by)[0]
 
 
 def by_code(state: dict) -> dict[str, list[dict]]:
@@ -142,6 +134,30 @@ def test_push_new_projects_creates_and_sends_each_exactly_once(sqlite_db, stand_
     last = run.push(t, Q1, credentials(), options())
     assert last.counts == {"submitted": 9} and last.failures == []
     assert [w["target"]["project_id"] for w in stand_in.admin.writes("progress.save")] == [int(ids["project:2570-061"])]
+
+
+def test_a_failed_create_from_an_earlier_approval_does_not_void_a_progress_only_approval(sqlite_db, stand_in, target_of):
+    """A create the site refused under an earlier approval stays FAILED in the ledger with that
+    approval's id. A later progress-only dry-run and approval cover progress alone, and the
+    push must plan the very same set (the live approval's rows), not the old create too."""
+    load_demo(sqlite_db, keep=0)
+    add_q1_report(sqlite_db, "2570-001")
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", new_projects=False))
+    with sqlite_db.session() as session:  # the earlier approval covered a create that failed
+        old = Approval(office_id=run._office(t, session).id, target="emenscr", period=Q1.id, approved_by="ก่อนหน้า",
+                       payload_set_hash="0" * 64)
+        session.add(old)
+        session.flush()
+        session.add(Submission(office_id=old.office_id, target="emenscr", period=Q1.id, record_key="project:2570-061",
+                               action=CREATE, payload={}, payload_hash="1" * 64, idempotency_key="2" * 64,
+                               state=S.FAILED, approval_id=old.id,
+                               last_error="ระบบไม่รับข้อมูล"))
+    approve_previewed(t)
+    result = run.push(t, Q1, credentials(), options(mode="http"))
+    assert result.counts == {"submitted": 1, "failed": 1}
+    assert [w["target"]["quarter"] for w in stand_in.admin.writes("progress.save")] == [1]
+    assert entry_counts(stand_in.admin.state()) == (Counter(), Counter())
 
 
 def test_a_half_entered_project_is_continued_not_created_again(sqlite_db, stand_in, target_of):

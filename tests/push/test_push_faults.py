@@ -9,10 +9,8 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import threading
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 import pytest

@@ -13,7 +13,7 @@ from tidtam.core.app import UserError
 from tidtam.core.models import Approval, Project, ProjectProgress, Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.core.push.approval import ApprovalVoided, approve
+from tidtam.core.push.approval import ApprovalVoided
 from tidtam.core.push.plan import make_plan
 
 from pushkit import credentials, load_demo, options
@@ -23,11 +23,7 @@ pytestmark = pytest.mark.browser
 
 
 def _approve(t, by="นายผู้อำนวยการ ทดสอบ"):
-    with t.db.session(actor=by) as session:
-        from tidtam.core.push.plan import rows_of
-        office = run._office(t, session)
-        plan = make_plan(t.hook, "emenscr", Q1, session, office, t.config.mapping)
-        return approve(session, office, "emenscr", Q1.id, by, plan).payload_set_hash
+    return run.approve(t, Q1, by)[0].payload_set_hash
 
 
 def _progress_writes(stand_in) -> Counter:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from tidtam.core.app import UserError
-from tidtam.core.models import Approval, Submission, SubmissionState as S
+from tidtam.core.models import Approval, Submission
 from tidtam.core.push import run
-from tidtam.core.push.approval import ApprovalVoided, approve, current_approvals
+from tidtam.core.push.approval import ApprovalVoided, current_approvals
 from tidtam.core.push.plan import make_plan
 
 from emeskit import R1, attach, credentials, image_bytes, load_demo, options, result_of
@@ -22,10 +22,7 @@ BY = "นายผู้อำนวยการ ทดสอบ"
 
 
 def approve_stage(t, by: str = BY) -> str:
-    with t.db.session(actor=by) as session:
-        office = run._office(t, session)
-        plan = make_plan(t.hook, "emes", R1, session, office, t.config.mapping, stage=t.stage)
-        return approve(session, office, t.ledger, R1.id, by, plan).payload_set_hash
+    return run.approve(t, R1, by)[0].payload_set_hash
 
 
 def writes(site, action: str) -> Counter:
