@@ -27,10 +27,10 @@ class TargetSpec:
     # Actions planned by ``plan_entries`` for records the site lacks (eMENSCR: creating a project
     # and sending it for approval); approve and push re-plan exactly these rows.
     entry_actions: tuple[str, ...] = ()
-    # Actions the site does not de-duplicate (every call adds another record, e.g. an upload). A
-    # run that finds one in flight from a run that died gives the old request until its action
-    # timeout to land, and looks again, before ever repeating it (a killed client's bytes may still
-    # be on the wire).
+    # Actions the site does not de-duplicate (every call adds another record or another write in
+    # its history, e.g. an upload, a create). A run that finds one in flight from a run that died
+    # gives the old request until its action timeout to land, and looks again, before ever
+    # repeating it (a killed client's bytes may still be on the wire).
     not_repeatable: tuple[str, ...] = ()
 
 

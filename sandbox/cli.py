@@ -18,6 +18,7 @@ import click
 @click.option("--hang-rate", type=float, default=0.0, show_default=True, help="สัดส่วนคำขอที่ค้าง")
 @click.option("--hang-seconds", type=float, default=30.0, show_default=True,
               help="คำขอที่ค้างค้างนานกี่วินาที (แล้วจึงทำตามคำขอ)")
+@click.option("--hang-only", default="", help='ให้ค้างเฉพาะคำขอที่ขึ้นต้นด้วย "METHOD /path" นี้ เช่น "POST /projects/new"')
 @click.option("--expire-every", type=int, default=0, show_default=True,
               help="คำขอลำดับที่ N ของแต่ละ session จะพบว่าหมดอายุ (0 = ไม่หมด)")
 @click.option("--idle-timeout", type=float, default=900.0, show_default=True,

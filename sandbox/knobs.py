@@ -15,6 +15,7 @@ class Knobs:
     fail_phase: str = "before"   # "before": nothing is done; "after": the request is applied, then 500
     hang_rate: float = 0.0       # share of site requests that hang for hang_seconds, then are applied
     hang_seconds: float = 30.0
+    hang_only: str = ""          # if set, only requests whose "METHOD /path" starts with it may hang
     expire_every: int = 0        # the Nth request of a logged-in session finds it expired; 0 = never
     idle_timeout: float = 900.0  # seconds without a request before a session expires
     seed: int | None = None      # seeds the dice for fail/hang, for repeatable runs
@@ -34,6 +35,8 @@ class Knobs:
             raise KnobError(f"unknown knob {name!r}; known: {sorted(known)}")
         if name == "seed":
             return None if value is None else int(value)
+        if name == "hang_only":
+            return str(value)
         if name == "fail_phase":
             if value not in ("before", "after"):
                 raise KnobError("fail_phase must be 'before' or 'after'")

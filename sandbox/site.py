@@ -354,7 +354,8 @@ class MisbehaviourMiddleware:
         knobs = site.knobs
         if knobs.latency_ms:
             await asyncio.sleep(knobs.latency_ms / 1000)
-        if site.rng.random() < knobs.hang_rate:
+        hang = site.rng.random() < knobs.hang_rate  # drawn for every request: seeded runs repeat
+        if hang and f"{scope['method']} {scope['path']}".startswith(knobs.hang_only):
             site.traffic.injected["hang"] += 1
             await asyncio.sleep(knobs.hang_seconds)
         fail = site.rng.random() < knobs.fail_rate

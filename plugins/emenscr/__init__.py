@@ -35,6 +35,9 @@ def register_targets(register):
             action_titles={"progress": "รายงานผลรายไตรมาส", "create_project": "บันทึกโครงการ (M1–M5)",
                            "send_for_approval": "ส่งขออนุมัติ (M7)"},
             entry_actions=("create_project", "send_for_approval"),
+            # the site has no idempotency key: a create repeated while the first is still in
+            # flight makes a second project (progress saves overwrite the quarter: repeatable)
+            not_repeatable=("create_project", "send_for_approval"),
             period_kinds=("Q",),
             mapping_schema=EmenscrMapping,
         )

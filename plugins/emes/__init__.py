@@ -40,7 +40,9 @@ def register_targets(register):
             mapping_schema=EmesMapping,
             action_titles=ACTION_TITLES,
             stages=(CONFIRM_STAGE,),
-            not_repeatable=("upload_evidence",),
+            # an upload adds another file; a save repeated while the first is still on a slow line
+            # shows twice in the site's history
+            not_repeatable=("upload_evidence", "indicator_result"),
         )
     )
 

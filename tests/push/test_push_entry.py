@@ -160,6 +160,33 @@ def test_a_failed_create_from_an_earlier_approval_does_not_void_a_progress_only_
     assert entry_counts(stand_in.admin.state()) == (Counter(), Counter())
 
 
+def test_a_create_still_in_flight_when_the_next_run_looks_is_waited_for_not_repeated(sqlite_db, stand_in, target_of,
+                                                                                      wait_for):
+    """A run is killed while its create hangs on the site (it lands 8 s after it arrived). The
+    next run, started at once, finds no project yet: it gives the old request its action timeout
+    to land and looks again, instead of creating a second project."""
+    load_demo(sqlite_db, keep=0)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+    approve_previewed(t)
+    stand_in.admin.set_knobs(hang_rate=1.0, hang_seconds=8, hang_only="POST /projects/new")
+    env = {**os.environ, "TIDTAM_EMENSCR_USERNAME": credentials().username,
+           "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
+    client = subprocess.Popen([sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
+                               "push", "emenscr", "--period", "2570Q1", "--concurrency", "1", "--action-timeout", "10"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    arrived = lambda: stand_in.admin.state()["requests"]["by_route"].get("POST /projects/new", 0)  # noqa: E731
+    wait_for(lambda: arrived() == 1, timeout=60, what="the first create on the site")
+    os.killpg(client.pid, signal.SIGKILL)
+    client.wait()
+    stand_in.admin.set_knobs(hang_rate=0.0)
+    assert entry_counts(stand_in.admin.state())[0] == Counter()  # still hanging: not on the site yet
+    result = run.push(t, Q1, credentials(), options(concurrency=1, action_timeout=10))
+    assert result.failures == [] and result.counts == {"submitted": 2 * len(ABSENT)}
+    creates, sends = entry_counts(stand_in.admin.state())
+    assert creates == Counter(ABSENT) and sends == Counter(ABSENT)
+
+
 def test_a_half_entered_project_is_continued_not_created_again(sqlite_db, stand_in, target_of):
     """A project with M1–M2 on the site (a run killed mid-entry, or a person) is still planned,
     and push saves M3–M5 on that project; the site's other projects are untouched."""
@@ -198,7 +225,7 @@ def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_pat
         env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder), "TIDTAM_EMENSCR_USERNAME": credentials().username,
                "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
         command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
-                   "push", "emenscr", "--period", "2570Q1", "--concurrency", "2"]
+                   "push", "emenscr", "--period", "2570Q1", "--concurrency", "2", "--action-timeout", "5"]
         entry_writes = lambda state: sum(1 for w in state["writes"] if w["action"].startswith("project."))  # noqa: E731
         kills, between_steps, attempts = 0, 0, 0
         while kills < KILL_POINTS and attempts < 4 * KILL_POINTS:
