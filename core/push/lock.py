@@ -1,6 +1,7 @@
 """One push (or dry-run) per (office, target, period) at a time, on SQLite and PostgreSQL alike.
 
-The holder renews its row while it works. Another run takes the lock only if the holder's
+The holder's lease is renewed by a thread while the lock is held (dry-runs and packages too, not
+only pushes); ``lost`` says why, once a renewal found another holder. Another run takes the lock only if the holder's
 process is gone (same host) or its lease ran out, by a compare-and-swap on ``holder`` — two runs
 can never both believe they hold it, so two pushes of one period never submit the same record.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import threading
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -19,6 +21,7 @@ from ..models import PushLock
 from ..models.base import utcnow
 
 LEASE = timedelta(seconds=60)
+RENEW_EVERY = 15  # seconds: a few missed renewals (a busy database) still fit in one lease
 
 
 def holder_id() -> str:
@@ -29,6 +32,9 @@ class Lock:
     def __init__(self, db, office_id: int, target: str, period: str):
         self.db, self.office_id, self.target, self.period = db, office_id, target, period
         self.holder = holder_id()
+        self.lost: str | None = None  # why the lock is no longer ours (Thai), set by the renewing thread
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     def _where(self):
         return (PushLock.office_id == self.office_id, PushLock.target == self.target, PushLock.period == self.period)
@@ -61,10 +67,24 @@ class Lock:
 
     def __enter__(self):
         self.acquire()
+        self._renewer = threading.Thread(target=self._keep_renewed, name="push-lock", daemon=True)
+        self._renewer.start()
         return self
 
     def __exit__(self, *exc):
+        self._stop.set()
+        self._renewer.join()
         self.release()
+
+    def _keep_renewed(self) -> None:
+        while not self._stop.wait(RENEW_EVERY):
+            try:
+                if not self.renew():
+                    self.lost = (f"งาน {self.target} {self.period} นี้หยุดรับรายการใหม่ เพราะอีกงานหนึ่งรับช่วงไปแล้ว "
+                                 "(ต่ออายุสิทธิ์การส่งไม่ได้)")
+                    return
+            except Exception:  # a database hiccup: try again at the next tick, the lease outlasts a few
+                continue
 
 
 def _stale(lock: PushLock) -> bool:

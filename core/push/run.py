@@ -29,7 +29,6 @@ from .plan import Plan, in_flight, ledger_name, make_plan, rows_of, set_hash, sy
 from .retry import read
 
 MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the last did not land
-RENEW_EVERY = 15  # seconds between renewals of the push lock
 
 
 @dataclass
@@ -122,11 +121,11 @@ async def remotes(t: Target, credentials, options: Options, count: int):
 def dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
     with t.db.session() as session:
         office_id = _office(t, session).id
-    with Lock(t.db, office_id, t.spec.name, period.id):
-        return asyncio.run(_dry_run(t, period, credentials, options))
+    with Lock(t.db, office_id, t.spec.name, period.id) as lock:
+        return asyncio.run(_dry_run(t, period, credentials, options, lock))
 
 
-async def _dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
+async def _dry_run(t: Target, period, credentials, options: Options, lock: Lock) -> DryRunResult:
     name, ledger = t.spec.name, t.ledger
     with t.db.session() as session:
         stuck = in_flight(session, _office(t, session), ledger, period.id)
@@ -153,6 +152,8 @@ async def _dry_run(t: Target, period, credentials, options: Options) -> DryRunRe
                 row = queue.pop(0)
                 await _preview_one(t, row, remote, shots)
         await asyncio.gather(*(work(w) for w in workers))
+    if lock.lost:  # another run owns the ledger rows now: record nothing as previewed
+        raise UserError(lock.lost, ExitCode.INCOMPLETE)
     with t.db.session(actor=_operator()) as session:
         held = rows_of(session, _office(t, session), ledger, period.id)
         for row in rows:
@@ -261,30 +262,19 @@ async def _push(t: Target, period, credentials, options: Options, lock: Lock, on
     if groups:
         count = max(1, min(options.concurrency, len(groups)))
         async with remotes(t, credentials, options, count) as workers:
-            renewing = asyncio.create_task(_renew(lock))
-            try:
-                async def work(remote):
-                    while groups and not renewing.done():
-                        group = groups.pop(0)
-                        for i, (row_id, payload) in enumerate(group):
-                            state = await _deliver(t, row_id, payload, remote, options)
-                            on_progress("record", payload, state)
-                            if state is not S.SUBMITTED:  # a record's later actions need this one read back
-                                _hold(t, group[i + 1:], payload)
-                                break
-                await asyncio.gather(*(work(w) for w in workers))
-                if renewing.done() and renewing.exception() is not None:
-                    raise renewing.exception()  # the lock could not be renewed: say why the run stopped
-            finally:
-                renewing.cancel()
+            async def work(remote):
+                while groups and not lock.lost:  # a run that lost the lock takes no new records
+                    group = groups.pop(0)
+                    for i, (row_id, payload) in enumerate(group):
+                        state = await _deliver(t, row_id, payload, remote, options)
+                        on_progress("record", payload, state)
+                        if state is not S.SUBMITTED:  # a record's later actions need this one read back
+                            _hold(t, group[i + 1:], payload)
+                            break
+            await asyncio.gather(*(work(w) for w in workers))
+    if lock.lost and groups:
+        raise UserError(f"{lock.lost} — รายการที่ส่งแล้วบันทึกไว้ครบ ที่เหลือให้งานนั้นส่งต่อ", ExitCode.INCOMPLETE)
     return _summary(t, period, options.run_dir)
-
-
-async def _renew(lock: Lock) -> None:
-    while True:
-        await asyncio.sleep(RENEW_EVERY)
-        if not lock.renew():
-            return  # another run took the lock over: take no new records
 
 
 async def _reconcile(t: Target, row_id: int, lookup) -> S | None:

@@ -193,7 +193,7 @@ def deliver(t, period, credentials, on_part=lambda part, state, why: None, now=N
         for row_id in row_ids:
             state, why = _deliver_one(t, row_id, package, mapping, creds, now)
             on_part(_part_of(t, row_id), state, why)
-            if not lock.renew():
+            if lock.lost:
                 break  # another run took the lock over: leave the rest to it
     return summary(t, period)
 
