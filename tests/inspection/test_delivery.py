@@ -251,8 +251,9 @@ def kill_setup(tmp_path, mail, mail_config, wait_for):
         db_file = tmp_path / "kill.sqlite"
         url = f"sqlite:///{db_file}"
         assert cli("demo", db_url=url).exit_code == 0
-        # more parts: four incompressible scans of 100 KB, one evidence volume (and message) apiece
-        add_photos(url, tmp_path / "scans", {f"หนังสือ{n}.pdf": (code, True) for n, code in enumerate(["1.1", "1.3", "2.1", "5.1"])})
+        # more parts: eight incompressible scans of 100 KB, one evidence volume (and message) apiece,
+        # so that at least 8 kill points fit in one delivery even when kills land late (a loaded CI)
+        add_photos(url, tmp_path / "scans", {f"หนังสือ{n}.pdf": (code, True) for n, code in enumerate(["1.1", "1.3", "2.1", "5.1"] * 2)})
         _flow(url)
         mail.admin.set_knobs(reply_delay_ms=80)  # the server thinks before its 250: kills land there too
         env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder)}
