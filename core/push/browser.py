@@ -8,6 +8,7 @@ import weakref
 from contextlib import asynccontextmanager
 
 from ..config import Locator, LocatorFile
+from ..contract import RemoteError
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -44,6 +45,23 @@ async def chromium():
             yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def started(remote):
+    """A browser remote logged in (``start``) for the block, closed after it whatever happens:
+    what each browser target's ``open_remote`` returns."""
+    try:
+        await remote.start()
+        yield remote
+    finally:
+        await remote.close()
+
+
+def check_status(response, allow=()) -> None:
+    """A page answered with 4xx/5xx (other than ``allow``) is a RemoteError naming status and URL."""
+    if response is not None and response.status >= 400 and response.status not in allow:
+        raise RemoteError(f"ระบบตอบกลับ HTTP {response.status} ({response.url})")
 
 
 _loads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import page_loaded, resolve, set_values
+from tidtam.core.push.browser import check_status, page_loaded, resolve, set_values, started
 from tidtam.core.push.retry import read
 
 from . import progress
@@ -107,7 +106,7 @@ class BrowserRemote(EntryPages):
             page = await scratch.new_page()
             page.set_default_timeout(self.settings.read_timeout * 1000)
             response = await page.goto(self.base + self.mapping.paths.login, wait_until="domcontentloaded")
-            _check_status(response)
+            check_status(response)
             await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
             await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
             async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
@@ -128,7 +127,7 @@ class BrowserRemote(EntryPages):
         if "/login" in self.page.url:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
-        _check_status(response, allow=(409,))
+        check_status(response, allow=(409,))
         return response
 
     # ----- finding a project ------------------------------------------------------------------
@@ -209,7 +208,7 @@ class BrowserRemote(EntryPages):
         if response.status == 401:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
-        _check_status(response, allow=(409,))
+        check_status(response, allow=(409,))
         return response
 
     async def fill_progress(self, payload) -> None:
@@ -248,11 +247,6 @@ class BrowserRemote(EntryPages):
             await self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")])
 
 
-def _check_status(response, allow=()) -> None:
-    if response is not None and response.status >= 400 and response.status not in allow:
-        raise RemoteError(f"ระบบตอบกลับ HTTP {response.status} ({response.url})")
-
-
 async def _judge(status: int, body) -> None:
     """The answer of a save: 200 saved; 422 refused with messages; anything else is doubt."""
     if status == 200:
@@ -265,14 +259,8 @@ async def _judge(status: int, body) -> None:
     raise RemoteError(f"บันทึกไม่สำเร็จ: HTTP {status}")
 
 
-@asynccontextmanager
-async def open_browser(browser, credentials, settings):
-    remote = BrowserRemote(browser, credentials, settings)
-    try:
-        await remote.start()
-        yield remote
-    finally:
-        await remote.close()
+def open_browser(browser, credentials, settings):
+    return started(BrowserRemote(browser, credentials, settings))
 
 
 __all__ = ["open_browser", "BrowserRemote", "SessionExpired", "json"]

@@ -16,12 +16,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import mimetypes
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import page_loaded, resolve
+from tidtam.core.push.browser import check_status, page_loaded, resolve, started
 from tidtam.core.push.retry import read
 
 from .plan import narrative_text
@@ -64,7 +63,7 @@ class BrowserRemote:
         try:
             page = await scratch.new_page()
             page.set_default_timeout(self.settings.read_timeout * 1000)
-            _check_status(await page.goto(self.base + self.mapping.paths.login))
+            check_status(await page.goto(self.base + self.mapping.paths.login))
             await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
             await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
             async with page.expect_navigation() as navigation:
@@ -89,7 +88,7 @@ class BrowserRemote:
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         if response is not None and response.status == 404:
             raise RemoteRefused(f"ไม่พบหน้า {path} ในระบบ E-MES (รอบหรือตัวบ่งชี้นี้ไม่มีในระบบ)")
-        _check_status(response)
+        check_status(response)
         return response
 
     def _path(self, name: str, data: dict) -> str:
@@ -293,16 +292,5 @@ def indicator_record(payload, remote_id: str, shown: dict) -> RemoteRecord | Non
     return RemoteRecord(remote_id, {"level": level, "narrative": narrative, "links": links}, matches=not diff, diff=diff)
 
 
-def _check_status(response) -> None:
-    if response is not None and response.status >= 400:
-        raise RemoteError(f"ระบบตอบกลับ HTTP {response.status} ({response.url})")
-
-
-@asynccontextmanager
-async def open_browser(browser, credentials, settings):
-    remote = BrowserRemote(browser, credentials, settings)
-    try:
-        await remote.start()
-        yield remote
-    finally:
-        await remote.close()
+def open_browser(browser, credentials, settings):
+    return started(BrowserRemote(browser, credentials, settings))
