@@ -1,5 +1,6 @@
-"""Chromium for every browser target: one browser per run, one context per worker, and the
-strict locator resolver that turns a ``Locator`` from config into exactly one element."""
+"""Chromium for every browser target: one browser per run, the pieces every browser remote
+shares (``started``, ``check_status``, ``page_loaded``), the strict locator resolver that turns a
+``Locator`` from config into exactly one element, and ``set_values``, which fills a form with it."""
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
                  # less memory: no extension system; /tmp instead of a small /dev/shm in containers; the
                  # pages of one context (one site) share a renderer process instead of one each; the
                  # GPU (software compositing here) and network services run as threads of the browser
-                 # process, and no zygote is forked (no sandbox to prepare): three processes fewer,
-                 # about 100 MB less in all (bench/push_bench.py prints the split)
+                 # process, and no zygote is forked (no sandbox to prepare): three processes fewer
+                 # (bench/push_bench.py prints the memory of each kind of process)
                  "--disable-extensions", "--disable-dev-shm-usage", "--renderer-process-limit=1",
                  "--in-process-gpu", "--enable-features=NetworkServiceInProcess2", "--no-zygote"]
 
