@@ -2,7 +2,6 @@
 added through core/evidence.py, the SMTP/IMAP stand-in, and a copy of config/ pointing at it."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -43,16 +42,3 @@ def archive_login(monkeypatch):
 
     monkeypatch.setenv("TIDTAM_INSPECTION_ARCHIVE_USERNAME", ARCHIVE)
     monkeypatch.setenv("TIDTAM_INSPECTION_ARCHIVE_PASSWORD", demo_credentials()[1])
-
-
-@pytest.fixture
-def wait_for():
-    """Poll until condition() is truthy (a condition, never a fixed sleep)."""
-    def wait(condition, timeout: float = 10.0, what: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while not (value := condition()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(0.02)
-        return value
-    return wait
