@@ -99,3 +99,34 @@ def wait_for():
             time.sleep(0.02)
         return value
     return wait
+
+
+@pytest.fixture
+def kill_tree():
+    """kill -9 of a process and of every process under it, as a power cut would leave them.
+    Not ``os.killpg``: Playwright starts Chromium in a session of its own, so killing the
+    client's process group leaves the browser alive, still sending (even resending, when a test
+    then cuts the line) what the dead client asked for."""
+    import psutil
+
+    def kill(pid: int) -> None:
+        root, frozen = psutil.Process(pid), {}
+        while True:  # stop the tree first, so no process forks a new child between listing and killing
+            try:
+                found = [p for p in [root, *root.children(recursive=True)] if p.pid not in frozen]
+            except psutil.NoSuchProcess:
+                break
+            if not found:
+                break
+            for process in found:
+                try:
+                    process.suspend()
+                except psutil.NoSuchProcess:
+                    continue
+                frozen[process.pid] = process
+        for process in frozen.values():
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+    return kill

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -161,7 +160,7 @@ def test_a_failed_create_from_an_earlier_approval_does_not_void_a_progress_only_
 
 
 def test_a_create_still_in_flight_when_the_next_run_looks_is_waited_for_not_repeated(sqlite_db, stand_in, target_of,
-                                                                                      wait_for):
+                                                                                      wait_for, kill_tree):
     """A run is killed while its create hangs on the site (it lands 8 s after it arrived). The
     next run, started at once, finds no project yet: it gives the old request its action timeout
     to land and looks again, instead of creating a second project."""
@@ -177,7 +176,7 @@ def test_a_create_still_in_flight_when_the_next_run_looks_is_waited_for_not_repe
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     arrived = lambda: stand_in.admin.state()["requests"]["by_route"].get("POST /projects/new", 0)  # noqa: E731
     wait_for(lambda: arrived() == 1, timeout=60, what="the first create on the site")
-    os.killpg(client.pid, signal.SIGKILL)
+    kill_tree(client.pid)
     client.wait()
     stand_in.admin.set_knobs(hang_rate=0.0)
     assert entry_counts(stand_in.admin.state())[0] == Counter()  # still hanging: not on the site yet
@@ -210,7 +209,7 @@ def test_a_half_entered_project_is_continued_not_created_again(sqlite_db, stand_
     assert [p["id"] for p in by_code(state)["2570-064"]] == [half]
 
 
-def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_path, sqlite_db, wait_for):
+def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_path, sqlite_db, wait_for, kill_tree):
     """kill -9 of the whole push (python, Playwright driver, Chromium) at random points while it
     enters projects: half after a random number of site requests, half right after a random
     step's save has landed (between steps). Each new run looks up by code before any create and
@@ -241,7 +240,7 @@ def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_pat
                      what="the kill point")
             if client.poll() is not None:
                 break  # the push finished before this kill point
-            os.killpg(client.pid, signal.SIGKILL)
+            kill_tree(client.pid)
             client.wait()
             kills += 1
             held = by_code(stand_in.admin.state())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ def _exactly_once(stand_in, db, count: int) -> None:
         assert [r.state for r in session.scalars(select(Submission))] == [S.SUBMITTED] * count
 
 
-def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, sqlite_db, wait_for):
+def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, sqlite_db, wait_for, kill_tree):
     """kill -9 of the whole push (python, Playwright driver, Chromium) at random points: after a
     random number of site requests (login, searches, form loads, saves, read-backs). Each new
     run reconciles SUBMITTING rows against the site first. Seeded, so a failure replays."""
@@ -62,7 +61,7 @@ def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, 
             wait_for(lambda: requests() >= goal or client.poll() is not None, timeout=60, what="requests")
             if client.poll() is not None:
                 break  # the push finished before this kill point
-            os.killpg(client.pid, signal.SIGKILL)
+            kill_tree(client.pid)
             client.wait()
             kills += 1
             with sqlite_db.session() as session:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -34,7 +33,8 @@ def _exactly_once(site, db, shas: dict[str, str], indicators: int) -> None:
         assert rows and {r.state for r in rows} == {S.SUBMITTED}
 
 
-def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_once(tmp_path, sqlite_db, wait_for):
+def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_once(tmp_path, sqlite_db, wait_for,
+                                                                                    kill_tree):
     """kill -9 of the whole push (python, Playwright driver, Chromium): half the kill points after
     a random number of site requests, half while an upload is on the wire (a 1 MB/s line, files of
     about 1 MB), the line dropping with it so the site gets half a file. Each new run reconciles
@@ -72,7 +72,7 @@ def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_on
                     wait_for(lambda: requests() >= goal or client.poll() is not None, timeout=90, what="requests")
                 if client.poll() is not None:
                     break  # the push finished before this kill point
-                os.killpg(client.pid, signal.SIGKILL)
+                kill_tree(client.pid)
                 if kills % 2:
                     proxy.cut()  # the line drops with the client: the upload's body is cut off mid-way
                 client.wait()
