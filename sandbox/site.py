@@ -73,9 +73,11 @@ class Traffic:
     by_route: Counter = field(default_factory=Counter)
     by_status: Counter = field(default_factory=Counter)
     injected: Counter = field(default_factory=Counter)
+    in_flight: int = 0       # requests arrived and not yet answered in full
+    peak_in_flight: int = 0  # the most at once: how hard a client pressed the site
 
     def as_dict(self) -> dict:
-        return {"total": self.total, "by_route": dict(self.by_route),
+        return {"total": self.total, "by_route": dict(self.by_route), "peak_in_flight": self.peak_in_flight,
                 "by_status": {str(k): v for k, v in self.by_status.items()},
                 "injected": {k: self.injected.get(k, 0) for k in ("fail", "hang", "expire")}}
 
@@ -348,8 +350,18 @@ class MisbehaviourMiddleware:
             return await self.app(scope, receive, send)
         site = self.site
         scope.setdefault("state", {})["arrived"] = site.now()
-        site.traffic.total += 1
-        site.traffic.by_route[f"{scope['method']} {scope['path']}"] += 1
+        traffic = site.traffic
+        traffic.total += 1
+        traffic.by_route[f"{scope['method']} {scope['path']}"] += 1
+        traffic.in_flight += 1
+        traffic.peak_in_flight = max(traffic.peak_in_flight, traffic.in_flight)
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            traffic.in_flight -= 1
+
+    async def _answer(self, scope, receive, send):
+        site = self.site
         receive = await _buffered(receive)
         knobs = site.knobs
         if knobs.latency_ms:
