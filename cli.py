@@ -519,7 +519,7 @@ _PUSH_OPTIONS = [
     click.option("--mode", type=click.Choice(["browser", "http"]), default="browser", show_default=True,
                  help="browser: กรอกผ่านเบราว์เซอร์ (Chromium); http: ส่งผ่าน JSON endpoint ที่หน้าเว็บใช้"),
     click.option("--concurrency", type=click.IntRange(1, 10), default=3, show_default=True,
-                 help="จำนวนหน้าต่าง/การเชื่อมต่อพร้อมกัน (สุภาพกับเซิร์ฟเวอร์ราชการ)"),
+                 help="จำนวนคำขอถึงเว็บไซต์พร้อมกันสูงสุด (สุภาพกับเซิร์ฟเวอร์ราชการ)"),
     click.option("--trace", is_flag=True, help="เก็บ Playwright trace และภาพหน้าจอของทุกความล้มเหลวในโฟลเดอร์การรัน"),
     click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า (อ่านซ้ำได้)"),
     click.option("--action-timeout", type=float, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการบันทึก"),

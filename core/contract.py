@@ -32,6 +32,11 @@ class TargetSpec:
     # gives the old request until its action timeout to land, and looks again, before ever
     # repeating it (a killed client's bytes may still be on the wire).
     not_repeatable: tuple[str, ...] = ()
+    # True when the target's browser remote holds one of core's request slots around every
+    # request it makes (core.push.browser.at_the_site / load): core then runs a spare browser
+    # worker, which fills and renders while the others wait for the site, and the slots still
+    # keep the site at --concurrency requests at once.
+    request_slots: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class RemoteSettings:
     action_timeout: float = 120.0  # seconds to wait for a save's answer; a save is never retried blindly
     trace: bool = False  # keep a Playwright trace and a screenshot of every failure in run_dir
     shared: dict = field(default_factory=dict)  # one run's cache shared by its workers (remote ids)
+    # asyncio.Semaphore of ``concurrency`` request slots when core runs a spare browser worker
+    # (TargetSpec.request_slots); None when each worker is one request at a time anyway.
+    site_slots: Any = None
 
 
 class RemoteError(RuntimeError):

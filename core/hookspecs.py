@@ -78,7 +78,9 @@ def open_remote(target, mode, credentials, settings, browser):
     on it), None in http mode. ``settings`` is a ``RemoteSettings``. ``credentials`` is a
     ``Credentials``: never log or store it, and keep it out of traces and screenshots (log in
     where no trace records). An expired session must log in again and go on by itself.
-    Raise ``RemoteError`` for a mode the target does not support.
+    Raise ``RemoteError`` for a mode the target does not support. A target whose spec sets
+    ``request_slots`` gets one worker more than ``--concurrency`` in browser mode and must hold
+    ``core.push.browser.at_the_site(settings)`` (or use ``load``) around every request it makes.
     """
 
 

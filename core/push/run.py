@@ -29,6 +29,10 @@ from .plan import Plan, in_flight, ledger_name, make_plan, rows_of, set_hash, sy
 from .retry import read
 
 MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the last did not land
+# A browser worker waits for the site about two thirds of a record and works in Chromium the rest:
+# one worker more than the request slots keeps them busier (60 records at 150 ms: 16.6 s with 3
+# workers, 14.3 s with 4, 14.6 s with 5, each more costing ~15 MB; bench/push_bench.py).
+SPARE_BROWSER_WORKERS = 1
 
 
 @dataclass
@@ -96,13 +100,17 @@ def new_run_dir(base: Path, target: str, period: str, kind: str) -> Path:
 
 
 @asynccontextmanager
-async def remotes(t: Target, credentials, options: Options, count: int):
-    """``count`` logged-in remote workers of the chosen mode (one Chromium shared in browser mode)."""
+async def remotes(t: Target, credentials, options: Options, records: int):
+    """Logged-in remote workers of the chosen mode for ``records`` records (one Chromium shared in
+    browser mode). Never more than ``options.concurrency`` requests at the site at once: as many
+    workers, or one spare browser worker and that many request slots (TargetSpec.request_slots)."""
     if options.mode not in t.spec.modes:
         raise UserError(f"{t.spec.name} ไม่รองรับโหมด {options.mode} (มี: {', '.join(t.spec.modes)})", ExitCode.USAGE)
+    slots = options.concurrency if options.mode == "browser" and t.spec.request_slots else None
+    count = max(1, min(options.concurrency + (SPARE_BROWSER_WORKERS if slots else 0), records))
     settings = RemoteSettings(config=t.config, run_dir=options.run_dir, concurrency=count,
                               read_timeout=options.read_timeout, action_timeout=options.action_timeout,
-                              trace=options.trace)
+                              trace=options.trace, site_slots=asyncio.Semaphore(slots) if slots else None)
     async with AsyncExitStack() as stack:
         browser = None
         if options.mode == "browser":
@@ -260,8 +268,7 @@ async def _push(t: Target, period, credentials, options: Options, lock: Lock, on
     total = sum(len(g) for g in groups)
     on_progress("start", total, already)
     if groups:
-        count = max(1, min(options.concurrency, len(groups)))
-        async with remotes(t, credentials, options, count) as workers:
+        async with remotes(t, credentials, options, len(groups)) as workers:
             async def work(remote):
                 while groups and not lock.lost:  # a run that lost the lock takes no new records
                     group = groups.pop(0)

@@ -40,6 +40,7 @@ def register_targets(register):
             not_repeatable=("create_project", "send_for_approval"),
             period_kinds=("Q",),
             mapping_schema=EmenscrMapping,
+            request_slots=True,  # every request of browser.py and entry_browser.py holds a slot
         )
     )
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import check_status, page_loaded, resolve, set_values, started
+from tidtam.core.push.browser import at_the_site, check_status, load, page_loaded, resolve, set_values, started
 from tidtam.core.push.retry import read
 
 from . import progress
@@ -94,7 +94,8 @@ class BrowserRemote(EntryPages):
             if self.shared["session"] > self.seen:
                 self.seen = self.shared["session"]
                 return
-            cookies = await self._login_cookies()
+            async with at_the_site(self.settings):
+                cookies = await self._login_cookies()
             await self.context.clear_cookies()
             await self.context.add_cookies(cookies)
             self.shared["session"] += 1
@@ -122,7 +123,7 @@ class BrowserRemote(EntryPages):
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
-        response = await self.page.goto(self.base + path, wait_until="domcontentloaded")
+        response = await load(self.page, self.base + path, self.settings)
         await page_loaded(self.page)
         if "/login" in self.page.url:
             await self.login()
@@ -203,8 +204,9 @@ class BrowserRemote(EntryPages):
         return progress.record(payload, self.mapping, f"{pid}/Q{quarter}", held)
 
     async def _get_json(self, path: str):
-        response = await self.context.request.get(self.base + path, timeout=self.settings.read_timeout * 1000,
-                                                  max_redirects=0)
+        async with at_the_site(self.settings):
+            response = await self.context.request.get(self.base + path, timeout=self.settings.read_timeout * 1000,
+                                                      max_redirects=0)
         if response.status == 401:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
@@ -230,10 +232,13 @@ class BrowserRemote(EntryPages):
         await self.fill_progress(payload)
         api = self.mapping.paths.progress_api.format(id=pid, quarter=payload.data["quarter"])
         save = await resolve(self.page, self.locators, "progress", "save")
+        await save.click(trial=True)  # a person could click it (visible, enabled, not covered): checked
+        # before taking a slot, so the slot is held only for the click itself and the answer
         try:
-            async with self.page.expect_response(lambda r: r.url.endswith(api) and r.request.method == "POST",
-                                                 timeout=self.settings.action_timeout * 1000) as answer:
-                await save.click()
+            async with at_the_site(self.settings), self.page.expect_response(
+                    lambda r: r.url.endswith(api) and r.request.method == "POST",
+                    timeout=self.settings.action_timeout * 1000) as answer:
+                await save.click(force=True)
             response = await answer.value
         except Exception as exc:
             if type(exc).__name__ == "TimeoutError":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import resolve
+from tidtam.core.push.browser import at_the_site, resolve
 from tidtam.core.push.retry import read
 
 from . import entry
@@ -134,8 +134,8 @@ class EntryPages:
         """Click a button that posts a form once; the answer decides: a redirect is saved, a page
         with messages is refused (nothing saved), anything else is doubt."""
         try:
-            async with self.page.expect_navigation(wait_until="domcontentloaded",
-                                                   timeout=self.settings.action_timeout * 1000) as navigation:
+            async with at_the_site(self.settings), self.page.expect_navigation(
+                    wait_until="domcontentloaded", timeout=self.settings.action_timeout * 1000) as navigation:
                 await button.click()
             response = await navigation.value
         except Exception as exc:

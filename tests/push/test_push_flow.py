@@ -63,6 +63,56 @@ def test_push_submits_each_record_once_and_reads_it_back(sqlite_db, stand_in, ta
     assert again.counts == {"submitted": 5} and len(stand_in.admin.writes("progress.save")) == 5
 
 
+def test_a_spare_browser_worker_never_puts_more_requests_at_the_site_than_concurrency(sqlite_db, stand_in, target_of):
+    """Browser mode runs one worker more than --concurrency (it fills and renders while the others
+    wait for the site), and the request slots keep the site at --concurrency requests at once:
+    the stand-in counts the most requests it was answering at one time."""
+    load_demo(sqlite_db, keep=8)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", concurrency=2))
+    _approve(t)
+    stand_in.admin.set_knobs(latency_ms=40)  # requests of several workers overlap at the site
+    result = run.push(t, Q1, credentials(), options(concurrency=2))
+    assert result.counts == {"submitted": 8}
+    assert set(_progress_writes(stand_in).values()) == {1}
+    assert stand_in.admin.state()["requests"]["peak_in_flight"] == 2
+
+
+def test_remotes_gives_a_spare_browser_worker_only_to_targets_that_take_request_slots(sqlite_db, monkeypatch):
+    import asyncio
+    from contextlib import asynccontextmanager
+    from types import SimpleNamespace
+
+    from tidtam.core.contract import TargetSpec
+    from tidtam.core.push import browser
+
+    @asynccontextmanager
+    async def no_chromium():
+        yield None
+
+    @asynccontextmanager
+    async def worker(settings):
+        yield settings
+
+    monkeypatch.setattr(browser, "chromium", no_chromium)
+    hook = SimpleNamespace(open_remote=lambda target, mode, credentials, settings, browser: worker(settings))
+
+    def opened(request_slots: bool, mode: str, records: int):
+        spec = TargetSpec(name="x", title="x", version="1", modes=("browser", "http"), request_slots=request_slots)
+        t = run.Target(db=sqlite_db, hook=hook, spec=spec, config=None, office_code="-")
+
+        async def count():
+            async with run.remotes(t, None, options(mode=mode, concurrency=3), records) as workers:
+                slots = workers[0].site_slots
+                return len(workers), slots and slots._value
+        return asyncio.run(count())
+
+    assert opened(True, "browser", 60) == (4, 3)
+    assert opened(True, "browser", 2) == (2, 3)
+    assert opened(False, "browser", 60) == (3, None)
+    assert opened(True, "http", 60) == (3, None)
+
+
 def test_http_mode_saves_the_same_values(sqlite_db, stand_in, target_of):
     load_demo(sqlite_db, keep=3)
     t = target_of(sqlite_db, stand_in.url)
