@@ -1,11 +1,13 @@
 """Benchmark of `push emenscr`: 60 projects at 150 ms per request, browser and http mode.
 
 Compared with the floor (round trips the stand-in counted × latency ÷ concurrency) and with
-bench/naive_push.py (a new browser per record, sequential, fixed waits). Prints each time, the
-ratios and the peak memory of the push's process tree (the push runs in a process of its own, as
-`cli.py push` does: Python, Playwright driver, Chromium), as both RSS (each process's resident
-pages summed: shared pages counted once per process, so an overcount) and PSS (each process's
-share of shared pages: the tree's real footprint), with the PSS of each kind of process.
+bench/naive_push.py (a new browser per record, sequential, fixed waits). The push is the user's
+command, `cli.py push emenscr --period 2570Q1`, timed from its start to its exit. Prints each
+time, the ratios, the most requests the stand-in answered at once (never above --concurrency),
+and the peak memory of the push's process tree (Python, Playwright driver, Chromium) as both RSS
+(each process's resident pages summed: shared pages counted once per process, an overcount) and
+PSS (each process's share of shared pages: the tree's real footprint), with the PSS and the CPU
+seconds of each kind of process.
 
     .venv/bin/python bench/push_bench.py [--records 60] [--latency-ms 150] [--naive-records 60]
 Goals: ≤ 1.25× the floor, ≥ 10× faster than the naive script, peak RSS < 500 MB. The load
@@ -41,6 +43,7 @@ class PeakRss:
 
         self.process, self.peak, self.peak_rss, self._stop = psutil.Process(pid), 0, 0, threading.Event()
         self.at_peak = {}
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid → (kind, CPU seconds at its last sample)
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
@@ -60,6 +63,11 @@ class PeakRss:
                     continue
                 total, rss = total + info.pss, rss + info.rss
                 kinds[kind] = kinds.get(kind, 0) + info.pss
+                try:
+                    times = proc.cpu_times()
+                    self.cpu[proc.pid] = (kind, times.user + times.system)
+                except psutil.Error:
+                    pass
             if total > self.peak:
                 self.peak, self.at_peak = total, kinds
             self.peak_rss = max(self.peak_rss, rss)
@@ -68,6 +76,14 @@ class PeakRss:
     def breakdown(self) -> str:
         return ", ".join(f"{kind} {size / 2**20:.0f}" for kind, size in sorted(self.at_peak.items(), key=lambda kv: -kv[1])
                          if size >= 2**20)
+
+    def cpu_breakdown(self) -> str:
+        """CPU seconds each kind of process used (a process's last 0.1 s before it exits is missed)."""
+        kinds: dict[str, float] = {}
+        for kind, seconds in self.cpu.values():
+            kinds[kind] = kinds.get(kind, 0.0) + seconds
+        return ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(kinds.items(), key=lambda kv: -kv[1])
+                         if seconds >= 0.05)
 
     def _kind(self, proc) -> str:
         """'python' (the push), 'driver' (Playwright's node), 'chromium <type>' (browser, renderer...)."""
@@ -120,8 +136,10 @@ def office_db(folder: Path, records: int, present: set[str]):
 
 
 def timed_push(db, config, mode: str, concurrency: int, stand_in):
-    """Dry-run and approve here, then the push in a process of its own, as `cli.py push` runs:
-    its memory is the push's alone, not this script's (which loaded the demo office)."""
+    """Dry-run and approve here, then the user's command, `cli.py push emenscr`, in a process of
+    its own: timed from its start to its exit, its memory the push's alone (not this script's)."""
+    import psutil
+
     from pushkit import credentials, make_target, options
     from test_push_flow import Q1, _approve
     from tidtam.core.push import run
@@ -129,30 +147,23 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in):
     t = make_target(db, config)
     run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", concurrency=concurrency))
     _approve(t)
-    before = stand_in.admin.state()["requests"]["total"]
-    child = subprocess.Popen([sys.executable, __file__, "--push-only", str(db.url), str(config), mode, str(concurrency)],
-                             stdout=subprocess.PIPE, text=True)
-    with PeakRss(child.pid) as rss:
-        answer, _ = child.communicate()
-    if child.returncode:
-        raise SystemExit(f"the push failed (exit {child.returncode})")
-    trips = stand_in.admin.state()["requests"]["total"] - before
-    return json.loads(answer.splitlines()[-1])["elapsed"], trips, rss
-
-
-def push_only(db_url: str, config: str, mode: str, concurrency: int) -> None:
-    """The child of timed_push: one push, timed from its start to its end; prints JSON."""
-    from pushkit import credentials, make_target, options
-    from test_push_flow import Q1
-    from tidtam.core.db import Database
-    from tidtam.core.push import run
-
-    t = make_target(Database(db_url), Path(config))
+    user = credentials()
+    env = {**os.environ, "TIDTAM_CONFIG_DIR": str(config), "TIDTAM_EMENSCR_USERNAME": user.username,
+           "TIDTAM_EMENSCR_PASSWORD": user.password.reveal()}
+    command = [sys.executable, str(ROOT / "cli.py"), "--db", str(db.url), "push", "emenscr", "--period", Q1.id,
+               "--mode", mode, "--concurrency", str(concurrency)]
+    site = psutil.Process(stand_in.pid)
+    before, site_cpu = stand_in.admin.state()["requests"]["total"], sum(site.cpu_times()[:2])
     start = time.perf_counter()
-    result = run.push(t, Q1, credentials(), options(mode=mode, concurrency=concurrency))
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with PeakRss(child.pid) as rss:
+        output, _ = child.communicate()
     elapsed = time.perf_counter() - start
-    assert not result.failures, result.failures
-    print(json.dumps({"elapsed": elapsed}))
+    if child.returncode:
+        raise SystemExit(f"the push failed (exit {child.returncode}):\n{output}")
+    requests = stand_in.admin.state()["requests"]
+    rss.site_cpu = sum(site.cpu_times()[:2]) - site_cpu
+    return elapsed, requests["total"] - before, requests["peak_in_flight"], rss
 
 
 def naive_records(db, config, count: int) -> list[dict]:
@@ -170,8 +181,6 @@ def naive_records(db, config, count: int) -> list[dict]:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--push-only"]:
-        return push_only(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=60)
     parser.add_argument("--latency-ms", type=int, default=150)
@@ -198,12 +207,14 @@ def main() -> None:
             os.environ["TIDTAM_DATA_DIR"] = folder
             db = office_db(Path(folder), args.records, present)
             config = config_for(Path(folder) / "config", stand_in.url)
-            elapsed, trips, rss = timed_push(db, config, mode, args.concurrency, stand_in)
+            elapsed, trips, peak, rss = timed_push(db, config, mode, args.concurrency, stand_in)
             floor = trips * latency / args.concurrency
             times[mode] = elapsed
             print(f"{mode:8s} {elapsed:7.2f} s   round trips {trips}   floor {floor:6.2f} s   load {os.getloadavg()[0]:4.1f}   "
                   f"ratio to floor {elapsed / floor if floor else float('nan'):5.2f}×   peak memory: PSS {rss.peak / 2**20:4.0f} MB, "
-                  f"RSS {rss.peak_rss / 2**20:4.0f} MB (process tree)\n         PSS at the peak, MB: {rss.breakdown()}")
+                  f"RSS {rss.peak_rss / 2**20:4.0f} MB (process tree)\n         PSS at the peak, MB: {rss.breakdown()}"
+                  f"\n         CPU seconds: {rss.cpu_breakdown()}; the stand-in {rss.site_cpu:.1f}"
+                  f"\n         at most {peak} requests at the site at once")
             if mode == "browser" and args.naive_records:
                 records = naive_records(db, config, args.naive_records)
                 path = Path(folder) / "records.json"
