@@ -120,15 +120,18 @@ class EntryPages:
                                 entry.normal(value))
 
     async def fill_step(self, values: dict) -> None:
-        for name, value in values.items():
-            if name in entry.ROWS:
-                await self._rows(name, value)
-            elif name in entry.MONTHS:
-                for key, amount in value.items():
-                    element = await resolve(self.page, self.locators, "entry", name, month=month_label(key))
-                    await element.fill(entry.normal(amount))
-            else:
-                await self._set(await resolve(self.page, self.locators, "entry", name), entry.normal(value))
+        # A parent select's change makes the page fetch its child's options: the step's filling
+        # holds a request slot (the child, set after its parent, waits for that answer).
+        async with at_the_site(self.settings):
+            for name, value in values.items():
+                if name in entry.ROWS:
+                    await self._rows(name, value)
+                elif name in entry.MONTHS:
+                    for key, amount in value.items():
+                        element = await resolve(self.page, self.locators, "entry", name, month=month_label(key))
+                        await element.fill(entry.normal(amount))
+                else:
+                    await self._set(await resolve(self.page, self.locators, "entry", name), entry.normal(value))
 
     async def _click_and_judge(self, button, what: str):
         """Click a button that posts a form once; the answer decides: a redirect is saved, a page

@@ -135,6 +135,23 @@ def test_push_new_projects_creates_and_sends_each_exactly_once(sqlite_db, stand_
     assert [w["target"]["project_id"] for w in stand_in.admin.writes("progress.save")] == [int(ids["project:2570-061"])]
 
 
+def test_project_entry_never_puts_more_requests_at_the_site_than_concurrency(sqlite_db, stand_in, target_of):
+    """The spare browser worker included, and the requests the pages make by themselves (a parent
+    select fetches its children's options while a step is filled: the filling holds a slot)."""
+    load_demo(sqlite_db, keep=0)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True, concurrency=1))
+    approve_previewed(t)
+    stand_in.admin.set_knobs(latency_ms=60)  # requests of two workers overlap at the site
+    result = run.push(t, Q1, credentials(), options(concurrency=1))
+    assert result.counts == {"submitted": 8}, result.failures
+    state = stand_in.admin.state()
+    assert_entered_once(state, t)
+    # One slot, two workers: the only overlap is a page's own pair (the master plan select
+    # fetches the options of its two child selects at once), never the other worker beside it.
+    assert state["requests"]["peak_in_flight"] == 2
+
+
 def test_a_failed_create_from_an_earlier_approval_does_not_void_a_progress_only_approval(sqlite_db, stand_in, target_of):
     """A create the site refused under an earlier approval stays FAILED in the ledger with that
     approval's id. A later progress-only dry-run and approval cover progress alone, and the
