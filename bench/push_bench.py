@@ -27,6 +27,7 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "push"))
@@ -135,7 +136,15 @@ def office_db(folder: Path, records: int, present: set[str]):
     return db
 
 
-def timed_push(db, config, mode: str, concurrency: int, stand_in):
+class Measured(NamedTuple):
+    elapsed: float  # seconds, the push command from start to exit
+    trips: int  # requests the stand-in answered during it
+    peak_in_flight: int  # the most it answered at once
+    site_cpu: float  # CPU seconds the stand-in used meanwhile
+    tree: PeakRss  # memory and CPU of the push's process tree
+
+
+def timed_push(db, config, mode: str, concurrency: int, stand_in) -> Measured:
     """Dry-run and approve here, then the user's command, `cli.py push emenscr`, in a process of
     its own: timed from its start to its exit, its memory the push's alone (not this script's)."""
     import psutil
@@ -153,7 +162,7 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in):
     command = [sys.executable, str(ROOT / "cli.py"), "--db", str(db.url), "push", "emenscr", "--period", Q1.id,
                "--mode", mode, "--concurrency", str(concurrency)]
     site = psutil.Process(stand_in.pid)
-    before, site_cpu = stand_in.admin.state()["requests"]["total"], sum(site.cpu_times()[:2])
+    before, cpu_before = stand_in.admin.state()["requests"]["total"], sum(site.cpu_times()[:2])
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with PeakRss(child.pid) as rss:
@@ -162,8 +171,8 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in):
     if child.returncode:
         raise SystemExit(f"the push failed (exit {child.returncode}):\n{output}")
     requests = stand_in.admin.state()["requests"]
-    rss.site_cpu = sum(site.cpu_times()[:2]) - site_cpu
-    return elapsed, requests["total"] - before, requests["peak_in_flight"], rss
+    return Measured(elapsed, requests["total"] - before, requests["peak_in_flight"],
+                    sum(site.cpu_times()[:2]) - cpu_before, rss)
 
 
 def naive_records(db, config, count: int) -> list[dict]:
@@ -207,13 +216,13 @@ def main() -> None:
             os.environ["TIDTAM_DATA_DIR"] = folder
             db = office_db(Path(folder), args.records, present)
             config = config_for(Path(folder) / "config", stand_in.url)
-            elapsed, trips, peak, rss = timed_push(db, config, mode, args.concurrency, stand_in)
+            elapsed, trips, peak, site_cpu, rss = timed_push(db, config, mode, args.concurrency, stand_in)
             floor = trips * latency / args.concurrency
             times[mode] = elapsed
             print(f"{mode:8s} {elapsed:7.2f} s   round trips {trips}   floor {floor:6.2f} s   load {os.getloadavg()[0]:4.1f}   "
                   f"ratio to floor {elapsed / floor if floor else float('nan'):5.2f}×   peak memory: PSS {rss.peak / 2**20:4.0f} MB, "
                   f"RSS {rss.peak_rss / 2**20:4.0f} MB (process tree)\n         PSS at the peak, MB: {rss.breakdown()}"
-                  f"\n         CPU seconds: {rss.cpu_breakdown()}; the stand-in {rss.site_cpu:.1f}"
+                  f"\n         CPU seconds: {rss.cpu_breakdown()}; the stand-in {site_cpu:.1f}"
                   f"\n         at most {peak} requests at the site at once")
             if mode == "browser" and args.naive_records:
                 records = naive_records(db, config, args.naive_records)
