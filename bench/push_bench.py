@@ -149,18 +149,14 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in) -> Measured:
     its own: timed from its start to its exit, its memory the push's alone (not this script's)."""
     import psutil
 
-    from pushkit import credentials, make_target, options
+    from pushkit import credentials, make_target, options, push_command
     from test_push_flow import Q1, _approve
     from tidtam.core.push import run
 
     t = make_target(db, config)
     run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", concurrency=concurrency))
     _approve(t)
-    user = credentials()
-    env = {**os.environ, "TIDTAM_CONFIG_DIR": str(config), "TIDTAM_EMENSCR_USERNAME": user.username,
-           "TIDTAM_EMENSCR_PASSWORD": user.password.reveal()}
-    command = [sys.executable, str(ROOT / "cli.py"), "--db", str(db.url), "push", "emenscr", "--period", Q1.id,
-               "--mode", mode, "--concurrency", str(concurrency)]
+    command, env = push_command(db, "--mode", mode, "--concurrency", str(concurrency), config_dir=config)
     site = psutil.Process(stand_in.pid)
     before, cpu_before = stand_in.admin.state()["requests"]["total"], sum(site.cpu_times()[:2])
     start = time.perf_counter()

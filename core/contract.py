@@ -35,7 +35,7 @@ class TargetSpec:
     # True when the target's browser remote holds one of core's request slots around every
     # request it makes (core.push.browser.at_the_site / load): core then runs a spare browser
     # worker, which fills and renders while the others wait for the site, and the slots still
-    # keep the site at --concurrency requests at once.
+    # keep the run's own requests at --concurrency at once.
     request_slots: bool = False
 
 

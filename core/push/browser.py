@@ -61,9 +61,10 @@ async def started(remote):
 async def at_the_site(settings):
     """Hold one of the run's request slots while a request is on the wire (a page load, a save,
     a read). For targets with ``TargetSpec.request_slots`` core runs a spare browser worker, which
-    fills and renders in Chromium while the others wait for the site; the slots keep the site at
-    ``--concurrency`` requests at once all the same. Never acquire a slot while holding one (a
-    login inside a page load): release first. Without slots (http mode, a target without
+    fills and renders in Chromium while the others wait for the site; the slots keep the run's
+    own requests at ``--concurrency`` at once all the same (a page's script may add its own
+    beside one, as it would for a person). Never acquire a slot while holding one (a login
+    inside a page load): release first. Without slots (http mode, a target without
     ``request_slots``) it does nothing."""
     if settings.site_slots is None:
         yield
@@ -73,20 +74,9 @@ async def at_the_site(settings):
 
 
 async def load(page, url: str, settings):
-    """``page.goto`` (until DOMContentLoaded) holding a slot only until the page's answer, after
-    any redirect, has arrived: Chromium builds the page after that while the slot serves another."""
-    def answered(response) -> bool:
-        return (response.frame == page.main_frame and response.request.is_navigation_request()
-                and not 300 <= response.status < 400)
-
+    """``page.goto`` to DOMContentLoaded holding a slot: the page's scripts and styles come with it."""
     async with at_the_site(settings):
-        loading = asyncio.ensure_future(page.goto(url, wait_until="domcontentloaded"))
-        answer = asyncio.ensure_future(page.wait_for_event("response", answered))
-        await asyncio.wait([loading, answer], return_when=asyncio.FIRST_COMPLETED)
-        if answer.done() and not answer.cancelled():
-            answer.exception()  # a timeout here is the load's own to report, below
-        answer.cancel()
-    return await loading
+        return await page.goto(url, wait_until="domcontentloaded")
 
 
 def check_status(response, allow=()) -> None:

@@ -30,8 +30,8 @@ from .retry import read
 
 MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the last did not land
 # A browser worker waits for the site about two thirds of a record and works in Chromium the rest:
-# one worker more than the request slots keeps them busier (60 records at 150 ms: 16.6 s with 3
-# workers, 14.3 s with 4, 14.6 s with 5, each more costing ~15 MB; bench/push_bench.py).
+# one worker more than the request slots keeps them busier (60 records at 150 ms, 3 slots, two
+# runs each: 3 workers 16.4/16.7 s, 4 workers 15.1/15.2 s, 5 workers 15.7/16.2 s; ~15 MB a worker).
 SPARE_BROWSER_WORKERS = 1
 
 
@@ -102,8 +102,8 @@ def new_run_dir(base: Path, target: str, period: str, kind: str) -> Path:
 @asynccontextmanager
 async def remotes(t: Target, credentials, options: Options, records: int):
     """Logged-in remote workers of the chosen mode for ``records`` records (one Chromium shared in
-    browser mode). Never more than ``options.concurrency`` requests at the site at once: as many
-    workers, or one spare browser worker and that many request slots (TargetSpec.request_slots)."""
+    browser mode), each making one request at a time: ``options.concurrency`` of them, or one
+    spare browser worker more and that many request slots (TargetSpec.request_slots)."""
     if options.mode not in t.spec.modes:
         raise UserError(f"{t.spec.name} ไม่รองรับโหมด {options.mode} (มี: {', '.join(t.spec.modes)})", ExitCode.USAGE)
     slots = options.concurrency if options.mode == "browser" and t.spec.request_slots else None

@@ -2,7 +2,9 @@
 projects, and the target wired to it through a copy of config/ (base_url points at the stand-in)."""
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -39,6 +41,18 @@ def config_for(folder: Path, url: str) -> Path:
     end = text.index("\n", start)
     mapping.write_text(text[:start] + f"base_url: {url}" + text[end:], encoding="utf-8")
     return folder
+
+
+def push_command(db, *arguments: str, config_dir: Path | None = None) -> tuple[list[str], dict]:
+    """The user's `cli.py push emenscr --period 2570Q1 <arguments>` on ``db`` (SQLite), and the
+    environment it runs in: the demo credentials exported as a user would, and ``config_dir``."""
+    user = credentials()
+    env = {**os.environ, "TIDTAM_EMENSCR_USERNAME": user.username, "TIDTAM_EMENSCR_PASSWORD": user.password.reveal()}
+    if config_dir is not None:
+        env["TIDTAM_CONFIG_DIR"] = str(config_dir)
+    command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(db.url.database), "push", "emenscr",
+               "--period", "2570Q1", *arguments]
+    return command, env
 
 
 def make_target(db, config_dir: Path) -> Target:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import random
 import subprocess
-import sys
 from collections import Counter
 from decimal import Decimal
 
@@ -19,11 +18,10 @@ from tidtam.core.models import (ActivityProgress, Approval, KpiResult, Project, 
                                 SubmissionState as S)
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.core.settings import PACKAGE_ROOT
 from tidtam.plugins.emenscr.entry import STEPS, entry_inputs, step_inputs
 from tidtam.sandbox.server import start_subprocess
 
-from pushkit import config_for, credentials, load_demo, make_target, options
+from pushkit import config_for, credentials, load_demo, make_target, options, push_command
 
 Q1 = parse_period("2570Q1")
 ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
@@ -135,9 +133,9 @@ def test_push_new_projects_creates_and_sends_each_exactly_once(sqlite_db, stand_
     assert [w["target"]["project_id"] for w in stand_in.admin.writes("progress.save")] == [int(ids["project:2570-061"])]
 
 
-def test_project_entry_never_puts_more_requests_at_the_site_than_concurrency(sqlite_db, stand_in, target_of):
-    """The spare browser worker included, and the requests the pages make by themselves (a parent
-    select fetches its children's options while a step is filled: the filling holds a slot)."""
+def test_project_entry_never_puts_another_workers_request_beside_a_slot_holder(sqlite_db, stand_in, target_of):
+    """The spare browser worker waits for a slot while another fills a project step, since the
+    step's selects make the page fetch their children's options (the filling holds the slot)."""
     load_demo(sqlite_db, keep=0)
     t = target_of(sqlite_db, stand_in.url)
     run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True, concurrency=1))
@@ -186,11 +184,9 @@ def test_a_create_still_in_flight_when_the_next_run_looks_is_waited_for_not_repe
     run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
     approve_previewed(t)
     stand_in.admin.set_knobs(hang_rate=1.0, hang_seconds=8, hang_only="POST /projects/new")
-    env = {**os.environ, "TIDTAM_EMENSCR_USERNAME": credentials().username,
-           "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
-    client = subprocess.Popen([sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
-                               "push", "emenscr", "--period", "2570Q1", "--concurrency", "1", "--action-timeout", "10"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    command, env = push_command(sqlite_db, "--concurrency", "1", "--action-timeout", "10")
+    client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
     arrived = lambda: stand_in.admin.state()["requests"]["by_route"].get("POST /projects/new", 0)  # noqa: E731
     wait_for(lambda: arrived() == 1, timeout=60, what="the first create on the site")
     kill_tree(client.pid)
@@ -238,10 +234,7 @@ def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_pat
         t = make_target(sqlite_db, folder)
         run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
         approve_previewed(t)
-        env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder), "TIDTAM_EMENSCR_USERNAME": credentials().username,
-               "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
-        command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
-                   "push", "emenscr", "--period", "2570Q1", "--concurrency", "2", "--action-timeout", "5"]
+        command, env = push_command(sqlite_db, "--concurrency", "2", "--action-timeout", "5", config_dir=folder)
         entry_writes = lambda state: sum(1 for w in state["writes"] if w["action"].startswith("project."))  # noqa: E731
         kills, between_steps, attempts = 0, 0, 0
         while kills < KILL_POINTS and attempts < 4 * KILL_POINTS:

@@ -7,7 +7,6 @@ import io
 import os
 import random
 import subprocess
-import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -19,10 +18,9 @@ from tidtam.core.app import UserError
 from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.core.settings import PACKAGE_ROOT
 from tidtam.sandbox.server import run_in_thread, start_subprocess
 
-from pushkit import config_for, credentials, load_demo, make_target, options
+from pushkit import config_for, credentials, load_demo, make_target, options, push_command
 from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
@@ -48,10 +46,7 @@ def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, 
         t = make_target(sqlite_db, folder)
         run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
         _approve(t)
-        env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder), "TIDTAM_EMENSCR_USERNAME": credentials().username,
-               "TIDTAM_EMENSCR_PASSWORD": credentials().password.reveal()}
-        command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
-                   "push", "emenscr", "--period", "2570Q1", "--concurrency", "2"]
+        command, env = push_command(sqlite_db, "--concurrency", "2", config_dir=folder)
         kills, in_flight_seen = 0, 0
         while kills < KILL_POINTS:
             requests = lambda: stand_in.admin.state()["requests"]["total"]  # noqa: E731
