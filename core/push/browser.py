@@ -1,6 +1,7 @@
 """Chromium for every browser target: one browser per run, the pieces every browser remote
-shares (``started``, ``check_status``, ``page_loaded``), the strict locator resolver that turns a
-``Locator`` from config into exactly one element, and ``set_values``, which fills a form with it."""
+shares (``started``, ``check_status``, ``load``, ``at_the_site``), the strict locator resolver
+that turns a ``Locator`` from config into exactly one element, and ``set_values``, which fills a
+form with it."""
 from __future__ import annotations
 
 import asyncio
@@ -74,9 +75,12 @@ async def at_the_site(settings):
 
 
 async def load(page, url: str, settings):
-    """``page.goto`` to DOMContentLoaded holding a slot: the page's scripts and styles come with it."""
+    """``page.goto`` to DOMContentLoaded holding a slot (the page's scripts and styles come with
+    it), then ``page_loaded`` once the slot is free: every browser target loads its pages here."""
     async with at_the_site(settings):
-        return await page.goto(url, wait_until="domcontentloaded")
+        response = await page.goto(url, wait_until="domcontentloaded")
+    await page_loaded(page)
+    return response
 
 
 def check_status(response, allow=()) -> None:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import at_the_site, check_status, load, page_loaded, resolve, set_values, started
+from tidtam.core.push.browser import at_the_site, check_status, load, resolve, set_values, started
 from tidtam.core.push.retry import read
 
 from . import progress
@@ -124,7 +124,6 @@ class BrowserRemote(EntryPages):
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
         response = await load(self.page, self.base + path, self.settings)
-        await page_loaded(self.page)
         if "/login" in self.page.url:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import check_status, page_loaded, resolve, started
+from tidtam.core.push.browser import check_status, load, resolve, started
 from tidtam.core.push.retry import read
 
 from .plan import narrative_text
@@ -81,8 +81,7 @@ class BrowserRemote:
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
-        response = await self.page.goto(self.base + path, wait_until="domcontentloaded")
-        await page_loaded(self.page)
+        response = await load(self.page, self.base + path, self.settings)
         if "/login" in self.page.url:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")

@@ -2,7 +2,6 @@
 added through core/evidence.py, the SMTP/IMAP stand-in, and a copy of config/ pointing at it."""
 from __future__ import annotations
 
-
 import pytest
 
 from inspection_helpers import ARCHIVE, add_photos, cli
