@@ -9,7 +9,7 @@ and the peak memory of the push's process tree (Python, Playwright driver, Chrom
 PSS (each process's share of shared pages: the tree's real footprint), with the PSS and the CPU
 seconds of each kind of process.
 
-    .venv/bin/python bench/push_bench.py [--records 60] [--latency-ms 150] [--naive-records 60]
+    .venv/bin/python bench/push_bench.py [--records 60] [--latency-ms 150] [--naive-records 60] [--modes browser,http]
 Goals: ≤ 1.25× the floor, ≥ 10× faster than the naive script, peak RSS < 500 MB. The load
 average is printed beside each time: on a shared 2-CPU machine other work inflates every ratio.
 `--latency-ms 0 --naive-records 0` shows the work of the machine itself (no floor): what a push
@@ -190,6 +190,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=60)
     parser.add_argument("--latency-ms", type=int, default=150)
     parser.add_argument("--concurrency", type=int, default=3)
+    parser.add_argument("--modes", default="browser,http", help="the push modes to time, in order (browser,http)")
     parser.add_argument("--naive-records", type=int, default=60, help="records the naive script pushes (its time is scaled to --records)")
     args = parser.parse_args()
     os.environ.setdefault("TIDTAM_PLUGINS", "emenscr,emes,inspection")
@@ -206,7 +207,7 @@ def main() -> None:
     print(f"push_bench: {args.records} projects, {args.latency_ms} ms per request, concurrency {args.concurrency}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, browser {CHROMIUM}")
     times = {}
-    for mode in ("browser", "http"):
+    for mode in args.modes.split(","):
         with tempfile.TemporaryDirectory() as folder, \
                 start_subprocess("emenscr", demo_data="office", latency_ms=args.latency_ms) as stand_in:
             os.environ["TIDTAM_DATA_DIR"] = folder
