@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import at_the_site, check_status, load, resolve, set_values, started
+from tidtam.core.push.browser import (VIEWPORT, at_the_site, check_status, close_working_context, load, resolve,
+                                     set_values, started, working_context)
 from tidtam.core.push.retry import read
 
 from . import progress
@@ -61,11 +62,7 @@ class BrowserRemote(EntryPages):
         shared = self.shared
         async with shared["lock"]:
             if shared["context"] is None:
-                context = await self.browser.new_context(locale="th-TH", viewport={"width": 1100, "height": 900})
-                context.set_default_timeout(self.settings.read_timeout * 1000)
-                if self.settings.trace:
-                    await context.tracing.start(screenshots=True, snapshots=True)
-                shared["context"] = context
+                shared["context"] = await working_context(self.browser, self.settings)
             shared["users"] += 1
         self.context = shared["context"]
         self.page = await self.context.new_page()
@@ -82,9 +79,7 @@ class BrowserRemote(EntryPages):
             if shared["users"] or shared["context"] is None:
                 return
             context, shared["context"] = shared["context"], None
-        if self.settings.trace:
-            await context.tracing.stop(path=str(Path(self.settings.run_dir) / f"trace-{id(context):x}.zip"))
-        await context.close()
+        await close_working_context(context, self.settings)
 
     async def login(self) -> None:
         """Log in where nothing is traced, then hand the session cookie to the shared context.
@@ -102,7 +97,7 @@ class BrowserRemote(EntryPages):
             self.seen = self.shared["session"]
 
     async def _login_cookies(self) -> list:
-        scratch = await self.browser.new_context(locale="th-TH")
+        scratch = await self.browser.new_context(locale="th-TH", viewport=VIEWPORT)
         try:
             page = await scratch.new_page()
             page.set_default_timeout(self.settings.read_timeout * 1000)

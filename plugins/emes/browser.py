@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import check_status, load, resolve, started
+from tidtam.core.push.browser import VIEWPORT, check_status, close_working_context, load, resolve, started, working_context
 from tidtam.core.push.retry import read
 
 from .plan import narrative_text
@@ -43,23 +43,18 @@ class BrowserRemote:
         self.context = self.page = None
 
     async def start(self) -> None:
-        self.context = await self.browser.new_context(locale="th-TH", viewport={"width": 1100, "height": 900})
-        self.context.set_default_timeout(self.settings.read_timeout * 1000)
-        if self.settings.trace:
-            await self.context.tracing.start(screenshots=True, snapshots=True)
+        self.context = await working_context(self.browser, self.settings)
         self.page = await self.context.new_page()
         await read(self.login)
 
     async def close(self) -> None:
         if self.context is None:
             return
-        if self.settings.trace:
-            await self.context.tracing.stop(path=str(Path(self.settings.run_dir) / f"trace-{id(self):x}.zip"))
-        await self.context.close()
+        await close_working_context(self.context, self.settings)
 
     async def login(self) -> None:
         """Log in where nothing is traced, then hand the session cookie to the working context."""
-        scratch = await self.browser.new_context(locale="th-TH")
+        scratch = await self.browser.new_context(locale="th-TH", viewport=VIEWPORT)
         try:
             page = await scratch.new_page()
             page.set_default_timeout(self.settings.read_timeout * 1000)
