@@ -9,9 +9,10 @@ import os
 import weakref
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..config import Locator, LocatorFile
-from ..contract import RemoteError
+from ..contract import RemoteError, RemoteRefused
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -82,6 +83,30 @@ async def working_context(browser, settings):
     if settings.trace:
         await context.tracing.start(screenshots=True, snapshots=True)
     return context
+
+
+async def login_cookies(browser, settings, credentials, login_url: str, site: str) -> list:
+    """Log in through the site's own form (the target's ``pages.login`` locators) in a scratch
+    context that is never traced, and return its cookies for the working context: the password
+    never enters a trace, a screenshot or a log. ``site`` names the site in the messages."""
+    scratch = await browser.new_context(locale="th-TH", viewport=VIEWPORT)
+    try:
+        page = await scratch.new_page()
+        page.set_default_timeout(settings.read_timeout * 1000)
+        check_status(await page.goto(login_url, wait_until="domcontentloaded"))
+        locators = settings.config.locators
+        await (await resolve(page, locators, "login", "username")).fill(credentials.username)
+        await (await resolve(page, locators, "login", "password")).fill(credentials.password.reveal())
+        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await (await resolve(page, locators, "login", "submit")).click()
+        answer = await navigation.value
+        if answer is not None and answer.status == 401:
+            raise RemoteRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+        if urlsplit(login_url).path in page.url or (answer is not None and answer.status >= 400):  # form again
+            raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
+        return await scratch.cookies()
+    finally:
+        await scratch.close()
 
 
 async def close_working_context(context, settings) -> None:

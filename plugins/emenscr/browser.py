@@ -8,11 +8,10 @@ answer of the page's own request.
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import (VIEWPORT, at_the_site, check_status, close_working_context, load, resolve,
+from tidtam.core.push.browser import (at_the_site, check_status, close_working_context, load, login_cookies, resolve,
                                      set_values, started, working_context)
 from tidtam.core.push.retry import read
 
@@ -90,31 +89,12 @@ class BrowserRemote(EntryPages):
                 self.seen = self.shared["session"]
                 return
             async with at_the_site(self.settings):
-                cookies = await self._login_cookies()
+                cookies = await login_cookies(self.browser, self.settings, self.credentials,
+                                              self.base + self.mapping.paths.login, "eMENSCR")
             await self.context.clear_cookies()
             await self.context.add_cookies(cookies)
             self.shared["session"] += 1
             self.seen = self.shared["session"]
-
-    async def _login_cookies(self) -> list:
-        scratch = await self.browser.new_context(locale="th-TH", viewport=VIEWPORT)
-        try:
-            page = await scratch.new_page()
-            page.set_default_timeout(self.settings.read_timeout * 1000)
-            response = await page.goto(self.base + self.mapping.paths.login, wait_until="domcontentloaded")
-            check_status(response)
-            await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
-            await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
-            async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-                await (await resolve(page, self.locators, "login", "submit")).click()
-            answer = await navigation.value
-            if answer is not None and answer.status == 401:
-                raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-            if "/login" in page.url or (answer is not None and answer.status >= 400):
-                raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
-            return await scratch.cookies()
-        finally:
-            await scratch.close()
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
@@ -262,7 +242,7 @@ def open_browser(browser, credentials, settings):
     return started(BrowserRemote(browser, credentials, settings))
 
 
-__all__ = ["open_browser", "BrowserRemote", "SessionExpired", "json"]
+__all__ = ["open_browser", "BrowserRemote", "SessionExpired"]
 
 
 async def check_locators(remote: BrowserRemote) -> list:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import VIEWPORT, check_status, close_working_context, load, resolve, started, working_context
+from tidtam.core.push.browser import (check_status, close_working_context, load, login_cookies, resolve, started,
+                                     working_context)
 from tidtam.core.push.retry import read
 
 from .plan import narrative_text
@@ -54,23 +55,8 @@ class BrowserRemote:
 
     async def login(self) -> None:
         """Log in where nothing is traced, then hand the session cookie to the working context."""
-        scratch = await self.browser.new_context(locale="th-TH", viewport=VIEWPORT)
-        try:
-            page = await scratch.new_page()
-            page.set_default_timeout(self.settings.read_timeout * 1000)
-            check_status(await page.goto(self.base + self.mapping.paths.login))
-            await (await resolve(page, self.locators, "login", "username")).fill(self.credentials.username)
-            await (await resolve(page, self.locators, "login", "password")).fill(self.credentials.password.reveal())
-            async with page.expect_navigation() as navigation:
-                await (await resolve(page, self.locators, "login", "submit")).click()
-            answer = await navigation.value
-            if answer is not None and answer.status == 401:
-                raise RemoteRefused("เข้าสู่ระบบ E-MES ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-            if "/login" in page.url or (answer is not None and answer.status >= 400):
-                raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
-            cookies = await scratch.cookies()
-        finally:
-            await scratch.close()
+        cookies = await login_cookies(self.browser, self.settings, self.credentials,
+                                      self.base + self.mapping.paths.login, "E-MES")
         await self.context.clear_cookies()
         await self.context.add_cookies(cookies)
 

@@ -64,3 +64,38 @@ def test_a_working_context_is_short_unless_traced_and_its_screenshots_still_show
     width, height = Image.open(io.BytesIO(png)).size
     assert width == viewport["width"] and height >= bottom > VIEWPORT["height"]
     assert bool(list(tmp_path.glob("trace-*.zip"))) is trace
+
+
+@pytest.mark.parametrize("name, site, protected", [("emenscr", "eMENSCR", "/projects"), ("emes", "E-MES", "/rounds")])
+def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password_is_refused_by_site(
+        tmp_path, name, site, protected):
+    """One login for every browser target, driven by that target's ``pages.login`` locators: its
+    cookies open a page that needs a login; a wrong password is a refusal naming the site."""
+    from tidtam.core.config import target_config
+    from tidtam.core.contract import RemoteRefused
+    from tidtam.core.credentials import Credentials, Secret
+    from tidtam.core.plugins import load_plugins
+    from tidtam.core.push.browser import login_cookies
+    from tidtam.sandbox.server import start_subprocess
+    from tidtam.sandbox.site import demo_credentials
+
+    config = target_config(load_plugins().target(name))
+    settings = RemoteSettings(config=config, run_dir=tmp_path)
+    user, password = demo_credentials()
+
+    async def log_in(base: str):
+        login = base + config.mapping.paths.login
+        async with chromium() as browser:
+            with pytest.raises(RemoteRefused, match=f"เข้าสู่ระบบ {site} ไม่สำเร็จ"):
+                await login_cookies(browser, settings, Credentials(user, Secret("not-" + password), "prompt"), login, site)
+            cookies = await login_cookies(browser, settings, Credentials(user, Secret(password), "prompt"), login, site)
+            context = await working_context(browser, settings)
+            statuses = [(await context.request.get(base + protected, max_redirects=0)).status]
+            await context.add_cookies(cookies)
+            statuses.append((await context.request.get(base + protected, max_redirects=0)).status)
+            await close_working_context(context, settings)
+            return statuses
+
+    with start_subprocess(name) as stand_in:
+        without, with_cookies = asyncio.run(log_in(stand_in.url.rstrip("/")))
+    assert without in (302, 303, 401) and with_cookies == 200
