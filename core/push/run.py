@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -431,4 +431,4 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500] if not isinstance(exc, (RemoteRefused,)) else text[:500]
 
 
-__all__ = ["Target", "Options", "dry_run", "approve", "push", "new_run_dir", "nullcontext"]
+__all__ = ["Target", "Options", "dry_run", "approve", "push", "new_run_dir"]
