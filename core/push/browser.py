@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import Locator, LocatorFile
-from ..contract import RemoteError, RemoteRefused
+from ..contract import RemoteError, RemoteRefused, RemoteTimeout
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -150,6 +150,18 @@ async def load(page, url: str, settings):
         response = await page.goto(url, wait_until="domcontentloaded")
     await page_loaded(page)
     return response
+
+
+@contextmanager
+def answered_in_time(settings, what: str):
+    """Around a save's click and the wait for its answer (``action_timeout``): no answer in time
+    becomes RemoteTimeout, a doubt never repeated in this run (the save may still land)."""
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__name__ != "TimeoutError":  # Playwright's (not imported here: http runs need none)
+            raise
+        raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบภายใน {settings.action_timeout:g} วินาที") from None
 
 
 def check_status(response, allow=()) -> None:

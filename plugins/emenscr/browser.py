@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import (at_the_site, check_status, close_working_context, load, login_cookies, resolve,
+from tidtam.core.contract import RemoteError, RemoteRefused, SubmitResult
+from tidtam.core.push.browser import (answered_in_time, at_the_site, check_status, close_working_context, load, login_cookies, resolve,
                                      set_values, started, working_context)
 from tidtam.core.push.retry import read
 
@@ -208,16 +208,12 @@ class BrowserRemote(EntryPages):
         save = await resolve(self.page, self.locators, "progress", "save")
         await save.click(trial=True)  # a person could click it (visible, enabled, not covered): checked
         # before taking a slot, so the slot is held only for the click itself and the answer
-        try:
+        with answered_in_time(self.settings, "บันทึกผลการดำเนินงาน"):
             async with at_the_site(self.settings), self.page.expect_response(
                     lambda r: r.url.endswith(api) and r.request.method == "POST",
                     timeout=self.settings.action_timeout * 1000) as answer:
                 await save.click(force=True)
             response = await answer.value
-        except Exception as exc:
-            if type(exc).__name__ == "TimeoutError":
-                raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
-            raise
         await _judge(response.status, lambda: response.json())
         return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
-from tidtam.core.push.browser import at_the_site, resolve
+from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
+from tidtam.core.push.browser import answered_in_time, at_the_site, resolve
 from tidtam.core.push.retry import read
 
 from . import entry
@@ -136,15 +136,11 @@ class EntryPages:
     async def _click_and_judge(self, button, what: str):
         """Click a button that posts a form once; the answer decides: a redirect is saved, a page
         with messages is refused (nothing saved), anything else is doubt."""
-        try:
+        with answered_in_time(self.settings, what):
             async with at_the_site(self.settings), self.page.expect_navigation(
                     wait_until="domcontentloaded", timeout=self.settings.action_timeout * 1000) as navigation:
                 await button.click()
             response = await navigation.value
-        except Exception as exc:
-            if type(exc).__name__ == "TimeoutError":
-                raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบภายใน {self.settings.action_timeout:g} วินาที") from None
-            raise
         if response is None:
             raise RemoteError(f"{what}: ไม่ได้รับคำตอบ")
         if response.request.method == "POST":  # answered without a redirect

@@ -18,9 +18,9 @@ import hashlib
 import mimetypes
 from pathlib import Path
 
-from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import (check_status, close_working_context, load, login_cookies, resolve, started,
+from tidtam.core.push.browser import (answered_in_time, check_status, close_working_context, load, login_cookies, resolve, started,
                                      working_context)
 from tidtam.core.push.retry import read
 
@@ -105,8 +105,8 @@ class BrowserRemote:
         await read(self.open_indicator, data)
         await self.fill_indicator(payload)
         save = await resolve(self.page, self.locators, "indicator", "save")
-        status = await self._answer_of(save, self._path("indicator", data))
-        await self._judge(status, f"ตัวบ่งชี้ {data['code']}")
+        what = f"ตัวบ่งชี้ {data['code']}"
+        await self._judge(await self._answer_of(save, self._path("indicator", data), what), what)
         return SubmitResult(f"{data['year']}/{data['round']}/{data['code']}")
 
     # ----- evidence ---------------------------------------------------------------------------
@@ -171,8 +171,8 @@ class BrowserRemote:
             return SubmitResult(held["id"])
         await self.fill_evidence(data)
         upload = await resolve(self.page, self.locators, "indicator", "evidence_upload")
-        status = await self._answer_of(upload, self._path("evidence_upload", data))
-        await self._judge(status, f"ตัวบ่งชี้ {data['code']} ไฟล์ {data['filename']}")
+        what = f"ตัวบ่งชี้ {data['code']} ไฟล์ {data['filename']}"
+        await self._judge(await self._answer_of(upload, self._path("evidence_upload", data), what), what)
         return SubmitResult("")
 
     # ----- the round --------------------------------------------------------------------------
@@ -209,16 +209,16 @@ class BrowserRemote:
             return SubmitResult(remote_id)  # already locked: never a second confirmation
         button = await resolve(self.page, self.locators, "round", "confirm")
         self.page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-        status = await self._answer_of(button, self._path("confirm", data))
-        await self._judge(status, f"ยืนยันรอบ {remote_id}", ok=(200, 303))
+        what = f"ยืนยันรอบ {remote_id}"
+        await self._judge(await self._answer_of(button, self._path("confirm", data), what), what, ok=(200, 303))
         return SubmitResult(remote_id)
 
     # ----- shared -----------------------------------------------------------------------------
-    async def _answer_of(self, button, path: str) -> tuple[int, str]:
+    async def _answer_of(self, button, path: str, what: str) -> tuple[int, str]:
         """Click once; wait for the answer to the POST it sends and for the page it leads to.
         Gives (status, redirect location). No answer in time is a timeout (it may land later)."""
         timeout = self.settings.action_timeout * 1000
-        try:
+        with answered_in_time(self.settings, what):
             async with self.page.expect_navigation(timeout=timeout, wait_until="domcontentloaded") as page_load:
                 async with self.page.expect_response(
                         lambda r: r.url.split("?")[0].endswith(path) and r.request.method == "POST",
@@ -226,10 +226,6 @@ class BrowserRemote:
                     await button.click()
                 response = await answer.value
             await page_load.value
-        except Exception as exc:
-            if type(exc).__name__ == "TimeoutError":
-                raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
-            raise
         return response.status, response.headers.get("location", "")
 
     async def _judge(self, answer: tuple[int, str], what: str, ok=(200,)) -> None:

@@ -99,3 +99,18 @@ def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password
     with start_subprocess(name) as stand_in:
         without, with_cookies = asyncio.run(log_in(stand_in.url.rstrip("/")))
     assert without in (302, 303, 401) and with_cookies == 200
+
+
+def test_a_save_with_no_answer_in_time_is_a_remote_timeout_naming_it_and_other_errors_pass_through(tmp_path):
+    from playwright.async_api import Error as PlaywrightError, TimeoutError as PlaywrightTimeout
+
+    from tidtam.core.contract import RemoteTimeout
+    from tidtam.core.push.browser import answered_in_time
+
+    settings = RemoteSettings(config=None, run_dir=tmp_path, action_timeout=45)
+    with pytest.raises(RemoteTimeout, match="ตัวบ่งชี้ 1.5: ไม่ได้รับคำตอบภายใน 45 วินาที"):
+        with answered_in_time(settings, "ตัวบ่งชี้ 1.5"):
+            raise PlaywrightTimeout("Timeout 45000ms exceeded while waiting for event \"response\"")
+    with pytest.raises(PlaywrightError, match="Target closed"):
+        with answered_in_time(settings, "ตัวบ่งชี้ 1.5"):
+            raise PlaywrightError("Target closed")
