@@ -52,18 +52,21 @@ class LocatorError(LookupError):
 async def chromium():
     from playwright.async_api import async_playwright
 
-    with _node_options(DRIVER_NODE_OPTIONS):  # Playwright starts its driver with this process's environment
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                yield browser
-            finally:
-                await browser.close()
+    with _node_options(DRIVER_NODE_OPTIONS):  # the driver starts with this process's environment
+        playwright = await async_playwright().start()
+    try:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+    finally:
+        await playwright.stop()
 
 
 @contextmanager
 def _node_options(options: str):
-    """NODE_OPTIONS with ``options`` added (after the user's own) for the block, then as it was."""
+    """NODE_OPTIONS with ``options`` added (after the user's own) while the driver starts, then as it was."""
     before = os.environ.get("NODE_OPTIONS")
     os.environ["NODE_OPTIONS"] = f"{before} {options}" if before else options
     try:

@@ -23,7 +23,7 @@ def _driver_node_options() -> str | None:
 
 
 @pytest.mark.parametrize("users_own", [None, "--max-old-space-size=2048"])
-def test_the_driver_gets_its_node_options_after_the_users_own_and_the_environment_is_left_as_it_was(monkeypatch, users_own):
+def test_the_driver_gets_its_node_options_after_the_users_own_and_ours_are_left_as_they_were(monkeypatch, users_own):
     import os
 
     if users_own is None:
@@ -33,11 +33,11 @@ def test_the_driver_gets_its_node_options_after_the_users_own_and_the_environmen
 
     async def started_driver_options():
         async with chromium():
-            return _driver_node_options()
+            return _driver_node_options(), os.environ.get("NODE_OPTIONS")
 
-    seen = asyncio.run(started_driver_options())
-    assert seen == (f"{users_own} {DRIVER_NODE_OPTIONS}" if users_own else DRIVER_NODE_OPTIONS)
-    assert os.environ.get("NODE_OPTIONS") == users_own
+    driver_got, ours_meanwhile = asyncio.run(started_driver_options())
+    assert driver_got == (f"{users_own} {DRIVER_NODE_OPTIONS}" if users_own else DRIVER_NODE_OPTIONS)
+    assert ours_meanwhile == users_own and os.environ.get("NODE_OPTIONS") == users_own
 
 
 @pytest.mark.parametrize("trace", [False, True])
