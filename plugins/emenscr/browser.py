@@ -212,7 +212,7 @@ class BrowserRemote(EntryPages):
             async with at_the_site(self.settings), self.page.expect_response(
                     lambda r: r.url.endswith(api) and r.request.method == "POST",
                     timeout=self.settings.action_timeout * 1000) as answer:
-                await save.click(force=True)
+                await save.click(force=True, no_wait_after=True)
             response = await answer.value
         await _judge(response.status, lambda: response.json())
         return SubmitResult(f"{pid}/Q{payload.data['quarter']}")

@@ -139,7 +139,7 @@ class EntryPages:
         with answered_in_time(self.settings, what):
             async with at_the_site(self.settings), self.page.expect_navigation(
                     wait_until="domcontentloaded", timeout=self.settings.action_timeout * 1000) as navigation:
-                await button.click()
+                await button.click(no_wait_after=True)  # the answer is awaited above, up to action_timeout
             response = await navigation.value
         if response is None:
             raise RemoteError(f"{what}: ไม่ได้รับคำตอบ")

@@ -223,7 +223,7 @@ class BrowserRemote:
                 async with self.page.expect_response(
                         lambda r: r.url.split("?")[0].endswith(path) and r.request.method == "POST",
                         timeout=timeout) as answer:
-                    await button.click()
+                    await button.click(no_wait_after=True)  # the answer is awaited above, up to action_timeout
                 response = await answer.value
             await page_load.value
         return response.status, response.headers.get("location", "")

@@ -262,3 +262,18 @@ def test_killed_during_project_entry_then_resumed_creates_and_sends_once(tmp_pat
         assert_entered_once(stand_in.admin.state(), t)
         with sqlite_db.session() as session:
             assert {r.state for r in session.scalars(select(Submission))} == {S.SUBMITTED}
+
+
+def test_a_step_save_slower_than_a_page_read_is_waited_for_up_to_the_action_timeout(sqlite_db, stand_in, target_of):
+    """Every save of a project step answers after read_timeout, well within action_timeout: each
+    lands once and is judged saved. The click itself must not wait for the page the save leads
+    to (Playwright's default, bounded by the read timeout), or a slow save becomes a doubt."""
+    load_demo(sqlite_db, keep=0)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+    approve_previewed(t)
+    stand_in.admin.set_knobs(hang_rate=1.0, hang_only="POST /projects", hang_seconds=2.0)
+    result = run.push(t, Q1, credentials(), options(concurrency=3, read_timeout=1.0, action_timeout=10.0))
+    assert result.counts == {"submitted": 8}, result.failures
+    assert stand_in.admin.state()["requests"]["injected"]["hang"] >= 4 * len(STEPS)
+    assert_entered_once(stand_in.admin.state(), t)

@@ -217,3 +217,19 @@ def test_summary_and_evidence_folder_for_the_on_site_visit(sqlite_db, emes_site,
     assert 'href="01_ตัวบ่งชี้_1.1/1.1-02_แผน.pdf"' in index and "ยังไม่ได้ยืนยันการส่งข้อมูลรอบการประเมิน" in index
     text = "\n".join(p.text for p in Document(docx).paragraphs)
     assert "๗ จาก ๑๔ ตัวบ่งชี้" in text and "หลักฐาน ๑.๑-๐๒: แผน.pdf" in text and BY in text
+
+
+def test_a_save_slower_than_a_page_read_is_waited_for_up_to_the_action_timeout(sqlite_db, emes_site, emes_target, tmp_path):
+    """Every indicator save and upload answers after read_timeout, well within action_timeout:
+    each lands once and is judged saved, not left in doubt (the click does not wait for the page
+    the save leads to under the read timeout; the save's answer is waited for under its own)."""
+    load_demo(sqlite_db)
+    sha = attach(sqlite_db, "1.3", "ภาพกิจกรรม.png", image_bytes("png", seed=6), tmp_path / "a")
+    t = emes_target(sqlite_db, emes_site.url)
+    run.dry_run(t, R1, credentials(), options("dry-run"))
+    approve_stage(t)
+    emes_site.admin.set_knobs(hang_rate=1.0, hang_only="POST /rounds", hang_seconds=2.0)
+    pushed = run.push(t, R1, credentials(), options(concurrency=3, read_timeout=1.0, action_timeout=10.0))
+    assert pushed.failures == [] and pushed.counts == {"submitted": 8, "planned": 7}
+    assert emes_site.admin.state()["requests"]["injected"]["hang"] >= 8
+    assert set(writes(emes_site, "indicator.save").values()) == {1} and site_evidence(emes_site) == {("1.3", sha): 1}
