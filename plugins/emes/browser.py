@@ -20,8 +20,8 @@ from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import (answered_in_time, check_status, close_working_context, load, login_cookies, resolve, started,
-                                     working_context)
+from tidtam.core.push.browser import (answered_in_time, check_status, close_working_context, load, login_cookies,
+                                     resolve, started, working_context)
 from tidtam.core.push.retry import read
 
 from .plan import narrative_text
