@@ -10,8 +10,7 @@ import pytest
 from PIL import Image
 
 from tidtam.core.contract import RemoteSettings
-from tidtam.core.push.browser import (DRIVER_NODE_OPTIONS, TRACED_VIEWPORT, VIEWPORT, chromium, close_working_context,
-                                      working_context)
+from tidtam.core.push.browser import DRIVER_NODE_OPTIONS, VIEWPORT, chromium, close_working_context, working_context
 
 pytestmark = pytest.mark.browser
 
@@ -41,12 +40,11 @@ def test_the_driver_gets_its_node_options_after_the_users_own_and_ours_are_left_
 
 
 @pytest.mark.parametrize("trace", [False, True])
-def test_a_working_context_is_short_unless_traced_and_its_screenshots_still_show_the_whole_page(tmp_path, trace):
-    """A push's pages are nobody's to watch: a short viewport (less memory for frames); a full-page
-    screenshot, as previews and failures take, still shows the form down to its last button.
-    A traced run keeps a tall viewport (the trace's filmstrip is the viewport) and writes its trace."""
+def test_a_working_context_screenshots_the_whole_page_and_keeps_its_trace_when_traced(tmp_path, trace):
+    """A full-page screenshot, as previews and failures take, shows a form taller than the
+    viewport down to its last button; a traced run writes its trace when the context closes."""
     settings = RemoteSettings(config=None, run_dir=tmp_path, trace=trace)
-    form = "".join(f'<p><label for="f{n}">ช่องที่ {n}</label><input id="f{n}"></p>' for n in range(40)) + \
+    form = "".join(f'<p><label for="f{n}">ช่องที่ {n}</label><input id="f{n}"></p>' for n in range(60)) + \
         '<button id="last">บันทึก</button>'
 
     async def shot():
@@ -60,7 +58,7 @@ def test_a_working_context_is_short_unless_traced_and_its_screenshots_still_show
             return viewport, bottom, png
 
     viewport, bottom, png = asyncio.run(shot())
-    assert viewport == (TRACED_VIEWPORT if trace else VIEWPORT)
+    assert viewport == VIEWPORT
     width, height = Image.open(io.BytesIO(png)).size
     assert width == viewport["width"] and height >= bottom > VIEWPORT["height"]
     assert bool(list(tmp_path.glob("trace-*.zip"))) is trace
