@@ -75,18 +75,20 @@ def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password
     from tidtam.core.plugins import load_plugins
     from tidtam.core.push.browser import login_cookies
     from tidtam.sandbox.server import start_subprocess
-    from tidtam.sandbox.site import demo_credentials
+
+    from pushkit import credentials
 
     config = target_config(load_plugins().target(name))
     settings = RemoteSettings(config=config, run_dir=tmp_path)
-    user, password = demo_credentials()
+    right = credentials()
+    wrong = Credentials(right.username, Secret("not-" + right.password.reveal()), "prompt")
 
     async def log_in(base: str):
         login = base + config.mapping.paths.login
         async with chromium() as browser:
             with pytest.raises(RemoteRefused, match=f"เข้าสู่ระบบ {site} ไม่สำเร็จ"):
-                await login_cookies(browser, settings, Credentials(user, Secret("not-" + password), "prompt"), login, site)
-            cookies = await login_cookies(browser, settings, Credentials(user, Secret(password), "prompt"), login, site)
+                await login_cookies(browser, settings, wrong, login, site)
+            cookies = await login_cookies(browser, settings, right, login, site)
             context = await working_context(browser, settings)
             statuses = [(await context.request.get(base + protected, max_redirects=0)).status]
             await context.add_cookies(cookies)
