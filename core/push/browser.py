@@ -18,18 +18,21 @@ from ..contract import RemoteError, RemoteRefused, RemoteTimeout
 # about a third less memory and faster to start) when installed, else the full chromium.
 HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
 CHROMIUM = os.environ.get("TIDTAM_CHROMIUM") or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else "/usr/bin/chromium")
+# Each page keeps its own renderer process. With --renderer-process-limit=1 (~70 MB less) the
+# workers' pages shared one, and a confirm() waiting for its answer in one page froze them all:
+# Chromium drops input sent to a renderer while it shows a dialog, so another worker's click
+# at that moment was lost without an error (a send for approval never sent).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
-                 # less memory: no extension system; /tmp instead of a small /dev/shm in containers; the
-                 # pages of one context (one site) share a renderer process instead of one each.
+                 # less memory: no extension system; /tmp instead of a small /dev/shm in containers.
                  # (--in-process-gpu, NetworkServiceInProcess2 and --no-zygote saved ~20-45 MB, but a
-                 # send's click then timed out twice in CI-like runs: left out until understood.)
-                 "--disable-extensions", "--disable-dev-shm-usage", "--renderer-process-limit=1"]
+                 # send's click then timed out twice in CI-like runs, most likely the lost click
+                 # above, which they made likelier; not tried again since.)
+                 "--disable-extensions", "--disable-dev-shm-usage"]
 
 
 # The sites' desktop layout. A 300 px high viewport held ~35 MB less (frame buffers follow the
-# viewport) but the send-for-approval click, whose confirm() dialog opens after scrolling to the
-# button, then went unanswered for the whole action timeout in 2 of ~6 runs: left at 900 until
-# that is understood.
+# viewport) but the send-for-approval click then went unanswered for the whole action timeout in
+# 2 of ~6 runs, most likely the lost click of the shared renderer (above); not tried again since.
 VIEWPORT = {"width": 1100, "height": 900}
 
 # Playwright's driver is a Node process; with its default 16 MB young-generation semi-spaces it
@@ -177,7 +180,7 @@ _loads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 async def page_loaded(page) -> None:
     """Call after each page load. Chromium frees the documents a page has left lazily: over a
-    60-record push the one renderer grew ~2.5 MB a record (to 300 MB). A full collection every
+    60-record push a shared renderer grew ~2.5 MB a record (to 300 MB). A full collection every
     GC_EVERY loads of a page keeps it near its size after login, for a few ms each time."""
     _loads[page] = _loads.get(page, 0) + 1
     if _loads[page] % GC_EVERY:

@@ -57,7 +57,7 @@ class BrowserRemote(EntryPages):
 
     async def start(self) -> None:
         """One context for the run's workers, one page each: they share one logged-in session
-        (one login per run, not per worker) and Chromium keeps one renderer for them all."""
+        (one login per run, not per worker); each page has its own renderer process."""
         shared = self.shared
         async with shared["lock"]:
             if shared["context"] is None:

@@ -114,3 +114,40 @@ def test_a_save_with_no_answer_in_time_is_a_remote_timeout_naming_it_and_other_e
     with pytest.raises(PlaywrightError, match="Target closed"):
         with answered_in_time(settings, "ตัวบ่งชี้ 1.5"):
             raise PlaywrightError("Target closed")
+
+
+def test_a_dialog_open_in_one_workers_page_leaves_the_other_workers_pages_working(tmp_path):
+    """eMENSCR's workers are pages of one context. While a confirm() waits for its answer in one
+    of them (a send for approval), another worker's click and fill must still land: when the
+    pages shared one renderer process, Chromium froze them all and dropped input sent to them,
+    and a send clicked at that moment never happened (no dialog, no request)."""
+    settings = RemoteSettings(config=None, run_dir=tmp_path)
+    page_html = ('<form onsubmit="event.preventDefault(); confirm(\'ยืนยันการส่งโครงการ?\')"><button>ส่ง</button></form>'
+                 '<button id="count" onclick="window.clicks = (window.clicks || 0) + 1">นับ</button><input id="note">')
+
+    async def other_page_while_a_dialog_is_open():
+        async with chromium() as browser:
+            context = await working_context(browser, settings)
+            sending, other = await context.new_page(), await context.new_page()
+            for page in (sending, other):
+                await page.set_content(page_html)
+            opened, answered = asyncio.Event(), asyncio.Event()
+
+            async def hold_open(dialog):
+                opened.set()
+                await answered.wait()
+                await dialog.accept()
+            sending.once("dialog", hold_open)
+            click = asyncio.ensure_future(sending.get_by_role("button", name="ส่ง").click())
+            await asyncio.wait_for(opened.wait(), 10)
+            try:
+                await other.locator("#count").click(timeout=5000)
+                await other.locator("#note").fill("ผลการดำเนินงาน", timeout=5000)
+                seen = await other.evaluate("[window.clicks, note.value]")
+            finally:
+                answered.set()
+                await click
+                await close_working_context(context, settings)
+            return seen
+
+    assert asyncio.run(other_page_while_a_dialog_is_open()) == [1, "ผลการดำเนินงาน"]
