@@ -169,6 +169,21 @@ def answered_in_time(settings, what: str):
         raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบภายใน {settings.action_timeout:g} วินาที") from None
 
 
+@contextmanager
+def answering_confirm(page, starts_with: str = ""):
+    """While the block runs, accept the page's confirm() whose message starts with
+    ``starts_with`` and dismiss any other dialog. After it the page has no handler of ours left
+    (Playwright dismisses what comes), so a dialog that never came cannot have a later one answered."""
+    async def answer(dialog):
+        agreed = dialog.type == "confirm" and dialog.message.startswith(starts_with)
+        await (dialog.accept() if agreed else dialog.dismiss())
+    page.on("dialog", answer)
+    try:
+        yield
+    finally:
+        page.remove_listener("dialog", answer)
+
+
 def check_status(response, allow=()) -> None:
     """A page answered with 4xx/5xx (other than ``allow``) is a RemoteError naming status and URL."""
     if response is not None and response.status >= 400 and response.status not in allow:

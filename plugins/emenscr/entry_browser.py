@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
-from tidtam.core.push.browser import answered_in_time, at_the_site, resolve
+from tidtam.core.push.browser import answered_in_time, answering_confirm, at_the_site, resolve
 from tidtam.core.push.retry import read
 
 from . import entry
@@ -208,14 +208,8 @@ class EntryPages:
             raise RemoteRefused(f"ไม่ส่งขออนุมัติโครงการ {code}: ข้อมูล M1–M5 ในระบบ"
                                 + (f"ยังไม่ครบ (ขาด {', '.join(missing)})" if missing else "ไม่ตรงกับที่อนุมัติ"))
         await read(self.goto, self.mapping.paths.project.format(id=pid))
-        prompt = self.mapping.entry.send_confirm
-        seen: list[str] = []
-
-        async def answer(dialog):
-            seen.append(dialog.message)
-            await (dialog.accept() if dialog.type == "confirm" and dialog.message.startswith(prompt) else dialog.dismiss())
-        self.page.once("dialog", answer)
-        await self._click_and_judge(await resolve(self.page, self.locators, "project", "send"), f"ส่งขออนุมัติ {code}")
+        with answering_confirm(self.page, self.mapping.entry.send_confirm):
+            await self._click_and_judge(await resolve(self.page, self.locators, "project", "send"), f"ส่งขออนุมัติ {code}")
         return SubmitResult(str(pid))
 
     # ----- previews (nothing is saved) ---------------------------------------------------------

@@ -13,15 +13,14 @@ never "not there".
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import mimetypes
 from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.evidence import stored_path
-from tidtam.core.push.browser import (answered_in_time, check_status, close_working_context, load, login_cookies,
-                                     resolve, started, working_context)
+from tidtam.core.push.browser import (answered_in_time, answering_confirm, check_status, close_working_context, load,
+                                     login_cookies, resolve, started, working_context)
 from tidtam.core.push.retry import read
 
 from .plan import narrative_text
@@ -208,9 +207,10 @@ class BrowserRemote:
         if await read(self.open_round, data):
             return SubmitResult(remote_id)  # already locked: never a second confirmation
         button = await resolve(self.page, self.locators, "round", "confirm")
-        self.page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         what = f"ยืนยันรอบ {remote_id}"
-        await self._judge(await self._answer_of(button, self._path("confirm", data), what), what, ok=(200, 303))
+        with answering_confirm(self.page):  # the round's confirm(), whatever its wording
+            answer = await self._answer_of(button, self._path("confirm", data), what)
+        await self._judge(answer, what, ok=(200, 303))
         return SubmitResult(remote_id)
 
     # ----- shared -----------------------------------------------------------------------------

@@ -151,3 +151,27 @@ def test_a_dialog_open_in_one_workers_page_leaves_the_other_workers_pages_workin
             return seen
 
     assert asyncio.run(other_page_while_a_dialog_is_open()) == [1, "ผลการดำเนินงาน"]
+
+
+def test_answering_confirm_accepts_only_the_expected_confirm_and_only_inside_its_block(tmp_path):
+    """Inside the block the expected confirm() is accepted and any other dismissed; after the
+    block, even one where no dialog came (a click that failed), nothing of ours answers: a later
+    confirm is dismissed, as Playwright does for a page nobody listens to."""
+    from tidtam.core.push.browser import answering_confirm
+
+    settings = RemoteSettings(config=None, run_dir=tmp_path)
+    send = "confirm('ยืนยันการส่งโครงการเพื่อขออนุมัติ?')"
+
+    async def answers():
+        async with chromium() as browser:
+            context = await working_context(browser, settings)
+            page = await context.new_page()
+            with answering_confirm(page, "ยืนยันการส่งโครงการ"):
+                inside = [await page.evaluate(send), await page.evaluate("confirm('ลบโครงการนี้?')")]
+            with answering_confirm(page, "ยืนยันการส่งโครงการ"):
+                pass  # the click failed: no dialog came
+            after = await page.evaluate(send)
+            await close_working_context(context, settings)
+            return inside, after
+
+    assert asyncio.run(answers()) == ([True, False], False)
