@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 
 import psutil
 import pytest
 from PIL import Image
+from playwright.async_api import Error as PlaywrightError, TimeoutError as PlaywrightTimeout
 
-from tidtam.core.contract import RemoteSettings
-from tidtam.core.push.browser import DRIVER_NODE_OPTIONS, VIEWPORT, chromium, close_working_context, working_context
+from tidtam.core.config import target_config
+from tidtam.core.contract import RemoteRefused, RemoteSettings, RemoteTimeout
+from tidtam.core.credentials import Credentials, Secret
+from tidtam.core.plugins import load_plugins
+from tidtam.core.push.browser import (DRIVER_NODE_OPTIONS, VIEWPORT, answered_in_time, answering_confirm, chromium,
+                                      close_working_context, login_cookies, working_context)
+from tidtam.sandbox.server import start_subprocess
+
+from pushkit import credentials
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +32,6 @@ def _driver_node_options() -> str | None:
 
 @pytest.mark.parametrize("users_own", [None, "--max-old-space-size=2048"])
 def test_the_driver_gets_its_node_options_after_the_users_own_and_ours_are_left_as_they_were(monkeypatch, users_own):
-    import os
-
     if users_own is None:
         monkeypatch.delenv("NODE_OPTIONS", raising=False)
     else:
@@ -69,15 +76,6 @@ def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password
         tmp_path, name, site, protected):
     """One login for every browser target, driven by that target's ``pages.login`` locators: its
     cookies open a page that needs a login; a wrong password is a refusal naming the site."""
-    from tidtam.core.config import target_config
-    from tidtam.core.contract import RemoteRefused
-    from tidtam.core.credentials import Credentials, Secret
-    from tidtam.core.plugins import load_plugins
-    from tidtam.core.push.browser import login_cookies
-    from tidtam.sandbox.server import start_subprocess
-
-    from pushkit import credentials
-
     config = target_config(load_plugins().target(name))
     settings = RemoteSettings(config=config, run_dir=tmp_path)
     right = credentials()
@@ -102,11 +100,6 @@ def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password
 
 
 def test_a_save_with_no_answer_in_time_is_a_remote_timeout_naming_it_and_other_errors_pass_through(tmp_path):
-    from playwright.async_api import Error as PlaywrightError, TimeoutError as PlaywrightTimeout
-
-    from tidtam.core.contract import RemoteTimeout
-    from tidtam.core.push.browser import answered_in_time
-
     settings = RemoteSettings(config=None, run_dir=tmp_path, action_timeout=45)
     with pytest.raises(RemoteTimeout, match="ตัวบ่งชี้ 1.5: ไม่ได้รับคำตอบภายใน 45 วินาที"):
         with answered_in_time(settings, "ตัวบ่งชี้ 1.5"):
@@ -157,8 +150,6 @@ def test_answering_confirm_accepts_only_the_expected_confirm_and_only_inside_its
     """Inside the block the expected confirm() is accepted and any other dismissed; after the
     block, even one where no dialog came (a click that failed), nothing of ours answers: a later
     confirm is dismissed, as Playwright does for a page nobody listens to."""
-    from tidtam.core.push.browser import answering_confirm
-
     settings = RemoteSettings(config=None, run_dir=tmp_path)
     send = "confirm('ยืนยันการส่งโครงการเพื่อขออนุมัติ?')"
 
