@@ -1,5 +1,6 @@
 """Chromium for every browser target: one browser per run, the pieces every browser remote
-shares (``working_context``, ``started``, ``check_status``, ``load``, ``at_the_site``), the
+shares (``working_context``, ``login_cookies``, ``started``, ``check_status``, ``load``,
+``at_the_site``, ``answered_in_time``, ``answering_confirm``), the
 strict locator resolver that turns a ``Locator`` from config into exactly one element, and
 ``set_values``, which fills a form with it."""
 from __future__ import annotations
