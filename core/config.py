@@ -4,9 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from decimal import Decimal
+from typing import Annotated
 
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import values
+from .intake.evidence import DEFAULT_MAX_BYTES, DEFAULT_TYPES
 from .settings import config_dir
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -77,6 +82,14 @@ def _thai_message(error: dict) -> str:
     return f"{thai or detail}{shown}"
 
 
+# Values in config files are read by the same rules as what people type into templates
+# (core/values.py): "1,234.50", "๑๕", "50%" and BE years mean the same in YAML as in a cell.
+Money = Annotated[Decimal, BeforeValidator(lambda raw: values.read_money(raw))]
+Number = Annotated[Decimal, BeforeValidator(lambda raw: values.read_number(raw))]
+Percent = Annotated[Decimal, BeforeValidator(lambda raw: values.read_percent(raw))]
+BEYear = Annotated[int, BeforeValidator(lambda raw: values.read_year(raw))]
+
+
 def load(model: type[Model], path: Path) -> Model:
     return validate(model, read_yaml(path), path)
 
@@ -88,11 +101,30 @@ class TargetChoice(Strict):
     version: str  # pinned: a new site version never changes under a user until they edit this
 
 
+class EvidenceSettings(Strict):
+    """Evidence files intake accepts: extension → hex of the bytes the content starts with."""
+
+    types: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
+    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+
+    @field_validator("types")
+    @classmethod
+    def _hex_prefixes(cls, types: dict[str, str]) -> dict[str, str]:
+        for extension, prefix in types.items():
+            try:
+                if not bytes.fromhex(prefix):
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f'{extension}: ต้องเป็นเลขฐานสิบหกของไบต์แรกของไฟล์ เช่น "25504446" (พบ "{prefix}")') from None
+        return {extension.lower().lstrip("."): prefix for extension, prefix in types.items()}
+
+
 class OfficeProfile(Strict):
     office_code: str
     evaluation_rounds: list[tuple[int, int]] = [(10, 3), (4, 9)]
     progress_due_days: int = 15
-    disbursement_targets: dict[str, float] = {"Q1": 38, "Q2": 61, "Q3": 81, "Q4": 100}
+    disbursement_targets: dict[str, Percent] = {"Q1": Decimal(38), "Q2": Decimal(61), "Q3": Decimal(81), "Q4": Decimal(100)}
+    evidence: EvidenceSettings = EvidenceSettings()
     targets: dict[str, TargetChoice] = {}
 
 

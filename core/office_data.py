@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .config import ConfigError, Strict, load, read_yaml, validate
+from .config import BEYear, ConfigError, Money, Number, Percent, Strict, load, read_yaml, validate
 from .periods import parse_period
 from .settings import PACKAGE_ROOT
 
@@ -60,27 +60,27 @@ class OfficeFile(Strict):
 
 class TargetGroupIn(Strict):
     description: str
-    quantity: Decimal | None = None
+    quantity: Number | None = None
     unit: str | None = ""
 
 
 class KpiIn(Strict):
     name: str
     kind: m.KpiKind
-    target: Decimal | None = None
+    target: Number | None = None
     unit: str | None = ""
 
 
 class ActivityIn(Strict):
     name: str
     months: list[int] = Field(min_length=1)
-    budget: Decimal = Decimal("0.00")
+    budget: Money = Decimal("0.00")
 
 
 class BudgetIn(Strict):
     source: str
     line: str
-    amount: Decimal
+    amount: Money
 
 
 class LinkIn(Strict):
@@ -109,7 +109,7 @@ class StrategyIn(Strict):
 
 
 class PlanFile(Strict):
-    fiscal_year: int
+    fiscal_year: BEYear
     strategies: list[StrategyIn]
     projects: list[ProjectIn]
 
@@ -133,7 +133,7 @@ class StandardIn(Strict):
 
 
 class EmesFrameFile(Strict):
-    fiscal_year: int
+    fiscal_year: BEYear
     narrative_max_chars: int | None = None
     standards: list[StandardIn]
 
@@ -141,7 +141,7 @@ class EmesFrameFile(Strict):
 class InspectionIndicatorIn(Strict):
     code: str
     name: str
-    target: Decimal | None = None
+    target: Number | None = None
     unit: str | None = ""
     owner: str | None = None
 
@@ -160,26 +160,26 @@ class PolicyIn(Strict):
 
 
 class InspectionFrameFile(Strict):
-    fiscal_year: int
+    fiscal_year: BEYear
     policies: list[PolicyIn]
 
 
 class ActivityProgressIn(Strict):
     seq: int
-    percent: Decimal = Field(ge=0, le=100)
+    percent: Percent
     note: str = ""
 
 
 class KpiResultIn(Strict):
     seq: int
-    value: Decimal | None = None
+    value: Number | None = None
     note: str = ""
 
 
 class ProgressIn(Strict):
     project: str
     status: m.ProgressStatus
-    disbursed: Decimal = Decimal("0.00")
+    disbursed: Money = Decimal("0.00")
     reported_by: str | None = None
     activities: list[ActivityProgressIn] = []
     kpis: list[KpiResultIn] = []
@@ -207,7 +207,7 @@ class EmesResultsFile(Strict):
 
 class InspectionResultIn(Strict):
     indicator: str
-    result: Decimal | None = None
+    result: Number | None = None
     result_text: str = ""
     problems: str = ""
     suggestions: str = ""

@@ -14,7 +14,7 @@ __all__ = [
     "BE_OFFSET", "MONTH_ABBR", "MONTH_FULL", "ThaiParseError",
     "to_thai_digits", "to_arabic_digits", "clean_text",
     "be_year", "ce_year", "parse_year", "thai_date", "parse_date",
-    "parse_number", "format_number", "format_baht",
+    "parse_number", "parse_quantity", "format_number", "format_baht",
 ]
 
 BE_OFFSET = 543
@@ -195,6 +195,12 @@ def parse_number(text: str | int | float | Decimal) -> Decimal:
     Only standard thousands grouping is accepted ("1,23,4" and "1.2.3" are errors).
     int, float and Decimal pass through; floats go via ``str`` so 0.1 stays Decimal("0.1").
     """
+    return parse_quantity(text)[0]
+
+
+def parse_quantity(text: str | int | float | Decimal) -> tuple[Decimal, str | None]:
+    """:func:`parse_number`, also saying which unit was typed: "บาท", "%" (also for the
+    prefix ร้อยละ) or None. A number that is not text has no unit."""
     error = ThaiParseError(f'อ่านตัวเลขไม่ได้: "{text}" ({_NUMBER_HINT})')
     if isinstance(text, bool):               # bool is an int subclass, but never a quantity
         raise error
@@ -202,19 +208,23 @@ def parse_number(text: str | int | float | Decimal) -> Decimal:
         value = Decimal(str(text)) if isinstance(text, float) else Decimal(text)
         if not value.is_finite():            # NaN/inf would silently poison sums
             raise error
-        return value
+        return value, None
     if not isinstance(text, str):
         raise error
 
     s = _normalise(text).replace("\u2212", "-")   # U+2212 minus comes from Word and PDFs
-    s = re.sub(r"^ร้อยละ\s*", "", s)
-    s = re.sub(r"\s*(?:บาท|%)$", "", s)
+    unit = None
+    if (stripped := re.sub(r"^ร้อยละ\s*", "", s)) != s:
+        s, unit = stripped, "%"
+    if m := re.search(r"\s*(บาท|%)$", s):
+        typed = "%" if m[1] == "%" else "บาท"
+        s, unit = s[: m.start()], typed if unit in (None, typed) else "mixed"  # "ร้อยละ 50 บาท"
     m = _NUMBER.fullmatch(s)
-    if not m:
+    if not m or unit == "mixed":
         raise error
     digits = m["int"].replace(",", "").replace(" ", "")
     try:
-        return Decimal(m["sign"] + digits + (m["frac"] or ""))
+        return Decimal(m["sign"] + digits + (m["frac"] or "")), unit
     except InvalidOperation:  # pragma: no cover - the pattern only lets valid numbers through
         raise error from None
 

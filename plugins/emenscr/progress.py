@@ -2,9 +2,10 @@
 between what the site holds and what the payload sends (shared by browser and http mode)."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from tidtam.core.contract import Change, Payload, RemoteRecord
+from tidtam.core.values import ValueProblem, read_number
 
 from .mapping import EmenscrMapping
 from .plan import month_label
@@ -25,10 +26,10 @@ def values(payload: Payload, mapping: EmenscrMapping) -> dict[str, str]:
 
 
 def _same(kind: str, site: str, ours: str) -> bool:
-    if kind == "number":
+    if kind == "number":  # what the site shows ("1,234.50", Thai digits) read by the intake's rules
         try:
-            return Decimal(str(site).replace(",", "") or "NaN") == Decimal(ours)
-        except InvalidOperation:
+            return read_number(str(site)) == Decimal(ours)
+        except ValueProblem:
             return False
     return str(site or "").strip() == str(ours or "").strip()
 
