@@ -100,6 +100,10 @@ class Period:
         """Stable code: "2570Q1", "2570R1"."""
         return f"{self.fiscal_year}{self.kind}{self.number}"
 
+    def name_th(self) -> str:
+        """ "ไตรมาสที่ 1 ปีงบประมาณ 2570" or "รอบที่ 2 ปีงบประมาณ 2570"."""
+        return f"{_KIND_TH[self.kind]} {self.number} ปีงบประมาณ {self.fiscal_year}"
+
     def label_th(self, *, thai_digits: bool = False) -> str:
         """ "ไตรมาสที่ 1 (1 ต.ค. 69 – 31 ธ.ค. 69)" or "รอบที่ 1 (1 ต.ค. 69 – 31 มี.ค. 70)"."""
         text = (f"{_KIND_TH[self.kind]} {self.number} "

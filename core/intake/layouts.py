@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import PROGRESS_STATUS_TH
+from ..periods import Period
+from ..values import DateWindow
 
 HEADER_ROW = 3  # rows 1–2: title and instructions
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -77,7 +79,7 @@ PROGRESS = TemplateLayout(
             Column("budget", "งบประมาณ (บาท)", 16, kind="money"),
             Column("status", "สถานะการดำเนินงาน", 22, kind="choice", editable=True, required=True, choices=STATUS_CHOICES, hint="เลือกจากรายการ"),
             Column("disbursed", "เบิกจ่ายในไตรมาส (บาท)", 18, kind="money", editable=True, hint="จำนวนเงินที่เบิกจ่ายในไตรมาสนี้ เช่น 12,500.00"),
-            Column("as_of", "ข้อมูล ณ วันที่", 14, kind="date", editable=True, hint="วัน/เดือน/ปี พ.ศ. เช่น 31/12/2569"),
+            Column("as_of", "ข้อมูล ณ วันที่", 14, kind="date", editable=True, hint="วัน/เดือน/ปี พ.ศ."),
             Column("problems", "ปัญหาอุปสรรค", 40, kind="multiline", editable=True, max_length=TEXT_MAX),
             Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True, hint="ไฟล์ต้องอยู่ในโฟลเดอร์เดียวกับแบบรายงานนี้"),
         )),
@@ -137,6 +139,11 @@ INSPECTION = TemplateLayout(
 )
 
 LAYOUTS = {layout.kind: layout for layout in (PROGRESS, EMES, INSPECTION)}
+
+
+def date_window(period: Period) -> DateWindow:
+    """The days a date column accepts: the template's own period, as its prompt says."""
+    return DateWindow(period.start, period.end, period.name_th())
 
 
 def layouts_for(period_kind: str) -> list[TemplateLayout]:

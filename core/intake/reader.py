@@ -1,28 +1,41 @@
 """Reading a returned workbook: typed values, or every problem located by file, sheet, row, column.
 
 Nothing here touches the database. The reader accepts what people really type (Thai digits,
-"1,234.50 บาท", "50%", BE or CE years, text or Excel dates, stray and zero-width spaces) and
-refuses what it cannot trust: another template, another period, altered prefilled cells,
-moved columns, formulas, macros, files that are not workbooks.
+"1,234.50 บาท", "50%", BE or CE years, text or Excel dates, stray and zero-width spaces; the
+rules are ``core/values.py``) and refuses what it cannot trust: another template, another
+period, altered prefilled cells, moved columns, formulas, macros, files that are not
+workbooks or that unpack to far more than a template ever holds. What an owner wrote that
+the template has no place for (a column of their own, a sheet, a cell comment) is not
+imported, and each is named in a warning so nothing is dropped without a word.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
-from functools import cache
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
 
 from ..periods import Period, PeriodError, parse_period
-from ..thai import ThaiParseError, clean_text, parse_date, parse_number
-from .layouts import FIRST_DATA_ROW, HEADER_ROW, LAYOUTS, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter
+from ..thai import ThaiParseError
+from ..values import DateWindow, ValueProblem
+from .. import values
+from .evidence import EvidenceRules, evidence_file, split_names
+from .layouts import FIRST_DATA_ROW, HEADER_ROW, LAYOUTS, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
 from .writer import canonical, checksum
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a filled template is far smaller; bigger means something else
+# What a file may unpack to. A filled template of 10,000 rows unpacks to 18 MB, its largest part 7.5 MB
+# (bench/import_bench.py, measured): these leave room for several times that and still refuse a
+# "zip bomb" before reading a byte of it.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_PART_BYTES = 50 * 1024 * 1024
+MAX_PARTS = 1_000
 MAX_PROBLEMS = 100
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+INVALID = object()  # a cell whose value was refused: reported once, never also as "required"
 
 
 @dataclass(frozen=True)
@@ -70,18 +83,23 @@ class ReadWorkbook:
     period: Period
     office_code: str
     owner_code: str
-    saved_at: datetime | None
+    saved_at: datetime | None  # the workbook's own "modified" time; None when it carries none
     sha256: str
     sheets: dict[str, list[ParsedRow]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # what was not imported, located
 
 
 class _Collector:
     def __init__(self, name: str):
-        self.name, self.problems = name, []
+        self.name, self.problems, self.warnings = name, [], []
 
     def add(self, message: str, sheet=None, row=None, column=None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(self.name, message, sheet, row, column))
+
+    def warn(self, message: str, sheet=None, row=None, column=None) -> None:
+        if len(self.warnings) < MAX_PROBLEMS:
+            self.warnings.append(Problem(self.name, message, sheet, row, column))
 
     def refuse_if_any(self) -> None:
         if self.problems:
@@ -92,33 +110,53 @@ class _Collector:
         raise IntakeError(self.problems)
 
 
-def read_workbook(path: Path, *, expect_period: Period | None = None, rounds=None) -> ReadWorkbook:
+@dataclass(frozen=True)
+class _Context:
+    """What every cell of one workbook is read against."""
+
+    folder: Path
+    window: DateWindow  # dates must fall inside the period, as the template says
+    evidence: EvidenceRules
+
+
+def read_workbook(path: Path, *, expect_period: Period | None = None, rounds=None,
+                  evidence: EvidenceRules | None = None) -> ReadWorkbook:
     """Read one returned template; raises ``IntakeError`` listing every located problem."""
     found = _Collector(path.name)
-    data = _file_bytes(path, found)
+    sha256, saved_at, has_comments = _check_package(path, found)
     workbook = _open(path, found)
     try:
         meta = _meta(workbook, found)
         layout = LAYOUTS.get(meta.get("template_id", "").removeprefix("tidtam."))
         if layout is None or meta.get("template_id") != layout.template_id:
-            found.refuse(f'ไม่รู้จักแม่แบบ "{meta.get("template_id")}"')
+            found.refuse(f'ไม่รู้จักแม่แบบ "{meta.get("template_id")}" — ใช้แบบรายงานที่ได้รับจากงานติดตามฯ')
         if meta.get("version") != layout.version:
             found.refuse(f"แม่แบบรุ่น {meta.get('version')} ใช้ไม่ได้แล้ว (รุ่นปัจจุบัน {layout.version}) กรุณาขอแบบรายงานใหม่")
         period = _period(meta, layout, expect_period, rounds, found)
         locked = _locked_rows(workbook, layout, period, meta, found)
         result = ReadWorkbook(
             path=path, layout=layout, period=period, office_code=meta.get("office", ""), owner_code=meta.get("owner", ""),
-            saved_at=workbook.properties.modified, sha256=hashlib.sha256(data).hexdigest(),
+            saved_at=saved_at, sha256=sha256,
         )
+        context = _Context(path.parent, date_window(period), evidence or EvidenceRules())
         for sheet in layout.sheets:
-            result.sheets[sheet.key] = _read_sheet(workbook, sheet, period, locked.get(sheet.key, {}), path.parent, found)
+            result.sheets[sheet.key] = _read_sheet(workbook, sheet, period, locked.get(sheet.key, {}), context, found)
+        _warn_other_sheets(workbook, layout, period, found)
     finally:
         workbook.close()
     found.refuse_if_any()
+    if has_comments:
+        _warn_comments(path, found)
+    result.warnings = found.warnings
     return result
 
 
-def _file_bytes(path: Path, found: _Collector) -> bytes:
+# --- the file as a package ---------------------------------------------------------------
+
+
+def _check_package(path: Path, found: _Collector) -> tuple[str, datetime | None, bool]:
+    """Refuse what is not a plain workbook of a sane size before openpyxl reads any of it.
+    Returns the file's sha256, its own saved time, and whether it holds cell comments."""
     suffix = path.suffix.lower()
     if suffix == ".xlsm":
         found.refuse("ไฟล์ที่มีแมโคร (.xlsm) ไม่รับ กรุณาบันทึกเป็น Excel Workbook (.xlsx)")
@@ -129,16 +167,57 @@ def _file_bytes(path: Path, found: _Collector) -> bytes:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         found.refuse(f"ไฟล์ใหญ่ {size / 1048576:.1f} MB เกินกว่าแบบรายงานปกติ ({MAX_FILE_BYTES // 1048576} MB) — ตรวจว่าเป็นไฟล์ที่ถูกต้อง")
-    data = path.read_bytes()
-    if not zipfile.is_zipfile(path):
-        found.refuse("ไม่ใช่ไฟล์ Excel (.xlsx) — อาจเป็นไฟล์ชนิดอื่นที่เปลี่ยนนามสกุล")
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        found.refuse("ไฟล์มีแมโคร (VBA) ไม่รับ กรุณาบันทึกเป็น Excel Workbook (.xlsx)")
-    if "[Content_Types].xml" not in names:
-        found.refuse("ไม่ใช่ไฟล์ Excel (.xlsx) ที่ถูกต้อง")
-    return data
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            _check_unpacked_sizes(parts, found)
+            names = [part.filename for part in parts]
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                found.refuse("ไฟล์มีแมโคร (VBA) ไม่รับ กรุณาบันทึกเป็น Excel Workbook (.xlsx)")
+            if "[Content_Types].xml" not in names:
+                found.refuse("ไม่ใช่ไฟล์ Excel (.xlsx) ที่ถูกต้อง")
+            saved_at = _saved_at(archive)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError):
+        found.refuse("ไม่ใช่ไฟล์ Excel (.xlsx) — อาจเป็นไฟล์ชนิดอื่นที่เปลี่ยนนามสกุล หรือไฟล์เสียหาย")
+    has_comments = any(re.match(r"xl/(comments|threadedComments/)", name) for name in names)
+    return sha256, saved_at, has_comments
+
+
+def _check_unpacked_sizes(parts: list[zipfile.ZipInfo], found: _Collector) -> None:
+    """The sizes a zip declares bound what reading it can produce (zipfile stops there)."""
+    advice = "แบบรายงานจากงานติดตามฯ มีขนาดเพียงไม่กี่ MB — อาจมีข้อมูลหรือรูปภาพที่ไม่เกี่ยวข้องปนอยู่ กรุณาขอแบบรายงานใหม่แล้วกรอกเฉพาะช่องสีเหลือง"
+    if len(parts) > MAX_PARTS:
+        found.refuse(f"ไฟล์ประกอบด้วย {len(parts):,} ส่วน เกินกว่าแบบรายงานปกติ ({MAX_PARTS:,} ส่วน) — {advice}")
+    for part in parts:
+        if part.file_size > MAX_PART_BYTES:
+            found.refuse(f'ส่วนหนึ่งของไฟล์ ({part.filename}) เมื่อแตกออกมีขนาด {part.file_size / 1048576:,.0f} MB '
+                         f"เกินที่รับได้ ({MAX_PART_BYTES // 1048576} MB) — {advice}")
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_BYTES:
+        found.refuse(f"ไฟล์เมื่อแตกออกมีขนาดรวม {total / 1048576:,.0f} MB เกินที่รับได้ ({MAX_UNPACKED_BYTES // 1048576} MB) — {advice}")
+
+
+_MODIFIED = re.compile(rb"<(?:\w+:)?modified\b[^>]*>\s*([^<]+?)\s*</(?:\w+:)?modified>")
+
+
+def _saved_at(archive: zipfile.ZipFile) -> datetime | None:
+    """The workbook's own "modified" time (docProps/core.xml), in UTC; None when it has none.
+
+    Not openpyxl's ``properties.modified``: openpyxl puts the time of reading there when the
+    file carries none, which would make any such file look newer than every other."""
+    try:
+        core = archive.read("docProps/core.xml")
+    except KeyError:
+        return None
+    match = _MODIFIED.search(core)
+    if not match:
+        return None
+    try:
+        moment = datetime.fromisoformat(match[1].decode("ascii", "replace"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _open(path: Path, found: _Collector):
@@ -147,29 +226,35 @@ def _open(path: Path, found: _Collector):
     try:
         return load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        found.refuse(f"เปิดไฟล์ไม่ได้ ({type(exc).__name__}) — ไฟล์อาจเสียหาย")
+        found.refuse(f"เปิดไฟล์ไม่ได้ ({type(exc).__name__}) — ไฟล์อาจเสียหาย ลองเปิดใน Excel แล้วบันทึกใหม่")
+
+
+# --- rows as they are in the file -----------------------------------------------------------
 
 
 def _sheet(workbook, title: str):
-    """``workbook[title]``, reading its inline strings without openpyxl's rich-text objects."""
+    """``workbook[title]``, read row by row with :meth:`rows_present`."""
     worksheet = workbook[title]
-    fast = _fast_worksheet_class()
-    if type(worksheet) is fast.__base__:
-        worksheet.__class__ = fast
+    worksheet.__class__ = _fast_worksheet_class()
     return worksheet
 
 
 @cache
 def _fast_worksheet_class():
-    """openpyxl's read-only worksheet with one change: a cell that is a plain inline string
-    (``<is><t>text</t></is>``, which is how openpyxl writes every text cell) takes its text
-    directly. openpyxl builds a ``Text`` object for each (``Text.from_tree(...).content``),
-    the largest single cost of reading a template; the value is the same. Anything else —
-    rich text, phonetic runs, formulas, shared strings, numbers, dates — goes through
-    openpyxl's own ``parse_cell`` unchanged."""
+    """openpyxl's read-only worksheet with a reader of the rows the file really holds.
+
+    ``rows_present(width)`` yields ``(row number, cells, extra)`` for each row present in the
+    sheet's XML: ``cells`` is exactly ``width`` cells (missing ones empty), ``extra`` lists
+    ``(column number, value)`` of the non-blank cells right of them. It trusts neither the
+    sheet's declared dimension nor a cell's column number (a file can claim A1:XFD1048576),
+    so a row far below or a cell far right costs nothing. A plain inline string
+    (``<is><t>text</t></is>``, how openpyxl writes every text cell) takes its text directly
+    instead of through openpyxl's ``Text`` objects, the largest single cost of reading a template.
+    """
+    from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
+    from openpyxl.utils import coordinate_to_tuple
     from openpyxl.worksheet import _read_only
     from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
-    from openpyxl.utils import coordinate_to_tuple
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
     text_tag = f"{{{SHEET_MAIN_NS}}}t"
@@ -179,11 +264,9 @@ def _fast_worksheet_class():
             if element.get("t") != "inlineStr" or self.rich_text:
                 return super().parse_cell(element)
             child = element.find(INLINE_STRING)
-            if child is None or len(child) != 1 or child[0].tag != text_tag or (not self.data_only and element.find(FORMULA_TAG) is not None):
+            if child is None or len(child) != 1 or child[0].tag != text_tag or element.find(FORMULA_TAG) is not None:
                 return super().parse_cell(element)
-            style_id = element.get("s", 0)
-            if style_id:
-                style_id = int(style_id)
+            style_id = int(element.get("s", 0) or 0)
             coordinate = element.get("r")
             if coordinate:
                 row, column = coordinate_to_tuple(coordinate)
@@ -195,41 +278,44 @@ def _fast_worksheet_class():
             return {"row": row, "column": column, "value": "" if text is None else text, "data_type": "s", "style_id": style_id}
 
     class FastWorksheet(_read_only.ReadOnlyWorksheet):
-        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
-            # openpyxl 3.1's ReadOnlyWorksheet._cells_by_row, with InlineStringParser
-            filler = None if values_only else _read_only.EMPTY_CELL
-            max_col = max_col or self.max_column
-            max_row = max_row or self.max_row
-            empty_row = (filler,) * (max_col + 1 - min_col) if max_col is not None else []
-            counter, idx = min_row, 1
+        def rows_present(self, width: int):
             with self._get_source() as src:
                 parser = InlineStringParser(src, self._shared_strings, data_only=self.parent.data_only, epoch=self.parent.epoch,
                                             date_formats=self.parent._date_formats, timedelta_formats=self.parent._timedelta_formats)
-                for idx, row in parser.parse():
-                    if max_row is not None and idx > max_row:
-                        break
-                    for _ in range(counter, idx):  # rows missing from the file
-                        counter += 1
-                        yield empty_row
-                    if counter <= idx:
-                        row = self._get_row(row, min_col, max_col, values_only)
-                        counter += 1
-                        yield row
-            if max_row is not None and max_row < idx:
-                for _ in range(counter, max_row + 1):
-                    yield empty_row
+                for number, cells in parser.parse():
+                    row = [EMPTY_CELL] * width
+                    extra = []
+                    for cell in cells:
+                        column = cell["column"]
+                        if column <= width:
+                            row[column - 1] = ReadOnlyCell(self, **cell)
+                        elif _blank_to_none(cell["value"]) is not None:
+                            extra.append((column, cell["value"]))
+                    yield number, tuple(row), extra
 
     return FastWorksheet
 
+
+def _values_of(workbook, title: str, width: int) -> list[list]:
+    """The non-empty rows of a small sheet, as lists of ``width`` values."""
+    rows = []
+    for _, cells, _ in _sheet(workbook, title).rows_present(width):
+        values = [c.value for c in cells]
+        if any(v is not None for v in values):
+            rows.append(values)
+    return rows
+
+
+# --- template identity ---------------------------------------------------------------------
 
 
 def _meta(workbook, found: _Collector) -> dict[str, str]:
     if META_SHEET not in workbook.sheetnames:
         found.refuse("ไม่ใช่แบบรายงานจากระบบติดตาม (ไม่พบข้อมูลแม่แบบ) กรุณาใช้ไฟล์ที่ได้รับจากงานติดตามฯ")
     meta = {}
-    for row in _sheet(workbook, META_SHEET).iter_rows(max_col=2, values_only=True):
-        if len(row) == 2 and row[0] is not None:
-            meta[str(row[0])] = "" if row[1] is None else str(row[1])
+    for key, value in _values_of(workbook, META_SHEET, 2):
+        if key is not None:
+            meta[str(key)] = "" if value is None else str(value)
     return meta
 
 
@@ -237,11 +323,11 @@ def _period(meta, layout, expect: Period | None, rounds, found: _Collector) -> P
     try:
         period = parse_period(meta.get("period", ""), rounds=rounds)
     except PeriodError:
-        found.refuse(f'ช่วงเวลาในแม่แบบไม่ถูกต้อง: "{meta.get("period")}"')
+        found.refuse(f'ช่วงเวลาในแม่แบบไม่ถูกต้อง: "{meta.get("period")}" กรุณาขอแบบรายงานใหม่')
     if period.kind != layout.period_kind:
-        found.refuse(f"แม่แบบ {layout.kind} ใช้กับช่วงเวลา {period.id} ไม่ได้")
+        found.refuse(f"แม่แบบ {layout.kind} ใช้กับช่วงเวลา {period.id} ไม่ได้ กรุณาขอแบบรายงานใหม่")
     if expect is not None and period.id != expect.id:
-        found.refuse(f"แบบรายงานนี้เป็นของ {period.id} ไม่ใช่ {expect.id}")
+        found.refuse(f"แบบรายงานนี้เป็นของ {period.id} ไม่ใช่ {expect.id} — นำเข้าโดยไม่ระบุ --period หรือระบุ --period {period.id}")
     return period
 
 
@@ -249,60 +335,82 @@ def _locked_rows(workbook, layout, period, meta, found: _Collector) -> dict[str,
     """The prefilled values as written, per sheet and row, after checking their checksum."""
     if ROWS_SHEET not in workbook.sheetnames:
         found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้หายไป กรุณาขอแบบรายงานใหม่")
-    rows = [[canonical(v) for v in row] for row in _sheet(workbook, ROWS_SHEET).iter_rows(values_only=True)]
-    rows = [row for row in rows if any(row)]
+    widest = max((len(s.locked) for s in layout.sheets), default=0)
+    rows = [[canonical(v) for v in row] for row in _values_of(workbook, ROWS_SHEET, 2 + widest)]
     if checksum(layout, period, meta.get("owner", ""), rows) != meta.get("checksum"):
         found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้ถูกแก้ไข กรุณาขอแบบรายงานใหม่")
     by_sheet: dict[str, dict[int, list[str]]] = {}
-    widest = max((len(s.locked) for s in layout.sheets), default=0)
     for sheet_key, excel_row, *values in rows:
-        by_sheet.setdefault(sheet_key, {})[int(excel_row)] = (values + [""] * widest)[:widest]
+        try:
+            by_sheet.setdefault(sheet_key, {})[int(excel_row)] = (values + [""] * widest)[:widest]
+        except ValueError:
+            found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้ถูกแก้ไข กรุณาขอแบบรายงานใหม่")
     return by_sheet
 
 
-def _read_sheet(workbook, sheet: SheetLayout, period: Period, expected: dict[int, list[str]], folder: Path, found: _Collector) -> list[ParsedRow]:
+# --- a data sheet --------------------------------------------------------------------------
+
+
+def _read_sheet(workbook, sheet: SheetLayout, period: Period, expected: dict[int, list[str]], context: _Context,
+                found: _Collector) -> list[ParsedRow]:
     title = sheet.sheet_title(period.number)
     if title not in workbook.sheetnames:
-        found.refuse(f'ไม่พบแผ่นงาน "{title}" (อย่าเปลี่ยนชื่อหรือลบแผ่นงาน)')
-    worksheet = _sheet(workbook, title)
+        found.refuse(f'ไม่พบแผ่นงาน "{title}" (อย่าเปลี่ยนชื่อหรือลบแผ่นงาน) กรุณาขอแบบรายงานใหม่')
     width = len(sheet.columns)
-    rows = worksheet.iter_rows(min_row=HEADER_ROW, max_col=width)
-    _check_headers(next(rows, ()), sheet, title, found)
-    locked_at = [i for i, c in enumerate(sheet.columns) if not c.editable]
+    header, rows, extra = (), {}, []
+    for number, cells, beyond in _sheet(workbook, title).rows_present(width):
+        if number < HEADER_ROW:
+            continue  # title and instructions
+        extra.extend((number, column, value) for column, value in beyond)
+        if number == HEADER_ROW:
+            header = cells
+        else:
+            rows[number] = cells
+    _check_headers(header, sheet, title, found)
+    for number, cells in rows.items():
+        if number not in expected and any(_blank_to_none(c.value) is not None for c in cells):
+            found.add("แถวนี้ไม่อยู่ในแม่แบบ (ห้ามเพิ่มแถว) — ลบแถวนี้ หรือขอแบบรายงานใหม่ถ้ามีรายการเพิ่ม", title, number)
+    empty = (None,) * width
     parsed = []
-    last_expected = max(expected, default=FIRST_DATA_ROW - 1)
-    for excel_row, cells in enumerate(rows, start=FIRST_DATA_ROW):
-        cells = list(cells) + [None] * (width - len(cells))
-        values = [getattr(c, "value", None) for c in cells]
-        want = expected.get(excel_row)
-        if want is None:
-            if excel_row > last_expected and any(_blank_to_none(v) is not None for v in values):
-                found.add("แถวนี้ไม่อยู่ในแม่แบบ (ห้ามเพิ่มแถว)", title, excel_row)
-            continue
-        if not _locked_match(values, locked_at, want, sheet, title, excel_row, found):
-            continue
-        row_values = {}
-        for index, column in enumerate(sheet.columns):
-            if column.editable:
-                row_values[column.key] = _parse(column, cells[index], values[index], folder, found, title, excel_row, column_letter(index))
-        parsed.append(ParsedRow(excel_row, tuple(want[: sheet.key_columns]), row_values))
-        _check_required(parsed[-1], sheet, title, found)
-    missing = sorted(set(expected) - {p.excel_row for p in parsed} - _rows_with_problems(found, title))
-    for excel_row in missing:
-        found.add(f"ไม่พบแถวของ {' / '.join(expected[excel_row][: sheet.key_columns])} (ห้ามลบหรือย้ายแถว)", title, excel_row)
+    for number in sorted(expected):
+        cells = rows.get(number)
+        row = _read_row(sheet, title, number, cells, [getattr(c, "value", None) for c in cells] if cells else list(empty),
+                        expected[number], context, found)
+        if row is not None:
+            parsed.append(row)
+    _warn_extra_columns(extra, header, sheet, title, found)
     return parsed
 
 
-def _rows_with_problems(found: _Collector, title: str) -> set[int]:
-    return {p.row for p in found.problems if p.sheet == title and p.row}
+def _read_row(sheet, title, number, cells, values, want, context, found) -> ParsedRow | None:
+    if cells is None and any(want):  # the row is not in the file at all: deleted at the end
+        keys = " / ".join(want[: sheet.key_columns])
+        found.add(f"ไม่พบแถวของ {keys} (ห้ามลบหรือย้ายแถว) กรุณาใช้แบบรายงานที่ได้รับโดยไม่ลบแถว", title, number)
+        return None
+    locked_at = [i for i, c in enumerate(sheet.columns) if not c.editable]
+    if not _locked_match(values, locked_at, want, sheet, title, number, found):
+        return None
+    row_values, refused = {}, set()
+    for index, column in enumerate(sheet.columns):
+        if column.editable:
+            cell = cells[index] if cells else None
+            value = _parse(column, cell, values[index], context, found, title, number, column_letter(index))
+            if value is INVALID:
+                refused.add(column.key)
+                value = None
+            row_values[column.key] = value
+    row = ParsedRow(number, tuple(want[: sheet.key_columns]), row_values)
+    _check_required(row, sheet, title, refused, found)
+    return row
 
 
 def _check_headers(cells, sheet: SheetLayout, title: str, found: _Collector) -> None:
     headers = [getattr(c, "value", None) for c in cells] + [None] * len(sheet.columns)
     for index, column in enumerate(sheet.columns):
-        got = clean_text(str(headers[index])) if headers[index] is not None else ""
+        got = values.read_text(headers[index]) if headers[index] is not None else ""
         if got != column.header:
-            found.refuse(f'หัวคอลัมน์ต้องเป็น "{column.header}" แต่พบ "{got}" (ห้ามเพิ่ม ลบ หรือย้ายคอลัมน์)', sheet=title, row=HEADER_ROW, column=column_letter(index))
+            found.refuse(f'หัวคอลัมน์ต้องเป็น "{column.header}" แต่พบ "{got}" (ห้ามเพิ่ม ลบ หรือย้ายคอลัมน์) กรุณาขอแบบรายงานใหม่',
+                         sheet=title, row=HEADER_ROW, column=column_letter(index))
 
 
 def _locked_match(values, locked_at, want, sheet, title, excel_row, found) -> bool:
@@ -310,16 +418,19 @@ def _locked_match(values, locked_at, want, sheet, title, excel_row, found) -> bo
         got = canonical(_blank_to_none(values[index]))
         if got != want[position]:
             column = sheet.columns[index]
-            found.add(f'ช่อง "{column.header}" ถูกแก้ไข (เดิม "{want[position]}" พบ "{got}") ห้ามแก้ไขข้อมูลที่กรอกไว้ให้', title, excel_row, column_letter(index))
+            found.add(f'ช่อง "{column.header}" ถูกแก้ไข (เดิม "{want[position]}" พบ "{got}") ห้ามแก้ไขข้อมูลที่กรอกไว้ให้ '
+                      "— คืนค่าเดิม หรือขอแบบรายงานใหม่", title, excel_row, column_letter(index))
             return False
     return True
 
 
-def _check_required(row: ParsedRow, sheet: SheetLayout, title: str, found: _Collector) -> None:
-    if not row.filled:
+def _check_required(row: ParsedRow, sheet: SheetLayout, title: str, refused: set[str], found: _Collector) -> None:
+    """A required column left empty in a row that is otherwise filled. A column whose value
+    was refused is not empty: its own message already says what is wrong."""
+    if not row.filled and not refused:
         return
     for index, column in enumerate(sheet.columns):
-        if column.required and row.values.get(column.key) in (None, ""):
+        if column.required and column.key not in refused and row.values.get(column.key) in (None, ""):
             found.add(f'ต้องกรอก "{column.header}"', title, row.excel_row, column_letter(index))
 
 
@@ -330,143 +441,105 @@ def _blank_to_none(value):
     return value
 
 
-def _parse(column: Column, cell, raw, folder: Path, found: _Collector, sheet: str, row: int, letter: str):
+# --- what the template has no place for -------------------------------------------------------
+
+
+def _warn_extra_columns(extra: list[tuple[int, int, object]], header, sheet: SheetLayout, title: str, found: _Collector) -> None:
+    """One warning per column right of the table that holds anything (beside the header)."""
+    by_column: dict[int, list[tuple[int, object]]] = {}
+    for number, column, value in extra:
+        by_column.setdefault(column, []).append((number, value))
+    for column, cells in sorted(by_column.items()):
+        named = [v for n, v in cells if n == HEADER_ROW]
+        data = [(n, v) for n, v in cells if n != HEADER_ROW]
+        letter = column_letter(column - 1)
+        label = f' ("{_short(named[0])}")' if named else ""
+        if not data:
+            found.warn(f"คอลัมน์ {letter}{label} ที่เพิ่มเองไม่อยู่ในแบบรายงาน จึงไม่ถูกนำเข้า", title, HEADER_ROW, letter)
+            continue
+        rows = ", ".join(str(n) for n, _ in data[:5]) + (" …" if len(data) > 5 else "")
+        found.warn(f'คอลัมน์ {letter}{label} ไม่อยู่ในแบบรายงาน ข้อความในคอลัมน์นี้ {len(data)} ช่อง (แถว {rows}) จึงไม่ถูกนำเข้า '
+                   f'เช่น "{_short(data[0][1])}" — ถ้าเป็นข้อมูลที่ต้องรายงาน ให้ย้ายไปไว้ในช่องสีเหลือง (เช่น หมายเหตุ) แล้วนำเข้าอีกครั้ง',
+                   title, data[0][0], letter)
+
+
+def _warn_other_sheets(workbook, layout: TemplateLayout, period: Period, found: _Collector) -> None:
+    known = {s.sheet_title(period.number) for s in layout.sheets} | {META_SHEET, ROWS_SHEET}
+    for title in workbook.sheetnames:
+        if title in known:
+            continue
+        filled = sum(1 for _, cells, extra in _sheet(workbook, title).rows_present(0) for _ in extra)
+        if filled:
+            found.warn(f'แผ่นงาน "{title}" ที่เพิ่มเองไม่อยู่ในแบบรายงาน ข้อมูล {filled:,} ช่องในแผ่นงานนี้จึงไม่ถูกนำเข้า '
+                       "— ถ้าเป็นข้อมูลที่ต้องรายงาน ให้ย้ายไปไว้ในช่องสีเหลืองของแผ่นงานหลัก", title)
+
+
+def _warn_comments(path: Path, found: _Collector) -> None:
+    """Cell comments (notes) are not data: say where each is. Read with a full load, which
+    only a workbook that has comments pays for."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=False, data_only=False, keep_links=False)
+    except Exception:  # the read-only pass read every value; only the comments are unreadable
+        found.warn("ไฟล์มีความคิดเห็น (comment) ในเซลล์ที่อ่านไม่ได้ ความคิดเห็นไม่ถูกนำเข้า — ถ้าเป็นข้อมูลที่ต้องรายงาน ให้พิมพ์ลงในช่องสีเหลือง")
+        return
+    try:
+        for worksheet in workbook.worksheets:
+            for row in worksheet.iter_rows():
+                for cell in row:
+                    if cell.comment is not None and cell.comment.text.strip():
+                        found.warn(f'ความคิดเห็น (comment) ในช่องนี้ไม่ถูกนำเข้า: "{_short(cell.comment.text)}" — '
+                                   "ถ้าเป็นข้อมูลที่ต้องรายงาน ให้พิมพ์ลงในช่องสีเหลือง (เช่น หมายเหตุ)",
+                                   worksheet.title, cell.row, cell.column_letter)
+    finally:
+        workbook.close()
+
+
+def _short(value, limit: int = 60) -> str:
+    text = values.read_text(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- one cell --------------------------------------------------------------------------
+
+
+def _parse(column: Column, cell, raw, context: _Context, found: _Collector, sheet: str, row: int, letter: str):
+    """The typed value of one editable cell; None when blank; INVALID after adding a problem."""
     value = _blank_to_none(raw)
     if value is None:
         return None
     where = {"sheet": sheet, "row": row, "column": letter}
     if isinstance(value, str) and value.startswith("="):
         found.add("มีสูตรคำนวณ กรุณาพิมพ์หรือวางเป็นค่า (Paste Values)", **where)
-        return None
+        return INVALID
     if getattr(cell, "data_type", None) == "e":  # an error value such as #N/A, never text to keep
         found.add(f"ช่องนี้มีค่าผิดพลาดของ Excel ({value}) กรุณาพิมพ์ค่าที่ถูกต้อง", **where)
-        return None
+        return INVALID
     try:
-        return PARSERS[column.kind](column, value, cell, folder)
-    except (ThaiParseError, ValueError, InvalidOperation) as exc:
+        return PARSERS[column.kind](column, value, getattr(cell, "number_format", None), context)
+    except (ValueProblem, ThaiParseError) as exc:
         found.add(str(exc), **where)
-        return None
+        return INVALID
 
 
-def _text(column: Column, value, cell, folder) -> str:
-    text = clean_text(str(value))
-    _check_length(column, text)
-    return text
+def _files(column: Column, value, number_format, context: _Context) -> list[Path]:
+    return [evidence_file(context.folder, name, context.evidence) for name in split_names(value)]
 
 
-def _multiline(column: Column, value, cell, folder) -> str:
-    lines = [clean_text(line) for line in str(value).replace("\r\n", "\n").split("\n")]
-    text = "\n".join(lines).strip("\n")
-    _check_length(column, text)
-    return text
-
-
-def _check_length(column: Column, text: str) -> None:
-    if column.max_length and len(text) > column.max_length:
-        raise ValueError(f"ข้อความยาว {len(text):,} ตัวอักษร เกินที่รับได้ {column.max_length:,} ตัวอักษร")
-
-
-NUMBER_LIMIT = Decimal(10) ** 12  # every quantity is stored as Numeric(14, 2)
-
-
-def _number(column: Column, value, cell, folder) -> Decimal:
-    if isinstance(value, (datetime, date)):
-        raise ValueError(f'ต้องเป็นตัวเลข แต่พบวันที่ "{value}"')
-    number = parse_number(value)
-    if abs(number) >= NUMBER_LIMIT:
-        raise ValueError(f"ตัวเลขใหญ่เกินไป (พบ {value}) ต้องน้อยกว่า 1,000,000,000,000")
-    return number
-
-
-def _percent(column: Column, value, cell, folder) -> Decimal:
-    number = _number(column, value, cell, folder)
-    if not isinstance(value, str) and "%" in (getattr(cell, "number_format", "") or ""):
-        number *= 100  # "50%" typed in Excel is stored as 0.5 with a percent format
-    number = number.quantize(Decimal(1)) if number == number.to_integral() else number  # 50, not 5E+1
-    if not 0 <= number <= 100:
-        raise ValueError(f"ร้อยละต้องอยู่ระหว่าง 0–100 (พบ {number})")
-    return number
-
-
-def _money(column: Column, value, cell, folder) -> Decimal:
-    number = _number(column, value, cell, folder)
-    if number < 0:
-        raise ValueError(f"จำนวนเงินต้องไม่ติดลบ (พบ {number})")
-    rounded = number.quantize(Decimal("0.01"))
-    if abs(rounded - number) > Decimal("0.000001"):  # float noise from Excel is fine; a third decimal is not
-        raise ValueError(f"จำนวนเงินมีทศนิยมเกิน 2 ตำแหน่ง (พบ {value})")
-    return rounded
-
-
-def _date(column: Column, value, cell, folder) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)):
-        raise ValueError(f'อ่านวันที่ไม่ได้: "{value}" (พิมพ์เป็น วัน/เดือน/ปี เช่น 31/12/2569)')
-    return parse_date(str(value))
-
-
-def _choice(column: Column, value, cell, folder) -> str:
-    text = " ".join(clean_text(str(value)).split())
-    if text not in column.choices:
-        raise ValueError(f'"{text}" ไม่อยู่ในรายการ: {", ".join(column.choices)}')
-    return text
-
-
-def _level(column: Column, value, cell, folder) -> int:
-    number = _number(column, value, cell, folder)
-    if number != number.to_integral() or not 1 <= number <= 5:
-        raise ValueError(f"ระดับต้องเป็นจำนวนเต็ม 1–5 (พบ {value})")
-    return int(number)
-
-
-def _split(value) -> list[str]:
-    text = str(value).translate(ZERO_WIDTH).replace("\r", "\n")
-    return [clean_text(part) for chunk in text.split("\n") for part in chunk.split(";") if clean_text(part)]
-
-
-def _files(column: Column, value, cell, folder: Path) -> list[Path]:
-    return [safe_evidence_path(folder, name) for name in _split(value)]
-
-
-def safe_evidence_path(folder: Path, name: str) -> Path:
-    """``folder/name`` if it is a real file inside ``folder``; refuse anything that leaves it."""
-    for flavour in (PurePosixPath(name), PureWindowsPath(name)):
-        if flavour.is_absolute() or flavour.drive or ".." in flavour.parts:
-            raise ValueError(f'ชื่อไฟล์หลักฐาน "{name}" ต้องเป็นไฟล์ในโฟลเดอร์เดียวกับแบบรายงาน (ห้ามใช้ .. หรือที่อยู่เต็ม)')
-    try:
-        return _inside(folder, name)
-    except OSError:  # e.g. a name longer than the file system allows (ENAMETOOLONG)
-        shown = name if len(name) <= 80 else name[:80] + "…"
-        raise ValueError(f'ใช้ชื่อไฟล์หลักฐาน "{shown}" ไม่ได้ (ยาว {len(name):,} ตัวอักษร หรือมีอักขระที่ใช้ไม่ได้) กรุณาตั้งชื่อไฟล์ให้สั้นลง') from None
-
-
-def _inside(folder: Path, name: str) -> Path:
-    base = folder.resolve()
-    candidate = folder / PurePosixPath(name.replace("\\", "/"))
-    for part in [candidate, *candidate.parents]:
-        if part == folder or part == folder.parent:
-            break
-        if part.is_symlink():
-            raise ValueError(f'ไฟล์หลักฐาน "{name}" เป็นลิงก์ (symlink) ไม่รับ กรุณาวางไฟล์จริง')
-    if not candidate.is_file():
-        raise ValueError(f'ไม่พบไฟล์หลักฐาน "{name}" ในโฟลเดอร์ {folder.name}')
-    if not candidate.resolve().is_relative_to(base):
-        raise ValueError(f'ไฟล์หลักฐาน "{name}" อยู่นอกโฟลเดอร์ของแบบรายงาน')
-    return candidate
-
-
-def _links(column: Column, value, cell, folder) -> list[str]:
-    links = _split(value)
-    for link in links:
-        if not link.startswith(("http://", "https://")):
-            raise ValueError(f'ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (พบ "{link}")')
-    return links
+def _links(column: Column, value, number_format, context: _Context) -> list[str]:
+    return [values.read_url(link) for link in split_names(value)]
 
 
 PARSERS = {
-    "text": _text, "multiline": _multiline, "number": _number, "percent": _percent, "money": _money,
-    "date": _date, "choice": _choice, "level": _level, "files": _files, "links": _links,
+    "text": lambda column, value, fmt, context: values.read_text(value, max_length=column.max_length),
+    "multiline": lambda column, value, fmt, context: values.read_multiline(value, max_length=column.max_length),
+    "number": lambda column, value, fmt, context: values.read_number(value, number_format=fmt),
+    "percent": lambda column, value, fmt, context: values.read_percent(value, number_format=fmt),
+    "money": lambda column, value, fmt, context: values.read_money(value, number_format=fmt),
+    "date": lambda column, value, fmt, context: values.read_date(value, window=context.window),
+    "choice": lambda column, value, fmt, context: values.read_choice(value, column.choices),
+    "level": lambda column, value, fmt, context: values.read_whole(value, 1, 5, "ระดับ"),
+    "files": _files,
+    "links": _links,
 }

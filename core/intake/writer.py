@@ -15,7 +15,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from .. import models as m
 from ..periods import Period
-from .layouts import FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter
+from .layouts import FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
 
 FONT = "TH Sarabun New"  # the official Thai document font; Excel falls back if it is missing
 INSTRUCTIONS = "กรอกเฉพาะช่องสีเหลือง ห้ามเพิ่ม ลบ หรือย้ายแถว/คอลัมน์ ห้ามเปลี่ยนชื่อแผ่นงาน แล้วส่งไฟล์นี้คืนงานติดตามฯ"
@@ -157,7 +157,11 @@ def _validations(ws, sheet: SheetLayout, count: int, period: Period) -> None:
         if rule is None:
             continue
         rule.showInputMessage = rule.showErrorMessage = True
-        rule.promptTitle, rule.prompt = column.header[:32], (column.hint or column.header)[:255]
+        hint = column.hint or column.header
+        if column.kind == "date":
+            window = date_window(period)
+            hint = f"{hint} ภายใน{window.name} เช่น {window.end.day}/{window.end.month}/{window.end.year + 543}"
+        rule.promptTitle, rule.prompt = column.header[:32], hint[:255]
         letter = column_letter(index)
         rule.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
         ws.add_data_validation(rule)
@@ -174,8 +178,11 @@ def _rule(column: Column, period: Period) -> DataValidation | None:
     if column.kind == "money":
         return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning", error="จำนวนเงินต้องไม่ติดลบ")
     if column.kind == "date":
-        start, end = period.start, period.due_date(60)
-        return DataValidation(type="date", operator="between", formula1=f"DATE({start.year},{start.month},{start.day})", formula2=f"DATE({end.year},{end.month},{end.day})", allow_blank=True, errorStyle="warning", error="วันที่ควรอยู่ในช่วงของไตรมาสนี้")
+        # the same window and words the import applies (layouts.date_window), so the two never disagree
+        window = date_window(period)
+        start, end = window.start, window.end
+        return DataValidation(type="date", operator="between", formula1=f"DATE({start.year},{start.month},{start.day})", formula2=f"DATE({end.year},{end.month},{end.day})",
+                              allow_blank=True, errorStyle="warning", error=f"วันที่ต้องอยู่ใน{window}"[:255], errorTitle="วันที่ไม่อยู่ในช่วง")
     if column.max_length:
         return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(column.max_length), allow_blank=True, errorStyle="warning", error=f"ยาวได้ไม่เกิน {column.max_length:,} ตัวอักษร")
     return None

@@ -34,6 +34,8 @@ from tidtam.core.intake.layouts import EMES, FIRST_DATA_ROW, LAYOUTS, PROGRESS, 
 from tidtam.core.intake.reader import IntakeError, read_workbook
 from tidtam.core.periods import parse_period
 
+from intake_helpers import evidence_bytes
+
 
 P, A, K, R = "ไตรมาส 1", "กิจกรรม", "ตัวชี้วัด", "รอบที่ 1"  # sheet titles of 2570Q1 and 2570R1
 THAI = re.compile("[\u0e01-\u0e5b]")
@@ -231,7 +233,10 @@ def hidden_rows_cell(wb, folder):
     ws["D1"] = ws["D1"].value + " (แก้)"
 
 
-def evidence_file(relative: str, content: bytes = b"%PDF-1.4 evidence\n"):
+def evidence_file(relative: str, content: bytes | None = None):
+    """A file beside the workbook; by default with the content its extension says it has."""
+    content = evidence_bytes(relative) if content is None else content
+
     def edit(wb, folder):
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -252,6 +257,83 @@ def symlink_folder(wb, folder):
     outside.mkdir(exist_ok=True)
     (outside / "a.pdf").write_bytes(b"%PDF outside")
     os.symlink(outside, folder / "หลักฐาน", target_is_directory=True)
+
+
+def formatted(sheet: str, ref: str, value, number_format: str):
+    """A number stored in a cell with a number format, as Excel keeps "16.4%" (0.164, "0.0%")."""
+    def edit(wb, folder):
+        wb[sheet][ref] = value
+        wb[sheet][ref].number_format = number_format
+
+    return edit
+
+
+def blank_record(code: str):
+    """Empty every cell an owner may fill in the rows of project ``code``, on every sheet."""
+    def edit(wb, folder):
+        for ws in (wb[P], wb[A], wb[K]):
+            for row in ws.iter_rows(min_row=FIRST_DATA_ROW):
+                if row[0].value == code:
+                    for cell in row:
+                        if not cell.protection.locked:
+                            cell.value = None
+
+    return edit
+
+
+def comment(sheet: str, ref: str, text: str):
+    def edit(wb, folder):
+        from openpyxl.comments import Comment
+
+        wb[sheet][ref].comment = Comment(text, "ผู้รับผิดชอบ")
+
+    return edit
+
+
+def warned(sheet, row, column, says, then=None):
+    """Read, and one warning at exactly that place that says ``says`` (and ``then`` holds)."""
+    def check(book, folder):
+        here = [w for w in book.warnings if (w.sheet, w.row, w.column) == (sheet, row, column)]
+        assert any(says in w.message for w in here), [str(w) for w in book.warnings]
+        assert all(THAI.search(w.message) and w.file == book.path.name for w in book.warnings)
+        if then is not None:
+            then(book, folder)
+
+    return Read(check)
+
+
+def evidence_read(names):
+    return Read(lambda book, folder: _evidence(book, folder, names))
+
+
+def zip_part_of(name: str, megabytes: int, count: int = 1):
+    """The template with ``count`` more parts of ``megabytes`` MB of zeros each: a few KB packed."""
+    def raw(path: Path) -> Path:
+        target = path.with_name("tmp.zip")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for item in source.infolist():
+                out.writestr(item, source.read(item.filename))
+            block = bytes(1024 * 1024)
+            for n in range(count):
+                with out.open(name.format(n=n), "w", force_zip64=True) as part:
+                    for _ in range(megabytes):
+                        part.write(block)
+        return target.replace(path)
+
+    return raw
+
+
+def many_parts(count: int):
+    def raw(path: Path) -> Path:
+        target = path.with_name("tmp.zip")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for item in source.infolist():
+                out.writestr(item, source.read(item.filename))
+            for n in range(count):
+                out.writestr(f"customXml/item{n}.xml", b"<a/>")
+        return target.replace(path)
+
+    return raw
 
 
 # --- byte-level replacements -------------------------------------------------------------
@@ -468,8 +550,9 @@ CASES = [
     Case("note_cleaned", value("activities", 4, "note", "เสร็จแล้ว ตามแผน"), cells(A_F4="  เสร็จ\u200bแล้ว   ตามแผน ")),
     Case("multiline_cleaned", value("projects", 4, "problems", "บรรทัด 1\nบรรทัด 2"), cells(P_G4=" บรรทัด 1 \r\n  บรรทัด\u200b 2\n")),
     Case("note_2000", value("activities", 4, "note", "ก" * 2000), cells(A_F4="ก" * 2000)),
-    Case("extra_sheet", Read(unchanged_values), add_sheet),
-    Case("column_after_table", Read(unchanged_values), also(cells(P_I3="ของฉัน", P_I4="จดไว้", A_G5=123))),
+    Case("extra_sheet", warned("สรุปของฉัน", None, None, 'แผ่นงาน "สรุปของฉัน" ที่เพิ่มเอง', unchanged_values), add_sheet),
+    Case("column_after_table", warned(P, 4, "I", 'คอลัมน์ I ("ของฉัน") ไม่อยู่ในแบบรายงาน', unchanged_values),
+         also(cells(P_I3="ของฉัน", P_I4="จดไว้", A_G5=123))),
     Case("blank_rows_after_table", Read(unchanged_values), cells(A_A10="  ", A_E11="\u200b", P_D7=None)),
     Case("merged_editable_across", value("activities", 4, "note", None), merge(A, "E4:F4")),  # Excel keeps only E4 too
     Case("merged_title_rows", Read(unchanged_values), merge(P, "A1:J2")),
@@ -478,6 +561,85 @@ CASES = [
     Case("evidence_backslash", Read(lambda book, folder: _evidence(book, folder, ["หลักฐาน/รูป 1.jpg"])),
          also(evidence_file("หลักฐาน/รูป 1.jpg"), cells(P_H4="หลักฐาน\\รูป 1.jpg"))),
 ]
+# Round 2 (issue 14): one block per class of defect found by trying ninety real returns.
+EXE = b"MZ\x90\x00" + bytes(60)
+CASES += [
+    # dates: a BE year in a real Excel date cell; dates outside the quarter the template names
+    Case("date_excel_be_year", value("projects", 4, "as_of", date(2026, 12, 15)), cells(P_F4=datetime(2569, 12, 15))),
+    Case("date_excel_be_year_quarter_start", value("projects", 4, "as_of", date(2026, 10, 1)), cells(P_F4=date(2569, 10, 1))),
+    Case("date_text_quarter_start", value("projects", 4, "as_of", date(2026, 10, 1)), cells(P_F4="1/10/2569")),
+    Case("date_excel_two_digit_be_year", refused(P, 4, "F", "ปี พ.ศ. เต็ม 4 หลัก"), cells(P_F4=datetime(1969, 12, 15))),
+    Case("date_after_quarter", refused(P, 4, "F", "วันที่ต้องอยู่ในไตรมาสที่ 1 ปีงบประมาณ 2570"), cells(P_F4="15/01/2570")),
+    Case("date_before_quarter", refused(P, 4, "F", "วันที่ต้องอยู่ในไตรมาสที่ 1"), cells(P_F4="30 ก.ย. 69")),
+    Case("date_last_fiscal_year", refused(P, 4, "F", "วันที่ต้องอยู่ในไตรมาสที่ 1"), cells(P_F4="31/12/2568")),
+    Case("date_excel_outside", refused(P, 4, "F", "วันที่ต้องอยู่ในไตรมาสที่ 1"), cells(P_F4=datetime(2027, 3, 31))),
+    Case("date_excel_be_outside", refused(P, 4, "F", "วันที่ต้องอยู่ในไตรมาสที่ 1"), cells(P_F4=datetime(2570, 1, 15))),
+    Case("date_next_year_same_day", refused(P, 4, "F", "วันที่ต้องอยู่ในไตรมาสที่ 1"), cells(P_F4="31/12/2570")),
+    # percent cells: Excel keeps 16.4% as 0.164 in every number column, not only the percent one
+    Case("kpi_percent_format", value("kpis", 6, "value", Decimal("16.4")), also(cells(**D5_ON), formatted(K, "F6", 0.164, "0.0%"))),
+    Case("kpi_percent_format_whole", value("kpis", 4, "value", Decimal("75")), formatted(K, "F4", 0.75, "0%")),
+    Case("kpi_percent_typed", value("kpis", 6, "value", Decimal("16.4")), cells(**D5_ON, K_F6="16.4%")),
+    Case("inspection_percent_format", value("indicators", 5, "result", Decimal("82.5")), formatted(R, "E5", 0.825, "0.0%"), kind="inspection"),
+    Case("percent_format_two_places", value("activities", 4, "percent", Decimal("12.34")), formatted(A, "E4", 0.1234, "0.00%")),
+    Case("money_percent_format", refused(P, 4, "E", "ไม่ใช่ร้อยละ"), formatted(P, "E4", 0.5, "0%")),
+    Case("money_percent_typed", refused(P, 4, "E", "ไม่ใช่ร้อยละ"), cells(P_E4="50%")),
+    Case("percent_as_baht", refused(A, 4, "E", "ไม่ใช่จำนวนเงิน"), cells(A_E4="50 บาท")),
+    # precision: a column keeps two decimals; more is refused, as money always was
+    Case("kpi_three_decimals", refused(K, 4, "F", "ทศนิยมเกิน 2"), cells(K_F4=45.555)),
+    Case("kpi_three_decimals_text", refused(K, 4, "F", "ทศนิยมเกิน 2"), cells(K_F4="๔๕.๕๕๕")),
+    Case("percent_three_decimals", refused(A, 4, "E", "ทศนิยมเกิน 2"), cells(A_E4="33.333")),
+    Case("percent_format_three_decimals", refused(A, 4, "E", "ทศนิยมเกิน 2"), formatted(A, "E4", 0.33333, "0.000%")),
+    Case("inspection_three_decimals", refused(R, 5, "E", "ทศนิยมเกิน 2"), cells(R_E5=82.125), kind="inspection"),
+    Case("kpi_float_noise", value("kpis", 4, "value", Decimal("0.3")), cells(K_F4=0.1 + 0.2)),
+    Case("percent_huge_float", refused(A, 4, "E", "0–100 (พบ 1.000E+300)"), cells(A_E4=1e300)),
+    Case("percent_float_noise_at_100", value("activities", 4, "percent", Decimal("100")), cells(A_E4=100.0000001)),
+    Case("kpi_two_decimals_kept", value("kpis", 4, "value", Decimal("45.55")), cells(K_F4="45.55")),
+    # evidence names: looked up as typed; types checked by content
+    Case("evidence_double_space", evidence_read(["รูป  กิจกรรม.jpg"]), also(evidence_file("รูป  กิจกรรม.jpg"), cells(P_H4="รูป  กิจกรรม.jpg"))),
+    Case("evidence_nbsp_typed", evidence_read(["รูป กิจกรรม.jpg"]), also(evidence_file("รูป กิจกรรม.jpg"), cells(P_H4="รูป\u00a0กิจกรรม.jpg"))),
+    Case("evidence_case", evidence_read(["report.pdf"]), also(evidence_file("report.pdf"), cells(P_H4="REPORT.PDF"))),
+    Case("evidence_lookalikes", refused(P, 4, "H", "ตรงกับหลายไฟล์"),
+         also(evidence_file("รูป 1.jpg"), evidence_file("รูป  1.jpg"), cells(P_H4="รูป   1.jpg"))),
+    Case("evidence_missing_double_space", refused(P, 4, "H", "มีเว้นวรรคหลายช่องติดกัน"), cells(P_H4="รูป  2.jpg")),
+    Case("evidence_missing_similar", refused(P, 4, "H", "ไฟล์ที่ชื่อคล้ายกัน: รายงานผล.pdf"),
+         also(evidence_file("รายงานผล.pdf"), cells(P_H4="รายงานผล1.pdf"))),
+    Case("evidence_exe", refused(P, 4, "H", "executable"), also(evidence_file("setup.exe", EXE), cells(P_H4="setup.exe"))),
+    Case("evidence_exe_named_pdf", refused(P, 4, "H", "executable"), also(evidence_file("รายงาน.pdf", EXE), cells(P_H4="รายงาน.pdf"))),
+    Case("evidence_script_named_jpg", refused(P, 4, "H", "executable"), also(evidence_file("ภาพ.jpg", b"#!/bin/sh\nrm -rf ~\n"), cells(P_H4="ภาพ.jpg"))),
+    Case("evidence_bat", refused(P, 4, "H", 'ชนิด "bat"'), also(evidence_file("run.bat", b"@echo off\r\n"), cells(P_H4="run.bat"))),
+    Case("evidence_png_named_pdf", refused(P, 4, "H", "เนื้อไฟล์ไม่ใช่ PDF"), also(evidence_file("สรุป.pdf", PNG), cells(P_H4="สรุป.pdf"))),
+    Case("evidence_zip", refused(P, 4, "H", 'ชนิด "zip"'), also(evidence_file("รวม.zip", b"PK\x03\x04"), cells(P_H4="รวม.zip"))),
+    Case("evidence_empty", refused(P, 4, "H", "เนื้อไฟล์ไม่ใช่ PDF"), also(evidence_file("ว่าง.pdf", b""), cells(P_H4="ว่าง.pdf"))),
+    Case("evidence_no_extension", refused(P, 4, "H", "ไม่มีนามสกุล"), also(evidence_file("README", b"text"), cells(P_H4="README"))),
+    Case("inspection_evidence_exe", refused(R, 6, "J", "executable"), also(evidence_file("a.pdf", EXE), cells(R_J6="a.pdf")), kind="inspection"),
+    Case("emes_evidence_exe", refused(R, 4, "F", "executable"), also(evidence_file("a.jpg", EXE), cells(R_F4="a.jpg")), kind="emes"),
+    # size: what a file unpacks to is bounded before a byte of it is read
+    Case("zip_bomb_part", file_level("เมื่อแตกออกมีขนาด"), raw=zip_part_of("xl/media/image{n}.png", 60)),
+    Case("zip_bomb_total", file_level("ขนาดรวม"), raw=zip_part_of("xl/media/image{n}.png", 40, count=3)),
+    Case("zip_bomb_sheet", file_level("เมื่อแตกออกมีขนาด"), raw=zip_part_of("xl/worksheets/sheet{n}.xml", 200)),
+    Case("zip_many_parts", file_level("ส่วน เกินกว่าแบบรายงานปกติ"), raw=many_parts(1_001)),
+    Case("cell_a_million_rows_down", refused(A, 1_000_000, None, "ห้ามเพิ่มแถว"), cells(A_E1000000=50)),
+    Case("cell_far_right", warned(P, 4, "XFD", "คอลัมน์ XFD ไม่อยู่ในแบบรายงาน", unchanged_values), cells(P_XFD4="บันทึกไว้ไกล")),
+    # silent drops: everything the template has no place for is named in a warning
+    Case("column_with_note", warned(A, 6, "G", "ข้อความในคอลัมน์นี้ 1 ช่อง", unchanged_values), cells(A_G6="ยังไม่ได้จัดซื้อ")),
+    Case("column_header_only", warned(K, 3, "H", 'คอลัมน์ H ("หมายเหตุของฉัน")', unchanged_values), cells(K_H3="หมายเหตุของฉัน")),
+    Case("cell_comment", warned(P, 4, "G", "ความคิดเห็น (comment) ในช่องนี้ไม่ถูกนำเข้า", unchanged_values),
+         comment(P, "G4", "งบมาช้า ยังเบิกไม่ได้")),
+    Case("cell_comment_emes", warned(R, 4, "E", "ความคิดเห็น (comment)"), comment(R, "E4", "รอหลักฐานจากกลุ่มนิเทศ"), kind="emes"),
+    Case("empty_extra_sheet", Read(lambda book, folder: (unchanged_values(book, folder), _no_warnings(book))),
+         lambda wb, folder: wb.create_sheet("ว่าง")),
+    # duplicate messages: an invalid value in a required column is one problem, not also "empty"
+    Case("required_percent_invalid_once", refused(A, 4, "E", "อ่านตัวเลขไม่ได้"), cells(A_E4="ครึ่ง")),
+    Case("required_status_invalid_once", refused(P, 4, "D", "ไม่อยู่ในรายการ"), cells(P_D4="เสร็จ")),
+    Case("required_level_invalid_once", refused(R, 4, "D", "1–5"), cells(R_D4="ดีเยี่ยม"), kind="emes"),
+    Case("required_narrative_formula_once", refused(R, 4, "E", "สูตรคำนวณ"), cells(R_E4="=A1"), kind="emes"),
+]
+
+
+def _no_warnings(book):
+    assert book.warnings == [], [str(w) for w in book.warnings]
+
+
 BY_ID = {case.id: case for case in CASES}
 assert len(BY_ID) == len(CASES), "duplicate case id"
 REFUSED = [c for c in CASES if isinstance(c.expect, Refused)]
@@ -519,6 +681,8 @@ def assert_located(problems, path: Path, expect: Refused) -> None:
     assert problems, "refused without any problem"
     for problem in problems:
         assert problem.file == path.name and problem.message.strip() and THAI.search(problem.message), problem
+    cells_named = [(p.sheet, p.row, p.column) for p in problems if p.column]
+    assert len(cells_named) == len(set(cells_named)), f"two messages for one cell: {[str(p) for p in problems]}"
     here = [p for p in problems if (p.sheet, p.row, p.column) == (expect.sheet, expect.row, expect.column)]
     assert here, f"no problem at {location(path, expect)!r}; got: {[str(p) for p in problems]}"
     assert any(expect.says in p.message for p in here), [str(p) for p in here]
@@ -574,6 +738,12 @@ DB_CASES = [
     # the first project is fine and names evidence (copied before the refusal); the second is over budget
     Case("over_budget_after_evidence", refused(P, 5, "E", "เกินงบประมาณ"),
          also(evidence_file("สรุป.pdf"), cells(P_H4="สรุป.pdf", P_D5=STATUS_ON, P_E5=294_000.01))),
+]
+DB_CASES += [
+    # a blanked row never deletes a report without consent (import --allow-clear)
+    Case("project_blanked", refused(P, 4, "D", "โครงการ 2570-018 มีรายงานอยู่แล้วในฐานข้อมูล แต่ในไฟล์นี้ว่างทั้งแถว"), blank_record("2570-018")),
+    Case("activity_blanked", refused(A, 4, "E", "กิจกรรมลำดับที่ 1 ของโครงการ 2570-018 มีรายงานอยู่แล้ว"), cells(A_E4=None, A_F4=None)),
+    Case("emes_blanked", refused(R, 4, "D", "ตัวบ่งชี้ 1.4 มีรายงานอยู่แล้ว"), cells(R_D4=None, R_E4=None, R_F4=None, R_G4=None), kind="emes"),
 ]
 DB_BY_ID = {case.id: case for case in DB_CASES}
 
