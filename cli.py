@@ -395,22 +395,32 @@ def templates_make(app: App, period: str, owners: tuple[str, ...], kind: str | N
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--period", help="รับเฉพาะแบบรายงานของช่วงเวลานี้")
 @click.option("--by", "actor", default="", help="ชื่อผู้นำเข้า (บันทึกใน audit log)")
+@click.option("--replace", is_flag=True, help="ยืนยันว่าไฟล์นี้เป็นฉบับล่าสุดของผู้รับผิดชอบ แม้เวลาบันทึกในไฟล์จะเก่ากว่าหรือไม่มี")
+@click.option("--allow-clear", is_flag=True, help="ยอมให้แถวที่ว่างในไฟล์ ลบรายงานเดิมของแถวนั้น (ค่าเดิมยังอยู่ใน audit log)")
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
 @click.pass_obj
-def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, as_json: bool) -> None:
+def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, replace: bool, allow_clear: bool, as_json: bool) -> None:
     """นำเข้าแบบรายงานที่ได้รับคืน (ไฟล์หรือโฟลเดอร์) ทีละไฟล์ ไฟล์ที่ผิดจะไม่เปลี่ยนฐานข้อมูลเลย"""
-    from tidtam.core.intake.apply import expand, import_file
+    from tidtam.core.intake.apply import Consent, expand, import_file
+    from tidtam.core.intake.evidence import EvidenceRules
     from tidtam.core.intake.reader import IntakeError
 
     expect = _parse_period(app, period) if period else None
+    rules = EvidenceRules(app.profile.evidence.types, app.profile.evidence.max_bytes)
+    consent = Consent(replace=replace, allow_clear=allow_clear)
     outcomes, refused = [], 0
     for path in expand(list(paths)):
         try:
-            done = import_file(app.db, app.office, path, expect_period=expect, rounds=app.profile.evaluation_rounds, actor=actor)
-            outcomes.append({"file": str(path), "outcome": done.outcome, "owner": done.owner, "period": done.period, "records": done.records, "cleared": done.cleared})
+            done = import_file(app.db, app.office, path, expect_period=expect, rounds=app.profile.evaluation_rounds, actor=actor,
+                               evidence=rules, consent=consent)
+            warnings = [str(w) for w in done.warnings]
+            outcomes.append({"file": str(path), "outcome": done.outcome, "owner": done.owner, "period": done.period,
+                             "records": done.records, "cleared": done.cleared, "warnings": warnings})
             if not as_json:
                 text = "ไม่มีการเปลี่ยนแปลง (นำเข้าแล้ว)" if done.outcome == "unchanged" else f"นำเข้าแล้ว {done.records} รายการ" + (f", ล้างค่า {done.cleared} รายการ" if done.cleared else "")
                 click.secho(f"✓ {path.name}: {done.owner} {done.period} — {text}", fg="green")
+                for line in warnings:
+                    click.secho(f"    ⚠ {line}", fg="yellow")
         except (IntakeError, UserError) as exc:
             refused += 1
             problems = [str(p) for p in exc.problems] if isinstance(exc, IntakeError) else [f"{path.name}: {exc}"]
@@ -422,7 +432,9 @@ def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, a
     if as_json:
         _print_json(outcomes)
     elif len(outcomes) > 1:
-        click.echo(f"สรุป: นำเข้า/ไม่เปลี่ยน {len(outcomes) - refused} ไฟล์, ไม่นำเข้า {refused} ไฟล์")
+        warned = sum(1 for o in outcomes if o.get("warnings"))
+        click.echo(f"สรุป: นำเข้า/ไม่เปลี่ยน {len(outcomes) - refused} ไฟล์, ไม่นำเข้า {refused} ไฟล์"
+                   + (f", มีคำเตือน {warned} ไฟล์ (ข้อมูลที่ไม่ได้นำเข้า ดูเครื่องหมาย ⚠)" if warned else ""))
     if refused:
         raise click.exceptions.Exit(ExitCode.BAD_DATA)
 

@@ -6,7 +6,9 @@ than the one already imported is refused, so a late e-mail never overwrites a co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +19,10 @@ from .. import audit
 from .. import models as m
 from ..evidence import evidence_values, store_file
 from ..models.base import utcnow
+from ..periods import BANGKOK
+from ..thai import thai_date
 from .layouts import STATUS_CHOICES, column_letter
+from .evidence import EvidenceRules
 from .reader import IntakeError, ParsedRow, Problem, ReadWorkbook
 
 STATUS_BY_LABEL = {label: status for status, label in m.PROGRESS_STATUS_TH.items()}
@@ -32,24 +37,56 @@ class ImportResult:
     period: str
     kind: str
     records: int = 0  # records that had values
-    cleared: int = 0  # records emptied by this file
+    cleared: int = 0  # records emptied by this file (only with allow_clear)
+    warnings: list[Problem] = field(default_factory=list)  # what was not imported, or was cleared, located
 
 
-def import_workbook(session: Session, office: m.Office, book: ReadWorkbook, actor: str = "") -> ImportResult:
+@dataclass(frozen=True)
+class Consent:
+    """What the person importing said yes to, beyond a plain import (both off by default)."""
+
+    replace: bool = False  # this file is the newest, whatever the saved times say or cannot say
+    allow_clear: bool = False  # a row left empty removes what that row reported before
+
+
+class _Clearing:
+    """Rows that hold a report in the database but are empty in the file. Without consent
+    each is a located refusal, so a blanked cell never deletes a report without a word."""
+
+    def __init__(self, book: ReadWorkbook, consent: Consent):
+        self.book, self.consent = book, consent
+        self.refusals: list[Problem] = []
+        self.notes: list[Problem] = []
+
+    def clear(self, row: ParsedRow, sheet_key: str, what: str) -> bool:
+        """Whether ``row`` may clear the report it held; notes it either way."""
+        where = _where(self.book, row, sheet_key)
+        if self.consent.allow_clear:
+            self.notes.append(Problem(self.book.path.name, f"ล้างรายงานของ{what} แล้ว (ค่าเดิมยังอยู่ใน audit log)", *where))
+            return True
+        self.refusals.append(Problem(self.book.path.name,
+            f"{what} มีรายงานอยู่แล้วในฐานข้อมูล แต่ในไฟล์นี้ว่างทั้งแถว — ถ้าตั้งใจยกเลิกรายงานนี้ ให้นำเข้าอีกครั้งด้วย "
+            "--allow-clear ถ้าไม่ได้ตั้งใจ ให้ผู้รับผิดชอบกรอกแถวนี้แล้วส่งคืน", *where))
+        return False
+
+    def refuse_if_any(self) -> None:
+        if self.refusals:
+            raise IntakeError(self.refusals)
+
+
+def import_workbook(session: Session, office: m.Office, book: ReadWorkbook, actor: str = "", consent: Consent = Consent()) -> ImportResult:
     owner = _owner(session, office, book)
-    result = ImportResult(book.path, "imported", owner.full_name, book.period.id, book.layout.kind)
-    last = session.scalars(
-        select(m.ImportRecord)
-        .where(m.ImportRecord.office_id == office.id, m.ImportRecord.owner_id == owner.id,
-               m.ImportRecord.period == book.period.id, m.ImportRecord.template_kind == book.layout.kind)
-        .order_by(m.ImportRecord.id.desc()).limit(1)
-    ).first()
+    result = ImportResult(book.path, "imported", owner.full_name, book.period.id, book.layout.kind, warnings=list(book.warnings))
+    last = _last_import(session, office.id, owner.id, book.period.id, book.layout.kind)
     if last is not None and last.file_sha256 == book.sha256:
         result.outcome = "unchanged"
         return result
-    if last is not None and book.saved_at and last.workbook_saved_at and _naive(book.saved_at) < _naive(last.workbook_saved_at):
-        _refuse(book, f"ไฟล์นี้บันทึกเมื่อ {book.saved_at:%d/%m/%Y %H:%M} เก่ากว่าฉบับที่นำเข้าแล้ว ({last.filename} บันทึกเมื่อ {last.workbook_saved_at:%d/%m/%Y %H:%M})")
-    APPLIERS[book.layout.kind](session, office, owner, book, result, actor)
+    if last is not None and not consent.replace:
+        _refuse_unless_newer(book, last)
+    clearing = _Clearing(book, consent)
+    APPLIERS[book.layout.kind](session, office, owner, book, result, clearing)
+    clearing.refuse_if_any()
+    result.warnings.extend(clearing.notes)
     session.add(m.ImportRecord(
         office_id=office.id, owner_id=owner.id, period=book.period.id, template_kind=book.layout.kind,
         filename=book.path.name, file_sha256=book.sha256, workbook_saved_at=book.saved_at, imported_by=actor,
@@ -59,18 +96,56 @@ def import_workbook(session: Session, office: m.Office, book: ReadWorkbook, acto
     return result
 
 
-def _naive(moment):
-    return moment.replace(tzinfo=None)
+def _last_import(session: Session, office_id: int, owner_id: int, period: str, kind: str) -> m.ImportRecord | None:
+    return session.scalars(
+        select(m.ImportRecord)
+        .where(m.ImportRecord.office_id == office_id, m.ImportRecord.owner_id == owner_id,
+               m.ImportRecord.period == period, m.ImportRecord.template_kind == kind)
+        .order_by(m.ImportRecord.id.desc()).limit(1)
+    ).first()
+
+
+def _refuse_unless_newer(book: ReadWorkbook, last: m.ImportRecord) -> None:
+    """A file replaces the owner's last import only when its own saved time says it is newer.
+    When either file carries no saved time nothing can say so: the person importing decides."""
+    mine, theirs = _utc(book.saved_at), _utc(last.workbook_saved_at)
+    again = "ถ้าไฟล์นี้เป็นฉบับล่าสุดจริง ให้นำเข้าอีกครั้งด้วย --replace"
+    if mine is not None and theirs is not None:
+        if mine < theirs:
+            _refuse(book, f"ไฟล์นี้บันทึกเมื่อ {_when(mine)} เก่ากว่าฉบับที่นำเข้าแล้ว ({last.filename} บันทึกเมื่อ {_when(theirs)}) "
+                          f"จึงไม่นำเข้า เพื่อไม่ให้ทับข้อมูลที่แก้ไขแล้ว — {again}")
+        return
+    which = "ไฟล์นี้" if mine is None else f"ฉบับที่นำเข้าแล้ว ({last.filename})"
+    _refuse(book, f"บอกไม่ได้ว่าไฟล์นี้ใหม่กว่าฉบับที่นำเข้าแล้ว ({last.filename}) หรือไม่ เพราะ{which}ไม่มีเวลาบันทึกในไฟล์ "
+                  f"— {again} หรือให้ผู้รับผิดชอบเปิดไฟล์ใน Excel แล้วบันทึกใหม่")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A stored time in UTC (SQLite gives it back without a zone)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _when(moment: datetime) -> str:
+    """ "1 ธ.ค. 69 17:05 น." in Thailand's time."""
+    local = moment.astimezone(BANGKOK)
+    return f"{thai_date(local.date())} {local:%H:%M} น."
+
+
+def _where(book: ReadWorkbook, row: ParsedRow | None, sheet_key: str | None, column_key: str | None = None) -> tuple:
+    """(sheet title, row, column letter) of a record in the file; the first editable column
+    when none is named."""
+    sheet = next((s for s in book.layout.sheets if s.key == sheet_key), None)
+    if sheet is None:
+        return (None, None, None)
+    index = next(i for i, c in enumerate(sheet.columns) if (c.key == column_key if column_key else c.editable))
+    return (sheet.sheet_title(book.period.number), row.excel_row if row else None, column_letter(index) if column_key or row else None)
 
 
 def _refuse(book: ReadWorkbook, message: str, row: ParsedRow | None = None, sheet_key: str | None = None, column_key: str | None = None) -> None:
     """Refuse the whole file, naming the sheet, row and column the problem sits in."""
-    sheet = next((s for s in book.layout.sheets if s.key == sheet_key), None)
-    title = sheet.sheet_title(book.period.number) if sheet else None
-    letter = None
-    if sheet and column_key:
-        letter = column_letter(next(i for i, c in enumerate(sheet.columns) if c.key == column_key))
-    raise IntakeError([Problem(book.path.name, message, title, row.excel_row if row else None, letter)])
+    raise IntakeError([Problem(book.path.name, message, *_where(book, row, sheet_key, column_key))])
 
 
 def _owner(session: Session, office: m.Office, book: ReadWorkbook) -> m.Person:
@@ -146,7 +221,7 @@ class _Changes:
         rows.extend(audit.entry("delete", name, str(row["id"]), audit.all_values(self.model, row), actor=actor, at=at) for row in self.deletes)
 
 
-def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportResult, actor: str) -> None:
+def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
     connection = session.connection()
     period = book.period.id
     owned = select(m.Project.id).where(m.Project.office_id == office.id, m.Project.fiscal_year == book.period.fiscal_year, m.Project.owner_id == owner.id)
@@ -178,7 +253,7 @@ def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRe
         if not row.filled:
             if sub_filled:
                 _refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
-            if report is not None:  # the report goes, with its activity and KPI rows
+            if report is not None and clearing.clear(row, "projects", f"โครงการ {code}"):  # with its activity and KPI rows
                 progress.deletes.append(report)
                 activity_rows.deletes.extend(done.get(report["id"], {}).values())
                 kpi_rows.deletes.extend(results.get(report["id"], {}).values())
@@ -199,12 +274,13 @@ def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRe
             progress.set(report, reported)
             have_done, have_results = done.get(report["id"], {}), results.get(report["id"], {})
         _sync_rows(activity_rows, report, "activity_id", planned_activities.get(project_id, {}), have_done, activities.get(code, []),
-                   lambda v: {"percent": v["percent"], "note": v["note"] or ""})
+                   lambda v: {"percent": v["percent"], "note": v["note"] or ""}, lambda r: clearing.clear(r, "activities", f"กิจกรรมลำดับที่ {r.key[1]} ของโครงการ {code}"))
         _sync_rows(kpi_rows, report, "kpi_id", planned_kpis.get(project_id, {}), have_results, kpis.get(code, []),
-                   lambda v: {"value": v["value"], "note": v["note"] or ""})
+                   lambda v: {"value": v["value"], "note": v["note"] or ""}, lambda r: clearing.clear(r, "kpis", f"ตัวชี้วัดลำดับที่ {r.key[1]} ของโครงการ {code}"))
         evidence.append((values["evidence"] or [], report))
         result.records += 1
 
+    clearing.refuse_if_any()
     # Everything checked: write. New reports first, for the ids their rows point to.
     progress.insert(connection)
     for child in activity_rows.inserts + kpi_rows.inserts:
@@ -254,13 +330,15 @@ def _by_project(rows: list[ParsedRow]) -> dict[str, list[ParsedRow]]:
     return grouped
 
 
-def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int, int], existing: dict, rows: list[ParsedRow], values_of) -> None:
-    """Make a report's activity/KPI rows match the sheet: add, update, or drop emptied ones."""
+def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int, int], existing: dict, rows: list[ParsedRow],
+               values_of, may_clear) -> None:
+    """Make a report's activity/KPI rows match the sheet: add, update, or drop emptied ones
+    (when ``may_clear(row)`` allows)."""
     for row in rows:
         planned_id = by_seq[int(row.key[1])]
         current = existing.get(planned_id)
         if not row.filled:
-            if current is not None:
+            if current is not None and may_clear(row):
                 changes.deletes.append(current)
             continue
         values = values_of(row.values)
@@ -273,7 +351,7 @@ def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int
 # --- E-MES and inspection results --------------------------------------------------------
 
 
-def _apply_emes(session, office, owner, book: ReadWorkbook, result: ImportResult, actor: str) -> None:
+def _apply_emes(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
     indicators = {
         i.code: i
         for i in session.scalars(
@@ -282,12 +360,12 @@ def _apply_emes(session, office, owner, book: ReadWorkbook, result: ImportResult
             .options(selectinload(m.EmesIndicator.standard))
         )
     }
-    _apply_results(session, office, owner, book, result, indicators, m.EmesResult, "emes_result", lambda v: {
+    _apply_results(session, office, owner, book, result, clearing, indicators, "ตัวบ่งชี้", m.EmesResult, "emes_result", lambda v: {
         "level": v["level"], "narrative": v["narrative"] or "", "links": v["links"] or [],
     })
 
 
-def _apply_inspection(session, office, owner, book: ReadWorkbook, result: ImportResult, actor: str) -> None:
+def _apply_inspection(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
     indicators = {
         i.code: i
         for i in session.scalars(
@@ -295,12 +373,12 @@ def _apply_inspection(session, office, owner, book: ReadWorkbook, result: Import
             .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == book.period.fiscal_year, m.InspectionIndicator.owner_id == owner.id)
         )
     }
-    _apply_results(session, office, owner, book, result, indicators, m.InspectionResult, "inspection_result", lambda v: {
+    _apply_results(session, office, owner, book, result, clearing, indicators, "ตัวชี้วัด", m.InspectionResult, "inspection_result", lambda v: {
         key: (v[key] if key == "result" else v[key] or "") for key in ("result", "result_text", "problems", "suggestions", "good_practice")
     })
 
 
-def _apply_results(session, office, owner, book, result, indicators, model, evidence_key, fields) -> None:
+def _apply_results(session, office, owner, book, result, clearing, indicators, noun, model, evidence_key, fields) -> None:
     rows = book.sheets["indicators"]
     existing = {
         r.indicator_id: r
@@ -311,10 +389,10 @@ def _apply_results(session, office, owner, book, result, indicators, model, evid
         (code,) = row.key
         indicator = indicators.get(code)
         if indicator is None:
-            _refuse(book, f"ตัวชี้วัด {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "indicators", "code")
+            _refuse(book, f"{noun} {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "indicators", "code")
         current = existing.get(indicator.id)
         if not row.filled:
-            if current is not None:
+            if current is not None and clearing.clear(row, "indicators", f"{noun} {code}"):
                 session.delete(current)
                 result.cleared += 1
             continue
@@ -324,6 +402,7 @@ def _apply_results(session, office, owner, book, result, indicators, model, evid
         _set(current, reported_by_id=owner.id, **fields(row.values))
         evidence.append((row.values["evidence"] or [], current))
         result.records += 1
+    clearing.refuse_if_any()
     session.flush()
     _sync_evidence(session, office, owner, evidence_key, [(paths, row.id) for paths, row in evidence])
 
@@ -382,10 +461,44 @@ def expand(paths: list[Path]) -> list[Path]:
     return found
 
 
-def import_file(db, office_of, path: Path, *, expect_period=None, rounds=None, actor: str = "") -> ImportResult:
-    """Read and import one workbook in its own transaction; raises ``IntakeError`` with nothing written."""
+def import_file(db, office_of, path: Path, *, expect_period=None, rounds=None, actor: str = "",
+                evidence: EvidenceRules | None = None, consent: Consent = Consent()) -> ImportResult:
+    """Read and import one workbook in its own transaction; raises ``IntakeError`` with nothing written.
+
+    A file whose bytes are the owner's last import is "unchanged" without being read again."""
     from .reader import read_workbook
 
-    book = read_workbook(path, expect_period=expect_period, rounds=rounds)
+    sha256 = _sha256(path)
+    if sha256 is not None:
+        with db.session() as session:
+            done = _unchanged(session, office_of(session), path, sha256, expect_period)
+        if done is not None:
+            return done
+    book = read_workbook(path, expect_period=expect_period, rounds=rounds, evidence=evidence)
     with db.session(actor=actor or f"import:{path.name}") as session:
-        return import_workbook(session, office_of(session), book, actor=actor)
+        return import_workbook(session, office_of(session), book, actor=actor, consent=consent)
+
+
+def _sha256(path: Path) -> str | None:
+    """The file's sha256, when it is a file small enough to be a workbook (the reader says why not)."""
+    from .reader import MAX_FILE_BYTES
+
+    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _unchanged(session: Session, office: m.Office, path: Path, sha256: str, expect_period) -> ImportResult | None:
+    """The result of importing these exact bytes again, when they are still their owner's last
+    import for the period (and the period asked for, if any); None when the file must be read."""
+    record = session.scalars(
+        select(m.ImportRecord).where(m.ImportRecord.office_id == office.id, m.ImportRecord.file_sha256 == sha256)
+        .order_by(m.ImportRecord.id.desc()).limit(1)
+    ).first()
+    if record is None or (expect_period is not None and record.period != expect_period.id):
+        return None
+    last = _last_import(session, office.id, record.owner_id, record.period, record.template_kind)
+    if last.id != record.id:
+        return None  # an older file sent again: reading it says why it is refused
+    owner = session.get(m.Person, record.owner_id)
+    return ImportResult(path, "unchanged", owner.full_name, record.period, record.template_kind)

@@ -29,7 +29,7 @@ from tidtam.core.intake import apply
 from tidtam.core.intake.apply import STATUS_BY_LABEL, _by_project, _refuse, _set, import_file
 from tidtam.core.periods import parse_period
 
-from intake_helpers import set_saved_at
+from intake_helpers import evidence_bytes, set_saved_at
 
 OWNER = "P019"  # 4 projects, 3 of them reported for 2570Q1
 ACTOR = "เจ้าหน้าที่"
@@ -39,7 +39,7 @@ CLOCK_KEYS = {"created_at", "updated_at", "added_at", "imported_at"}
 # --- the reference: the ORM implementation ----------------------------------------------
 
 
-def orm_apply_progress(session, office, owner, book, result, actor):
+def orm_apply_progress(session, office, owner, book, result, clearing):  # clears whatever is emptied (allow_clear)
     projects = {
         p.code: p
         for p in session.scalars(
@@ -270,7 +270,9 @@ def _import(url: str, path: Path):
         def office_of(session):
             return session.scalars(select(m.Office).where(m.Office.code == "DEMO01")).one()
 
-        return import_file(database, office_of, path, expect_period=parse_period("2570Q1"), actor=ACTOR)
+        # The scenario empties an activity and a whole project on purpose: the import is told so.
+        return import_file(database, office_of, path, expect_period=parse_period("2570Q1"), actor=ACTOR,
+                           consent=apply.Consent(allow_clear=True))
     finally:
         database.dispose()
 
@@ -288,7 +290,7 @@ def test_bulk_progress_import_leaves_the_same_rows_and_audit_as_the_orm(twins, t
     (first,) = out.glob("progress_*.xlsx")
     (out / "หลักฐาน").mkdir()
     for name in ("a.pdf", "b.jpg", "c.png"):
-        (out / "หลักฐาน" / name).write_bytes(f"%evidence {name}\n".encode())
+        (out / "หลักฐาน" / name).write_bytes(evidence_bytes(name, f"evidence {name}\n"))
     _fill(first, _first_file)
     set_saved_at(first, datetime(2027, 1, 5, 9, 0))
     second = out / "corrected.xlsx"

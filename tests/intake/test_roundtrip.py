@@ -80,6 +80,11 @@ def test_template_is_the_owners_own_with_only_input_cells_unlocked(office_db, tm
     status_rule = next(dv for dv in sheet.data_validations.dataValidation if str(dv.sqref).startswith("D4"))
     assert status_rule.formula1 == '"ยังไม่เริ่ม,อยู่ระหว่างดำเนินการ,ดำเนินการแล้วเสร็จ,ยกเลิก"'
     assert status_rule.prompt and status_rule.type == "list"
+    # the date rule the owner sees is the one the import applies: inside the quarter
+    date_rule = next(dv for dv in sheet.data_validations.dataValidation if str(dv.sqref).startswith("F4"))
+    assert (date_rule.formula1, date_rule.formula2) == ("DATE(2026,10,1)", "DATE(2026,12,31)")
+    assert date_rule.error == "วันที่ต้องอยู่ในไตรมาสที่ 1 ปีงบประมาณ 2570 (1 ต.ค. 69 – 31 ธ.ค. 69)"
+    assert "ภายในไตรมาสที่ 1 ปีงบประมาณ 2570 เช่น 31/12/2569" in date_rule.prompt
 
 
 def test_import_reads_what_people_type_then_a_second_import_changes_nothing(office_db, tmp_path):
@@ -140,7 +145,85 @@ def test_newer_file_replaces_values_and_the_audit_log_keeps_the_old(office_db, t
     assert _progress(database, code).disbursed == Decimal("2500.50")
 
 
-def test_emptied_row_removes_the_report_and_audit_keeps_it(office_db, tmp_path):
+def _saved_and_unsaved(db_url, database, tmp_path):
+    """Two files of one owner: ``timed`` with its own saved time, ``untimed`` with none."""
+    from intake_helpers import drop_saved_at
+
+    timed = make(db_url, tmp_path)
+    _, projects = _owner_projects(database)
+    code = projects[0].code
+    row = row_of(timed, "ไตรมาส 1", code)
+    fill(timed, {("ไตรมาส 1", f"D{row}"): "อยู่ระหว่างดำเนินการ", ("ไตรมาส 1", f"E{row}"): 1000})
+    set_saved_at(timed, datetime(2027, 1, 5, 2, 0))  # 09:00 in Thailand
+    untimed = fill(timed, {("ไตรมาส 1", f"E{row}"): 2000}, save_as=tmp_path / "ไม่มีเวลาบันทึก.xlsx")
+    drop_saved_at(untimed)
+    return code, timed, untimed
+
+
+def test_a_file_without_saved_time_never_counts_as_newer_by_itself(office_db, tmp_path):
+    db_url, database = office_db
+    code, timed, untimed = _saved_and_unsaved(db_url, database, tmp_path)
+    assert run(db_url, "import", str(timed)).exit_code == 0
+    refused = run(db_url, "import", str(untimed))
+    assert refused.exit_code == ExitCode.BAD_DATA
+    assert f"{untimed.name}: บอกไม่ได้ว่าไฟล์นี้ใหม่กว่าฉบับที่นำเข้าแล้ว ({timed.name})" in refused.output
+    assert "--replace" in refused.output and _progress(database, code).disbursed == Decimal("1000.00")
+    replaced = run(db_url, "import", str(untimed), "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert _progress(database, code).disbursed == Decimal("2000.00")
+
+
+def test_a_file_after_one_without_saved_time_is_not_judged_by_the_import_time(office_db, tmp_path):
+    """The import time never stands in for a saved time: a later file with a time of its own
+    is neither refused as older nor quoted against the moment of the last import."""
+    db_url, database = office_db
+    code, timed, untimed = _saved_and_unsaved(db_url, database, tmp_path)
+    assert run(db_url, "import", str(untimed)).exit_code == 0
+    asked = run(db_url, "import", str(timed))
+    assert asked.exit_code == ExitCode.BAD_DATA
+    assert f"เพราะฉบับที่นำเข้าแล้ว ({untimed.name})ไม่มีเวลาบันทึกในไฟล์" in asked.output
+    assert "เก่ากว่า" not in asked.output and f"{date.today():%d/%m/%Y}" not in asked.output
+    assert run(db_url, "import", str(timed), "--replace").exit_code == 0
+    assert _progress(database, code).disbursed == Decimal("1000.00")
+
+
+def test_an_older_file_is_refused_quoting_both_saved_times_in_thai_time_and_taken_when_asked(office_db, tmp_path):
+    db_url, database = office_db
+    first = make(db_url, tmp_path)
+    _, projects = _owner_projects(database)
+    code = projects[0].code
+    row = row_of(first, "ไตรมาส 1", code)
+    fill(first, {("ไตรมาส 1", f"D{row}"): "อยู่ระหว่างดำเนินการ", ("ไตรมาส 1", f"E{row}"): 1000})
+    set_saved_at(first, datetime(2027, 1, 5, 2, 0))
+    second = fill(first, {("ไตรมาส 1", f"E{row}"): 3000}, save_as=tmp_path / "แก้ไข.xlsx")
+    set_saved_at(second, datetime(2027, 1, 8, 3, 30))
+    assert run(db_url, "import", str(second)).exit_code == 0
+    late = run(db_url, "import", str(first))
+    assert late.exit_code == ExitCode.BAD_DATA
+    assert f"ไฟล์นี้บันทึกเมื่อ 5 ม.ค. 70 09:00 น. เก่ากว่าฉบับที่นำเข้าแล้ว ({second.name} บันทึกเมื่อ 8 ม.ค. 70 10:30 น.)" in late.output
+    assert run(db_url, "import", str(first), "--replace").exit_code == 0
+    assert _progress(database, code).disbursed == Decimal("1000.00")
+
+
+def test_an_unchanged_file_is_not_read_again(office_db, tmp_path, monkeypatch):
+    db_url, database = office_db
+    path = make(db_url, tmp_path)
+    assert run(db_url, "import", str(path)).exit_code == 0
+    from tidtam.core.intake import reader
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("an unchanged file was read and checked again")
+
+    monkeypatch.setattr(reader, "read_workbook", must_not_read)
+    again = run(db_url, "import", str(path))
+    assert again.exit_code == 0 and "ไม่มีการเปลี่ยนแปลง (นำเข้าแล้ว)" in again.output
+    # ... but asked for another period, the file is read and refused as before
+    monkeypatch.undo()
+    other = run(db_url, "import", str(path), "--period", "2570Q2")
+    assert other.exit_code == ExitCode.BAD_DATA and "เป็นของ 2570Q1 ไม่ใช่ 2570Q2" in other.output
+
+
+def test_emptied_row_removes_the_report_only_when_asked_and_audit_keeps_it(office_db, tmp_path):
     db_url, database = office_db
     path = make(db_url, tmp_path)
     _, projects = _owner_projects(database)
@@ -155,7 +238,13 @@ def test_emptied_row_removes_the_report_and_audit_keeps_it(office_db, tmp_path):
                     if not c.protection.locked:
                         cells[(sheet, c.coordinate)] = None
     fill(path, cells)
-    assert run(db_url, "import", str(path)).exit_code == 0
+    kept = run(db_url, "import", str(path))  # a blanked row may be an accident: refused, named
+    assert kept.exit_code == ExitCode.BAD_DATA
+    assert f"{path.name} › ไตรมาส 1 › แถว {row} › คอลัมน์ D: โครงการ {reported} มีรายงานอยู่แล้ว" in kept.output
+    assert "--allow-clear" in kept.output and _progress(database, reported) is not None
+    cleared = run(db_url, "import", str(path), "--allow-clear")
+    assert cleared.exit_code == 0, cleared.output
+    assert f"⚠ {path.name} › ไตรมาส 1 › แถว {row} › คอลัมน์ D: ล้างรายงานของโครงการ {reported} แล้ว" in cleared.output
     assert _progress(database, reported) is None
     with database.session() as s:
         deleted = s.scalars(select(m.AuditEntry).where(m.AuditEntry.table_name == "project_progress", m.AuditEntry.operation == "delete")).all()
