@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages: Chromium for Playwright (never a downloaded browser; the pushes use Debian's
 # headless shell build, lighter and faster to start, and the full chromium renders reports),
 # Thai fonts for screenshots, documents and charts (Laksaman stands in for TH Sarabun New),
-# LibreOffice and poppler to render the reports to PDF in the tests.
-SYSTEM_PACKAGES=(chromium chromium-headless-shell fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils)
+# LibreOffice and poppler to render the reports to PDF in the tests; LibreOffice Calc and its
+# Python bridge (python3-uno, for the system Python) to test workbooks saved and typed in Calc.
+SYSTEM_PACKAGES=(chromium chromium-headless-shell fonts-thai-tlwg fonts-noto-core libreoffice-writer-nogui libreoffice-impress-nogui
+                 libreoffice-calc-nogui python3-uno poppler-utils)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
