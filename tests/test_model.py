@@ -80,3 +80,21 @@ def test_failed_unit_of_work_leaves_database_as_it_was(db):
     with db.session() as s:
         assert s.scalars(select(m.Office)).all() == []
         assert s.scalars(select(m.AuditEntry)).all() == []
+
+
+def test_every_foreign_key_leads_an_index(db):
+    """Deleting a row makes the database look up the rows that point to it: without an index
+    led by the referencing columns, deleting one office scans every office's rows."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    unindexed = []
+    for table in inspector.get_table_names():
+        leading = [inspector.get_pk_constraint(table)["constrained_columns"]]
+        leading += [u["column_names"] for u in inspector.get_unique_constraints(table)]
+        leading += [i["column_names"] for i in inspector.get_indexes(table)]
+        for fk in inspector.get_foreign_keys(table):
+            columns = fk["constrained_columns"]
+            if not any(index[:len(columns)] == columns for index in leading):
+                unindexed.append(f"{table}.{','.join(columns)}")
+    assert unindexed == []
