@@ -5,10 +5,12 @@ single row is written, and then written in one transaction: a bad file changes n
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import yaml
 from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -301,6 +303,16 @@ class OfficeFiles:
             emes_results=glob("emes_results_*.yaml"),
             inspection_results=glob("inspection_results_*.yaml"),
         )
+
+    def under_code(self, code: str, folder: Path) -> OfficeFiles:
+        """The same office under another code (its office file rewritten into ``folder``):
+        many offices with realistic data in one database, for tests and benchmarks."""
+        data = read_yaml(self.office)
+        data["office"]["code"] = code
+        data["office"]["short_name"] = f'{data["office"]["short_name"]} ({code})'
+        office = folder / f"office_{code}.yaml"
+        office.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return dataclasses.replace(self, office=office)
 
 
 class _Problems:
