@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -51,7 +51,9 @@ def describe_errors(exc: ValidationError, source: Path | str) -> str:
     """One Thai line per problem: ``file › key.path: message``."""
     lines = []
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(ทั้งไฟล์)"
+        # a tagged union's tag (forms.yaml: "scalar", "rows", "months") is not a key of the file
+        parts = [str(part) for part in error["loc"] if part not in ("scalar", "rows", "months")]
+        key = ".".join(parts) or "(ทั้งไฟล์)"
         lines.append(f"{source} › {key}: {_thai_message(error)}")
     return "\n".join(lines)
 
@@ -144,6 +146,10 @@ class Locator(Strict):
     text: str | None = None
     placeholder: str | None = None
     css: str | None = None  # last resort, for elements with no label or role
+    # How label, name and text compare with the page: the whole text ("exact", the default: a
+    # reworded label is noticed), or its beginning ("prefix": "ความก้าวหน้ากิจกรรมที่ 1:" for a
+    # label that goes on with the activity's name). Spaces at the ends never count.
+    match: Literal["exact", "prefix"] = "exact"
 
     @model_validator(mode="after")
     def _has_a_way(self):
@@ -154,22 +160,18 @@ class Locator(Strict):
         return self
 
 
-class LocatorFile(Strict):
-    pages: dict[str, dict[str, Locator]]  # page name → logical name → locator
-
-    def key_of(self, page: str, name: str) -> str:
-        return f"pages.{page}.{name}"
-
-
 class TargetConfig:
-    """A target's mapping and locators for the version pinned in the office profile."""
+    """A target's mapping and form description for the version pinned in the office profile."""
 
-    def __init__(self, target: str, version: str, mapping: BaseModel | dict, locators: LocatorFile, folder: Path):
-        self.target, self.version, self.mapping, self.locators, self.folder = target, version, mapping, locators, folder
+    def __init__(self, target: str, version: str, mapping: BaseModel | dict, forms, folder: Path):
+        self.target, self.version, self.mapping, self.forms, self.folder = target, version, mapping, forms, folder
 
 
 def target_config(spec, profile: OfficeProfile | None = None, directory: Path | None = None) -> TargetConfig:
-    """Load and validate ``config/targets/<name>/<version>/{mapping,locators}.yaml``."""
+    """Load and validate ``config/targets/<name>/<version>/mapping.yaml`` and, for a target with
+    web pages, its ``forms.yaml`` (core/forms/schema.py)."""
+    from .forms.schema import FormsFile
+
     directory = directory or config_dir()
     profile = profile or office_profile(directory)
     choice = profile.targets.get(spec.name)
@@ -183,5 +185,5 @@ def target_config(spec, profile: OfficeProfile | None = None, directory: Path | 
         )
     raw_mapping = read_yaml(folder / "mapping.yaml")
     mapping = validate(spec.mapping_schema, raw_mapping, folder / "mapping.yaml") if spec.mapping_schema else raw_mapping
-    locators = load(LocatorFile, folder / "locators.yaml")
-    return TargetConfig(spec.name, version, mapping, locators, folder)
+    forms = load(FormsFile, folder / "forms.yaml") if (folder / "forms.yaml").exists() else None
+    return TargetConfig(spec.name, version, mapping, forms, folder)
