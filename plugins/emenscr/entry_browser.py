@@ -56,6 +56,19 @@ class EntryPages:
                 saved.append(code)
         return saved
 
+    async def step_order(self) -> list:
+        """A finding when the steps navigation shown now orders the steps otherwise than
+        forms.yaml (the site takes them in its own order: ours would open a step too early)."""
+        from tidtam.core.forms.plan import Finding
+
+        codes = self._codes()
+        shown = [code for row in await self.site.shown_rows("project", "steps")
+                 for code in [next((c for c in codes if (row.get("text") or "").strip().startswith(c)), None)] if code]
+        if not shown or shown == codes:
+            return []
+        return [Finding(f"forms.{ENTRY_FORM}.steps", "ลำดับขั้นตอน", f"ลำดับขั้นตอนบนเว็บคือ {', '.join(shown)} แต่ forms.yaml "
+                        f"เรียงเป็น {', '.join(codes)} — เรียงรายการ steps ใน forms.{ENTRY_FORM} ใหม่ให้ตรงกับเว็บ")]
+
     async def project_state(self, pid: int) -> tuple[str, list[str]]:
         """(status code, steps saved) from the project's page."""
         await self.site.open("project", id=pid)
@@ -199,7 +212,7 @@ class EntryPages:
         if pid is None:
             await read(self.site.open_step, ENTRY_FORM, codes[0], new=True)
             await self.site.fill(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
-            findings = await self.site.verdict(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
+            findings = await self.step_order() + await self.site.verdict(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
             notes = [f"ภาพแสดงแบบฟอร์ม {codes[0]} ที่กรอกแล้ว (ยังไม่บันทึก); ขั้นตอนถัดไปเปิดได้หลังบันทึก {codes[0]} "
                      "— ค่าที่จะกรอกทุกขั้นตอนแสดงอยู่ใต้ภาพ"]
         else:

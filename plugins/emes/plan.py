@@ -97,7 +97,8 @@ def plan_round(session: Session, office: Office, period: Period, mapping: EmesMa
         if unique:
             notes.append(f"หลักฐาน {len(unique)} ไฟล์: " + ", ".join(
                 f"{f.filename} ({size_text(f.size)})" for f in unique.values()))
-        record = {"level": str(result.level) if result and result.level is not None else "",
+        record = {"owner": owner,  # who reports it: for a site that asks for a reporter
+                  "level": str(result.level) if result and result.level is not None else "",
                   "narrative": narrative_text(result.narrative if result else ""),
                   "links": [link.strip() for link in (result.links or []) if link.strip()] if result else []}
         data = {
