@@ -305,7 +305,7 @@ def layout(form: Form, steps: dict[str, Values]) -> list[dict]:
                 columns = list(field.columns.items())
                 rows = [[row.get(column, "") for column, _ in columns] for row in values[key]]
                 totals = [_total([row[i] for row in rows]) if spec.kind == "money" else "" for i, (_, spec) in enumerate(columns)]
-                items.append({"label": key, "headers": [_header(_label(spec)) for _, spec in columns], "rows": rows,
+                items.append({"label": field.title or key, "headers": [_header(_label(spec)) for _, spec in columns], "rows": rows,
                               "totals": totals if any(totals) else None})
             elif isinstance(field, MonthsField):
                 months = values[key]

@@ -82,6 +82,7 @@ class RowsField(Strict):
     shows one row per item by itself (the progress form's activities): never added or removed."""
 
     kind: Literal["rows"] = "rows"
+    title: str = ""  # the list's name on the site, for people (the preview)
     value: str
     columns: dict[str, Field]
     add: Button | None = None
