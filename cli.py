@@ -22,6 +22,13 @@ if __name__ == "__main__" and "tidtam" not in sys.modules:
     sys.modules["tidtam"] = _pkg
     _spec.loader.exec_module(_pkg)
 
+if __name__ == "__main__":
+    # Hand over to the module proper at once: its body is then compiled once (cached as .pyc)
+    # and run once, instead of twice (as the script, then again when imported as tidtam.cli).
+    from tidtam.cli import main as _main
+
+    sys.exit(_main())
+
 import importlib  # noqa: E402
 import json  # noqa: E402
 
@@ -938,8 +945,3 @@ def report_emes(app: App, period, out_dir, as_of):
     click.echo(f"ส่งแล้ว {data.sent}/{len(data.indicators)} ตัวบ่งชี้ · หลักฐาน {files} ไฟล์ · {data.confirmation}")
     click.echo(f"เขียนแล้ว: {docx}\n          {evidence / 'index.html'}")
 
-
-if __name__ == "__main__":
-    from tidtam.cli import main as _main
-
-    _main()

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .config import ConfigError
-
 
 class ExitCode:
     """Documented exit codes of ``cli.py`` (README, "Exit codes")."""
@@ -72,4 +70,4 @@ class App:
         )
 
 
-__all__ = ["App", "ConfigError", "ExitCode", "UserError"]
+__all__ = ["App", "ExitCode", "UserError"]
