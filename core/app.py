@@ -25,15 +25,26 @@ class UserError(Exception):
 
 
 class App:
-    def __init__(self, db_url: str | None = None, office_code: str | None = None):
+    def __init__(self, db_url: str | None = None, office_code: str | None = None, creates_database: bool = True):
         self._db_url = db_url
         self._office_code = office_code
+        # The CLI passes False to every command but those that set a database up: for them a
+        # missing SQLite file is a mistyped --db, refused before SQLite makes an empty one of it.
+        self._creates_database = creates_database
 
     @cached_property
     def db(self):
         from .db import Database
 
-        return Database(self._db_url)
+        return Database(self._db_url, create=self._creates_database)
+
+    def why_database_failed(self, exc: Exception) -> str:
+        """Thai for an error of the database layer: what is wrong and what to run, never the SQL."""
+        from .db import driver_message
+
+        if "db" in vars(self):  # the database was opened (cached_property keeps it there)
+            return self.db.why_unusable(exc)
+        return f"ใช้ฐานข้อมูลไม่ได้: {driver_message(exc)}"
 
     @cached_property
     def profile(self):
