@@ -509,7 +509,7 @@ def _credentials(target: str):
     try:
         return get_credentials(target, prompt=prompt)
     except CredentialsMissing as exc:
-        raise UserError(str(exc), ExitCode.INCOMPLETE) from None
+        raise UserError(str(exc), ExitCode.BAD_DATA) from None
 
 
 def _run_options(mode, concurrency, trace, read_timeout, action_timeout, kind, target, period, new_projects=False):

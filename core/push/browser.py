@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import Locator, LocatorFile
-from ..contract import RemoteError, RemoteRefused, RemoteTimeout
+from ..contract import LoginRefused, RemoteError, RemoteTimeout
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -107,7 +107,7 @@ async def login_cookies(browser, settings, credentials, login_url: str, site: st
             await (await resolve(page, locators, "login", "submit")).click()
         answer = await navigation.value
         if answer is not None and answer.status == 401:
-            raise RemoteRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+            raise LoginRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
         if urlsplit(login_url).path in page.url or (answer is not None and answer.status >= 400):  # form again
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
         return await scratch.cookies()

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.contract import LoginRefused, RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.push.retry import read
 
 from . import progress
@@ -37,7 +37,7 @@ class HttpRemote:
                 "csrf_token": _CSRF_FIELD.search(page.text).group(1)}
         answer = await self.client.post(self.mapping.paths.login, data=form)
         if answer.status_code == 401:
-            raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+            raise LoginRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
         if answer.status_code != 303 or "/login" in answer.headers.get("location", ""):
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status_code}) — จะลองใหม่")
         self.csrf = ""  # the token belongs to the new session: read it from the next page
