@@ -35,6 +35,7 @@ import json  # noqa: E402
 import click  # noqa: E402
 
 from tidtam import __version__  # noqa: E402
+from tidtam.cli_errors import classify, in_thai  # noqa: E402
 from tidtam.core.app import App, ExitCode, UserError  # noqa: E402
 
 # Command groups that live in their own modules, imported only when invoked.
@@ -44,7 +45,7 @@ LAZY_COMMANDS = {
 
 
 class TidtamGroup(click.Group):
-    """Lazy subcommands, and user errors shown in Thai with a documented exit code."""
+    """Lazy subcommands, and every user error shown in Thai with a documented exit code."""
 
     def list_commands(self, ctx):
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
@@ -66,40 +67,65 @@ class TidtamGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # the group's own options
+            raise in_thai(exc, info_name) from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a subcommand's options, or a command's own BadParameter
+            # click's parser leaves exc.ctx unset on some errors ("--period" with no value): the
+            # help to read is then that of the subcommand being started.
+            raise in_thai(exc, f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
-            code, message = _classify(exc)
+            code, message = classify(exc, ctx.obj)
             click.secho(message, fg="red", err=True)
             ctx.exit(code)
 
 
-def _classify(exc: Exception) -> tuple[int, str]:
-    from tidtam.core.config import ConfigError
-    from tidtam.core.plugins import PluginLoadError
+# Commands that set a database up and so may create its SQLite file; any other command refuses
+# a file that does not exist (a mistyped --db) instead of working on a new, empty database.
+CREATES_DATABASE = {"init", "demo", "db"}
 
-    if isinstance(exc, UserError):
-        return exc.exit_code, str(exc)
-    if isinstance(exc, ConfigError):
-        return ExitCode.BAD_DATA, f"ข้อมูลหรือไฟล์ตั้งค่าไม่ถูกต้อง:\n{exc}"
-    if isinstance(exc, PluginLoadError):
-        return ExitCode.PLUGIN, str(exc)
-    if type(exc).__module__.startswith("sqlalchemy"):
-        return ExitCode.DATABASE, f"ใช้ฐานข้อมูลไม่ได้: {exc}"
-    raise exc
+
+def _not_blank(ctx, param, value: str | None) -> str | None:
+    """Option callback: a value given as "" or spaces is a mistake, not "use the default"."""
+    if value is not None and not value.strip():
+        raise click.BadParameter(f'ต้องไม่เว้นว่าง — ใส่ค่าจริงหลัง {param.opts[0]} เช่น {param.opts[0]} "..."')
+    return value.strip() if value is not None else None
+
+
+class Seconds(click.FloatRange):
+    """A timeout: a finite number of seconds above zero."""
+
+    name = "seconds"
+
+    def __init__(self):
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds or seconds == float("inf"):  # nan or inf
+            self.fail(f"ต้องเป็นจำนวนวินาทีที่มากกว่า 0 (ได้ {value})", param, ctx)
+        return seconds
+
+
+SECONDS = Seconds()
 
 
 @click.group(cls=TidtamGroup)
-@click.option("--db", "db_url", metavar="URL|FILE", help="ฐานข้อมูล (URL ของ SQLAlchemy หรือไฟล์ SQLite); ค่าเริ่มต้น TIDTAM_DATABASE_URL หรือไฟล์ในโฟลเดอร์ข้อมูล")
-@click.option("--office", "office_code", metavar="CODE", help="รหัสสำนักงาน (ค่าเริ่มต้นจาก config/office.yaml)")
+@click.option("--db", "db_url", metavar="URL|FILE", callback=_not_blank, help="ฐานข้อมูล (URL ของ SQLAlchemy หรือไฟล์ SQLite); ค่าเริ่มต้น TIDTAM_DATABASE_URL หรือไฟล์ในโฟลเดอร์ข้อมูล")
+@click.option("--office", "office_code", metavar="CODE", callback=_not_blank, help="รหัสสำนักงาน (ค่าเริ่มต้นจาก config/office.yaml)")
 @click.version_option(__version__, prog_name="tidtam")
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None, office_code: str | None) -> None:
     """ติดตาม (Tidtam) — เก็บข้อมูลแผนและตัวชี้วัดของ สพท. ไว้ที่เดียว แล้วรายงานทุกระบบ"""
-    ctx.obj = App(db_url, office_code)
+    ctx.obj = App(db_url, office_code, creates_database=ctx.invoked_subcommand in CREATES_DATABASE)
 
 
 def _print_json(data) -> None:
