@@ -11,9 +11,9 @@ class ExitCode:
     ERROR = 1  # unexpected failure (a bug: please report it with the message)
     USAGE = 2  # wrong command-line usage (click's own)
     INCOMPLETE = 3  # ran fine, but something is still missing or failed (for scripts)
-    BAD_DATA = 4  # a config or data file is wrong; the message names file and key
+    BAD_DATA = 4  # a config or data file is wrong (the message names file and key), or a target's credentials are missing, empty or refused
     PLUGIN = 5  # a plugin could not load (strict mode) or a target is unknown
-    DATABASE = 6  # the database cannot be reached or migrated
+    DATABASE = 6  # the database cannot be reached, is not there (a mistyped --db) or is behind the migrations
 
 
 class UserError(Exception):
