@@ -31,6 +31,7 @@ if __name__ == "__main__":
 
 import importlib  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 
 import click  # noqa: E402
 
@@ -110,7 +111,7 @@ class Seconds(click.FloatRange):
 
     def convert(self, value, param, ctx):
         seconds = super().convert(value, param, ctx)
-        if seconds != seconds or seconds == float("inf"):  # nan or inf
+        if not math.isfinite(seconds):  # "nan" passes the range check, "inf" would wait forever
             self.fail(f"ต้องเป็นจำนวนวินาทีที่มากกว่า 0 (ได้ {value})", param, ctx)
         return seconds
 
