@@ -7,6 +7,7 @@ Exit codes are listed in ``tidtam.core.app.ExitCode`` and the README.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 if __name__ == "__main__" and "tidtam" not in sys.modules:
@@ -247,10 +248,8 @@ def _fiscal_year(ctx, param, value: int | None):
     return value
 
 
-def _today(value):
+def _today(value: date | None) -> date:
     """The date an option gave (already parsed by ``_date``), else today."""
-    from datetime import date
-
     return value or date.today()
 
 
@@ -259,7 +258,7 @@ def _today(value):
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
 @click.option("--today", hidden=True, callback=_date, help="วันที่อ้างอิง (สำหรับทดสอบ)")
 @click.pass_obj
-def status(app: App, period: str, as_json: bool, today: str | None) -> None:
+def status(app: App, period: str, as_json: bool, today: date | None) -> None:
     """สิ่งที่ต้องส่งในช่วงเวลานี้ ใครยังไม่ส่ง และส่งเข้าระบบใดไปแล้ว"""
     from tidtam.core.calendar import load_calendar
     from tidtam.core.status import period_status
@@ -507,7 +506,7 @@ def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, a
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
 @click.option("--today", hidden=True, callback=_date, help="วันที่อ้างอิง (สำหรับทดสอบ)")
 @click.pass_obj
-def completeness(app: App, period: str, as_json: bool, today: str | None) -> None:
+def completeness(app: App, period: str, as_json: bool, today: date | None) -> None:
     """ความครบถ้วนรายกระบวนงานและรายผู้รับผิดชอบ; รหัสออก 3 ขณะที่ยังมีรายการขาดหรือไม่ผ่านการตรวจ"""
     from tidtam.core.calendar import load_calendar
     from tidtam.core.completeness import by_owner
@@ -719,7 +718,7 @@ def _chart_font_guard():
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: รายงานความก้าวหน้า_<ไตรมาส>)")
 @click.option("--date", "as_of", callback=_date, help="วันที่ของข้อมูลที่พิมพ์ในรายงาน (ค่าเริ่มต้น: วันนี้)")
 @click.pass_obj
-def report_progress(app: App, period: str, out_dir: Path | None, as_of: str | None) -> None:
+def report_progress(app: App, period: str, out_dir: Path | None, as_of: date | None) -> None:
     """รายงานความก้าวหน้าตามแผนปฏิบัติราชการสำหรับที่ประชุม (docx, xlsx, แผนภูมิ)"""
     from tidtam.core.reports import progress
 
@@ -741,7 +740,7 @@ def report_progress(app: App, period: str, out_dir: Path | None, as_of: str | No
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: รายงานประจำปี_<ปี>)")
 @click.option("--date", "as_of", callback=_date, help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
 @click.pass_obj
-def report_annual(app: App, fy: int, out_dir: Path | None, as_of: str | None) -> None:
+def report_annual(app: App, fy: int, out_dir: Path | None, as_of: date | None) -> None:
     """รายงานผลการดำเนินงานประจำปี: docx พร้อมพิมพ์ และโฟลเดอร์เว็บไซต์สำหรับเผยแพร่"""
     from tidtam.core.reports import annual
 
