@@ -124,6 +124,16 @@ def test_credentials_prompt_hides_the_password(monkeypatch):
     assert [hidden for _, hidden in asked] == [False, True]
 
 
+def test_refused_credentials_are_fixed_where_they_came_from():
+    from tidtam.core.credentials import Credentials, where_to_fix
+
+    said = {source: where_to_fix("emes", Credentials("director01", Secret("x"), source))
+            for source in ("keyring", "environment", "prompt")}
+    assert said["keyring"] == "แก้รหัสผ่านของ director01 ใน keyring (บริการ tidtam:emes)"
+    assert said["environment"] == "แก้ค่าในตัวแปร TIDTAM_EMES_USERNAME / TIDTAM_EMES_PASSWORD"
+    assert "พิมพ์ชื่อผู้ใช้และรหัสผ่านให้ถูก" in said["prompt"]
+
+
 def test_missing_credentials_say_where_to_put_them():
     with pytest.raises(CredentialsMissing, match="TIDTAM_EMENSCR_PASSWORD"):
         get_credentials("emenscr")

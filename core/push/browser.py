@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..contract import RemoteError, RemoteRefused, RemoteTimeout
+from ..contract import LoginRefused, RemoteError, RemoteTimeout
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -100,7 +100,7 @@ async def login_cookies(browser, settings, credentials, base_url: str, site: str
             await (await find(page, login.buttons["submit"], "login.buttons.submit")).click()
         answer = await navigation.value
         if answer is not None and answer.status == 401:
-            raise RemoteRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+            raise LoginRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
         if urlsplit(login_url).path in page.url or (answer is not None and answer.status >= 400):  # form again
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
         return await scratch.cookies()

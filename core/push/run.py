@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..app import ExitCode, UserError
-from ..contract import Payload, Problem, RemoteRefused, RemoteSettings, RemoteTimeout
+from ..contract import LoginRefused, Payload, Problem, RemoteRefused, RemoteSettings, RemoteTimeout
+from ..credentials import where_to_fix
 from ..forms.page import LocatorError
 from ..ledger import transition
 from ..models import Submission, SubmissionState as S
@@ -120,7 +121,11 @@ async def remotes(t: Target, credentials, options: Options, records: int):
             browser = await stack.enter_async_context(chromium())
         opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=credentials,
                                      settings=settings, browser=browser) for _ in range(count)]
-        workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
+        try:
+            workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
+        except LoginRefused as exc:
+            raise UserError(f"{exc} — {where_to_fix(t.spec.name, credentials)} แล้วรันคำสั่งเดิมอีกครั้ง",
+                            ExitCode.BAD_DATA) from None
         yield list(workers)
 
 

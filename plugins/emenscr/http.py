@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.contract import LoginRefused, RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.forms import html, readback
 from tidtam.core.forms.plan import from_inputs, inputs_of
 from tidtam.core.forms.site import Site
@@ -39,7 +39,7 @@ class HttpRemote:
                 **{field.input or key: typed.get(key, "") for key, field in login.fields.items()}}
         answer = await self.client.post(login.path, data=form)
         if answer.status_code == 401:
-            raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+            raise LoginRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
         if answer.status_code != 303 or login.path in answer.headers.get("location", ""):
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status_code}) — จะลองใหม่")
         self.headers = {}  # tokens belong to the new session: read them from the next page
