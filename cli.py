@@ -649,14 +649,19 @@ def push(app: App, target, period, mode, concurrency, trace, read_timeout, actio
 def _print_dry_run(result, target, period) -> None:
     console = _console()
     counts = {s: sum(1 for r in result.rows if r.state == s) for s in ("preview", "invalid", "error", "sent")}
-    console.print(f"แสดงตัวอย่าง {target} {period.id}: จะส่ง {counts['preview']} รายการ, ข้อมูลไม่ผ่าน {counts['invalid']}, "
+    console.print(f"แสดงตัวอย่าง {target} {period.id}: พร้อมส่ง {counts['preview']} รายการ, ยังไม่พร้อม {counts['invalid']}, "
                   f"เปิดแบบฟอร์มไม่ได้ {counts['error']}, ส่งแล้ว {counts['sent']} — ยังไม่ได้บันทึกสิ่งใดในระบบปลายทาง")
     for row in result.rows:
         for error in row.errors:
             console.print(f"[red]✗ {row.payload.record_key} ({row.payload.action}) › {error}[/red]", markup=True)
     click.echo(f"ค่าแฮชของชุดข้อมูล: {result.set_hash}")  # plain echo: a path or hash is never wrapped
     click.echo(f"เปิดหน้าตัวอย่าง: {result.preview_path}")
-    click.echo(f'ต่อไป: python cli.py approve {target} --period {period.id} --by "ชื่อผู้อนุมัติ"')
+    approve = f'python cli.py approve {target} --period {period.id} --by "ชื่อผู้อนุมัติ"'
+    if counts["invalid"] or counts["error"]:  # the director is never asked to approve what would fail
+        click.echo(f"ยังไม่พร้อมขออนุมัติ: แก้ตามรายการ ✗ ข้างบน แล้วรัน push {target} --period {period.id} --dry-run ใหม่ "
+                   f"(หน้าเว็บเปลี่ยน: ดู python cli.py doctor {target}) — หรืออนุมัติเฉพาะรายการที่พร้อม: {approve} --only-ready")
+    else:
+        click.echo(f"ต่อไป: {approve}")
 
 
 def _push_with_progress(run, t, period, credentials, options):
@@ -682,9 +687,15 @@ def _print_push(result, target, period) -> None:
     console.print(f"ผลการส่ง {target} {period.id}: " + ", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(result.counts.items())))
     for record, action, error in result.failures:
         console.print(f"[red]✗ {record} ({action}): {error}[/red]")
-    if result.failures:
-        console.print(f"รันคำสั่งเดิมอีกครั้งเพื่อกระทบยอดและส่งรายการที่เหลือ · โฟลเดอร์การรัน: {result.run_dir}")
-    else:
+    refused = [f for f in result.failures if (f[0], f[1]) in result.refused]
+    if refused:  # the site said no to the values: a rerun gets the same answer
+        console.print(f"ระบบไม่รับ {len(refused)} รายการ: ทำตามข้อความของแต่ละรายการข้างบน — แก้ข้อมูล (หรือ forms.yaml "
+                      f"ถ้าหน้าเว็บเปลี่ยน: python cli.py doctor {target}) แล้ว push --dry-run และขออนุมัติใหม่ หรือรอตามที่ระบบแจ้ง "
+                      "(รันซ้ำทันทีโดยไม่แก้จะได้ผลเดิม)")
+    if len(refused) < len(result.failures):
+        console.print(f"รายการที่ยังไม่แน่ใจหรือยังไม่ได้ส่ง {len(result.failures) - len(refused)} รายการ: "
+                      f"รันคำสั่งเดิมอีกครั้งเพื่อกระทบยอดและส่งต่อ (ไม่ส่งซ้ำ) · โฟลเดอร์การรัน: {result.run_dir}")
+    if not result.failures:
         console.print(f"ต่อไป: python cli.py report {target} --period {period.id}")
 
 
@@ -692,14 +703,16 @@ def _print_push(result, target, period) -> None:
 @click.argument("target")
 @click.option("--period", required=True, help="ไตรมาส เช่น 2570Q1")
 @click.option("--by", "by", required=True, callback=_not_blank, help="ชื่อผู้อนุมัติ (ผู้อำนวยการ)")
+@click.option("--only-ready", is_flag=True, help="อนุมัติเฉพาะรายการที่ตัวอย่างพร้อมส่ง (รายการที่มีปัญหาไม่รวม ต้องแก้แล้วอนุมัติแยก)")
 @click.pass_obj
-def approve(app: App, target, period, by):
-    """บันทึกการอนุมัติชุดข้อมูลที่แสดงตัวอย่างไว้ (ผูกกับค่าแฮช ข้อมูลเปลี่ยนเมื่อใดการอนุมัติเป็นโมฆะ)"""
+def approve(app: App, target, period, by, only_ready):
+    """บันทึกการอนุมัติชุดข้อมูลที่แสดงตัวอย่างไว้ (ผูกกับค่าแฮช ข้อมูลเปลี่ยนเมื่อใดการอนุมัติเป็นโมฆะ)
+    ถ้าตัวอย่างพบปัญหาในรายการใด จะไม่อนุมัติทั้งชุด เว้นแต่ระบุ --only-ready"""
     from tidtam.core.push import run
 
     chosen = _target_period(app, app.plugins.target(target), period)
     t = _push_target(app, target)
-    record, count = run.approve(t, chosen, by)
+    record, count = run.approve(t, chosen, by, only_ready)
     digest = record.payload_set_hash
     click.echo(f"อนุมัติแล้ว {count} รายการ โดย {by} — ค่าแฮช {digest}")
     # e-mail targets deliver a package; web targets push records
@@ -767,25 +780,33 @@ def report_annual(app: App, fy: int, out_dir: Path | None, as_of: date | None) -
 
 @main.command()
 @click.argument("target")
+@click.option("--period", help="ช่วงเวลาที่จะส่ง เช่น 2570Q1 (ตรวจหน้าที่ขึ้นกับช่วงเวลานั้น; ค่าเริ่มต้น: ปีปัจจุบัน)")
 @click.option("--read-timeout", type=SECONDS, default=15.0, show_default=True, help="วินาทีต่อการโหลดหน้า")
 @click.pass_obj
-def doctor(app: App, target, read_timeout):
-    """เข้าสู่ระบบแล้วตรวจทุกตำแหน่งช่อง (locator) บนทุกหน้าที่การส่งใช้ โดยไม่บันทึกอะไร"""
+def doctor(app: App, target, period, read_timeout):
+    """ตรวจว่าหน้าเว็บยังตรงกับ forms.yaml: ทุกช่อง ปุ่ม ตัวเลือก และช่องบังคับกรอก บนทุกหน้าที่การส่งใช้ โดยไม่บันทึกอะไร"""
     from tidtam.core.push import run
     from tidtam.core.settings import data_dir
 
+    chosen = _target_period(app, app.plugins.target(target), period) if period else None
     t = _push_target(app, target)
     options = run.Options(mode="browser", concurrency=1, read_timeout=read_timeout,
-                          run_dir=run.new_run_dir(data_dir(), target, "locators", "doctor"))
-    results = run.doctor(t, _credentials(target), options)
+                          run_dir=run.new_run_dir(data_dir(), target, "pages", "doctor"))
+    results = run.doctor(t, _credentials(target), options, chosen)
+    forms = t.config.folder / "forms.yaml"
     console = _console()
     for r in results:
-        mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
-        console.print(f"{mark} {r.name}" + (f" — {r.detail}" if r.detail else ""))
-    broken = [r for r in results if not r.ok]
-    console.print(f"ตรวจ {len(results)} รายการ ({t.config.folder}): " + (f"[red]เสีย {len(broken)}[/red]" if broken else "[green]ใช้ได้ทั้งหมด[/green]"))
+        if r.ok or not r.detail:  # a page as a whole: its problems follow it, one line each
+            console.print(("[green]✓[/green] " if r.ok else "[red]✗[/red] ") + r.name + (f" — {r.detail}" if r.detail else ""))
+        else:  # the file and key to edit, what was looked for and what the page has instead
+            where = f"{forms} › {r.name}" if "." in r.name else r.name
+            click.secho(f"    ✗ {where}: {r.detail}", fg="red")  # never wrapped: a path and key are copied as they are
+    broken = [r for r in results if not r.ok and r.detail]
     if broken:
-        raise SystemExit(ExitCode.INCOMPLETE)
+        console.print(f"[red]หน้าเว็บไม่ตรงกับ {forms} {len(broken)} จุด[/red] — แก้ตามแต่ละบรรทัด (ดู docs/เมื่อเว็บไซต์เปลี่ยน.md) "
+                      f"แล้วรัน python cli.py doctor {target} อีกครั้ง ก่อน push --dry-run")
+        raise SystemExit(ExitCode.BAD_DATA)
+    console.print(f"[green]หน้าเว็บตรงกับ {forms} ทุกหน้า ({len(results)} รายการ)[/green] — ต่อไป: push {target} --dry-run")
 
 
 @report.command("emenscr")

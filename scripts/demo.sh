@@ -50,7 +50,9 @@ until grep -q SANDBOX_READY "$OUT/sandbox.log"; do
   sleep 0.2
 done
 export TIDTAM_EMENSCR_USERNAME=demo TIDTAM_EMENSCR_PASSWORD=demo-1234
-echo "-- ตัวอย่างก่อนส่ง รวมโครงการที่ยังไม่มีในระบบ 4 โครงการ (กรอกแบบฟอร์มจริงแต่ไม่บันทึก ถ่ายภาพ; รหัสออก 3 = บางรายการข้อมูลไม่ผ่าน ไม่ถูกส่ง) --"
+echo "-- ตรวจว่าหน้าเว็บยังตรงกับ forms.yaml (ไม่บันทึกอะไร) --"
+tidtam doctor emenscr --period 2570Q1 | tail -n 1
+echo "-- ตัวอย่างก่อนส่ง รวมโครงการที่ยังไม่มีในระบบ 4 โครงการ (กรอกแบบฟอร์มจริงแต่ไม่บันทึก ถามหน้าเว็บว่ารับหรือไม่ ถ่ายภาพ) --"
 tidtam push emenscr --period 2570Q1 --dry-run --new-projects >"$OUT/dry-run.txt" || [ $? -eq 3 ]
 head -n 1 "$OUT/dry-run.txt"
 errors=$(grep -c '^✗' "$OUT/dry-run.txt" || true)
@@ -61,7 +63,7 @@ else
   echo "ข้อมูลทุกรายการผ่านการตรวจตามกฎของระบบ"
 fi
 tail -n 3 "$OUT/dry-run.txt"
-echo "-- ผู้อำนวยการอนุมัติชุดข้อมูลนี้ (ผูกกับค่าแฮช) --"
+echo "-- ผู้อำนวยการอนุมัติชุดข้อมูลนี้ (ผูกกับค่าแฮช; ถ้าตัวอย่างพบรายการที่ยังไม่พร้อม จะอนุมัติไม่ได้จนกว่าจะแก้ หรือใช้ --only-ready) --"
 tidtam approve emenscr --period 2570Q1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)"
 echo "-- ส่งจริง: บันทึกทีละรายการ แล้วอ่านค่ากลับมาตรวจ (โครงการใหม่: ค้นหาด้วยรหัสก่อนสร้าง บันทึก M1–M5 แล้วส่งขออนุมัติ M7) --"
 # Progress of a project entered just now waits for the ministry's approval: push says so (exit 3).

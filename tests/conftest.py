@@ -87,6 +87,17 @@ def sqlite_db(tmp_path):
 
 
 @pytest.fixture
+def pg_db(postgres_url):
+    """A migrated, empty PostgreSQL database (for a push test's PostgreSQL variant)."""
+    from tidtam.core.db import Database
+
+    database = Database(postgres_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def wait_for():
     """Poll until condition() is truthy (a condition, never a fixed sleep)."""
     import time

@@ -42,9 +42,13 @@ async def inspect_step(page, forms: FormsFile, where: str, step: Step, values: d
     for key, button in step.buttons.items():
         await _present(page, button, f"{where}.buttons.{key}", findings)
     save = step.buttons.get("save")
+    required = []
     if save is not None and not any(f.key == f"{where}.buttons.save" for f in findings):
-        findings += await _unfilled_required(page, forms, save, ours, where)
-    return await _with_candidates(page, findings, ours)
+        required = await _unfilled_required(page, forms, save, ours, where)
+    findings = await _with_candidates(page, findings, ours)
+    # a required field that is what a missing one of ours was renamed to is said once, by that one
+    named = " ".join(f.message for f in findings)
+    return findings + [f for f in required if f"'{f.field.rstrip(' *')}'" not in named]
 
 
 async def inspect_page(page, where: str, spec: Page, /, **params) -> list[Finding]:
@@ -199,7 +203,6 @@ _CANDIDATES = """() => {
     .filter(el => el.type !== "hidden" && el.offsetParent !== null);
   return {
     unclaimed: controls.filter(el => !el.dataset.tidtamOurs).map(label).filter(Boolean),
-    labels: controls.map(label).filter(Boolean),
     buttons: Array.from(document.querySelectorAll("button, a, [role=button], input[type=submit]"))
       .map(el => strip(el.getAttribute("aria-label") || el.textContent || el.value)).filter(t => t && t.length < 120),
     texts: Array.from(document.querySelectorAll("h1, h2, h3, h4, th, legend, label, p, span, td"))
@@ -228,13 +231,12 @@ def _suggest(finding: Finding, have: dict) -> Finding:
     if not finding.wanted:
         return finding
     how, text = finding.wanted
-    pools = {"label": [have["unclaimed"], have["labels"]], "button": [have["buttons"]], "text": [have["texts"]]}[how]
-    near: list[str] = []
-    for pool in pools:
-        pool = list(dict.fromkeys(t.rstrip(" *") for t in pool))
-        near = difflib.get_close_matches(text, pool, n=3, cutoff=0.3) or (pool if how == "label" and 0 < len(pool) <= 3 else [])
-        if near:
-            break
+    if how == "label" and not have["unclaimed"]:  # every field on the page is one of ours already
+        return Finding(finding.key, finding.field, finding.message + " — ทุกช่องบนหน้านี้มีในไฟล์แล้ว: ช่องนี้อาจถูกลบ "
+                       "หรือย้ายไปหน้า/ขั้นตอนอื่น (ดูบรรทัดที่บอกว่าหน้าอื่นมีช่องบังคับกรอกที่ไฟล์ไม่มี)")
+    pool = {"label": have["unclaimed"], "button": have["buttons"], "text": have["texts"]}[how]
+    pool = list(dict.fromkeys(t.rstrip(" *") for t in pool))
+    near = difflib.get_close_matches(text, pool, n=3, cutoff=0.3) or (pool if how == "label" and len(pool) <= 3 else [])
     instead = f" — บนหน้ามีที่อาจเป็นช่องนี้: {', '.join(repr(n) for n in near)}" if near else ""
     return Finding(finding.key, finding.field, finding.message + instead)
 

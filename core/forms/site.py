@@ -73,8 +73,8 @@ class Site:
         return self.page.url.split("?")[0].endswith(self.path(path_template, **params).split("?")[0])
 
     async def text(self) -> str:
-        """Everything the page shown now says (for a refusal's message)."""
-        return await self.page.locator("body").inner_text()
+        """What the page shown now says in its main region (its <main>, or the whole body)."""
+        return await self.page.locator("main, body").last.inner_text()
 
     async def screenshot(self, path) -> None:
         """The whole page, password fields masked."""

@@ -90,6 +90,7 @@ class PushResult:
     counts: dict[str, int]
     failures: list[tuple[str, str, str]]  # (record, action, error)
     run_dir: Path
+    refused: set[tuple[str, str]] = field(default_factory=set)  # (record, action) the site refused: fix, not rerun
 
 
 def new_run_dir(base: Path, target: str, period: str, kind: str) -> Path:
@@ -406,7 +407,8 @@ def _summary(t: Target, period, run_dir: Path) -> PushResult:
             counts[str(r.state)] = counts.get(str(r.state), 0) + 1
         failures = [(r.record_key, r.action, r.last_error or "") for r in rows
                     if r.state in (S.FAILED, S.UNKNOWN) or (r.state is S.APPROVED and r.last_error)]
-    return PushResult(counts, failures, run_dir)
+        refused = {(r.record_key, r.action) for r in rows if r.state is S.FAILED}
+    return PushResult(counts, failures, run_dir, refused)
 
 
 # --- doctor --------------------------------------------------------------------------------
@@ -422,10 +424,10 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
 
         async with chromium() as browser:
             findings = await login_page_findings(browser, t.config, options.read_timeout)
-        results = [CheckResult("login", not findings, "หน้าเข้าสู่ระบบ")]
+        results = [CheckResult("login", not findings)]
         results += [CheckResult(f.key, False, f.message) for f in findings]
         if findings:
-            return results + [CheckResult("pages", False, "เข้าสู่ระบบไม่ได้ จึงยังไม่ได้ตรวจหน้าอื่น — แก้รายการข้างบนแล้วรัน doctor อีกครั้ง")]
+            return results + [CheckResult("หน้าอื่น", False, "เข้าสู่ระบบไม่ได้ จึงยังไม่ได้ตรวจหน้าอื่น — แก้รายการข้างบนแล้วรัน doctor อีกครั้ง")]
         async with remotes(t, credentials, options, 1) as (remote,):
             return results + await t.hook.check_target(target=t.spec.name, remote=remote, mapping=t.config.mapping,
                                                        period=period)

@@ -103,7 +103,7 @@ def _reorder(data: dict) -> None:
 
 CHANGES = [
     Change("label_reworded", lambda d: _field(d, "M1", "name").update(label="ชื่อโครงการ/กิจกรรมหลัก"),
-           {f"{ENTRY}.M1.fields.name", f"{ENTRY}.M1.fields"},
+           {f"{ENTRY}.M1.fields.name"},
            _replace("name: {label: ชื่อโครงการ, required: true", "name: {label: ชื่อโครงการ/กิจกรรมหลัก, required: true")),
     Change("option_reworded",
            lambda d: d["progress"].update(statuses=["ยังไม่เริ่ม", "กำลังดำเนินการ", "ดำเนินการแล้วเสร็จ", "ยกเลิก"]),
@@ -130,16 +130,25 @@ def _failing(results) -> dict[str, str]:
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.id for c in CHANGES])
 def test_a_changed_site_is_found_refused_and_repaired_by_config_alone(change, sqlite_db, target_of, tmp_path):
+    _found_refused_repaired(change, sqlite_db, target_of, tmp_path)
+
+
+@pytest.mark.postgres
+def test_the_same_on_postgresql(pg_db, target_of, tmp_path):
+    _found_refused_repaired(next(c for c in CHANGES if c.id == "new_required_field"), pg_db, target_of, tmp_path)
+
+
+def _found_refused_repaired(change, db, target_of, tmp_path) -> None:
     data = yaml.safe_load(DEFAULT_DATA.read_text(encoding="utf-8"))
     change.site(data)
     changed = tmp_path / "emenscr_changed.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    load_demo(sqlite_db, keep=2)
-    with sqlite_db.session() as session:  # one project to enter is enough to go through every step
+    load_demo(db, keep=2)
+    with db.session() as session:  # one project to enter is enough to go through every step
         for project in session.scalars(select(Project).where(Project.code.in_(["2570-062", "2570-064", "2570-068"]))):
             session.delete(project)
     with run_in_thread("emenscr", demo_data="office", data_path=changed) as stand_in:
-        t = target_of(sqlite_db, stand_in.url)
+        t = target_of(db, stand_in.url)
         # 1. doctor names the key
         failing = _failing(run.doctor(t, credentials(), options("doctor")))
         assert change.keys <= set(failing), failing
@@ -156,7 +165,7 @@ def test_a_changed_site_is_found_refused_and_repaired_by_config_alone(change, sq
         # 3. the office edits forms.yaml, nothing else
         forms = t.config.folder / "forms.yaml"
         forms.write_text(change.repair(forms.read_text(encoding="utf-8")), encoding="utf-8")
-        t = target_of(sqlite_db, stand_in.url)
+        t = target_of(db, stand_in.url)
         # 4. doctor passes; the dry-run is ready; the push lands every record once
         assert _failing(run.doctor(t, credentials(), options("doctor"))) == {}
         preview = run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
@@ -175,5 +184,35 @@ def test_a_changed_site_is_found_refused_and_repaired_by_config_alone(change, sq
     assert sum(1 for key in writes if key[0] == "project.step.save") == 4 * len(ABSENT)
     assert sum(1 for key in writes if key[0] == "project.send") == len(ABSENT)
     assert sum(1 for key in writes if key[0] == "progress.save") == 2
-    with sqlite_db.session() as session:
+    with db.session() as session:
         assert {row.state for row in session.scalars(select(Submission))} == {S.SUBMITTED}
+
+
+def test_the_cli_names_the_file_and_key_and_never_offers_an_approval_it_would_refuse(sqlite_db, target_of, tmp_path, monkeypatch):
+    """What a person sees: doctor prints forms.yaml › key with what the page has instead and exits 4;
+    the dry-run lists every problem and does not say "next: approve"; approve refuses, naming the record."""
+    from click.testing import CliRunner
+
+    from tidtam.cli import main
+
+    data = yaml.safe_load(DEFAULT_DATA.read_text(encoding="utf-8"))
+    CHANGES[0].site(data)  # the M1 label "ชื่อโครงการ" reworded
+    changed = tmp_path / "emenscr_changed.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_demo(sqlite_db, keep=1)
+    user = credentials()
+    monkeypatch.setenv("TIDTAM_EMENSCR_USERNAME", user.username)
+    monkeypatch.setenv("TIDTAM_EMENSCR_PASSWORD", user.password.reveal())
+    cli = lambda *args: CliRunner().invoke(main, ["--db", str(sqlite_db.url.database), *args])  # noqa: E731
+    with run_in_thread("emenscr", demo_data="office", data_path=changed) as stand_in:
+        t = target_of(sqlite_db, stand_in.url)
+        doctor = cli("doctor", "emenscr", "--period", "2570Q1")
+        assert doctor.exit_code == 4, doctor.output
+        assert f"{t.config.folder / 'forms.yaml'} › forms.project_entry.steps.M1.fields.name:" in doctor.output
+        assert "ชื่อโครงการ/กิจกรรมหลัก" in doctor.output and "Traceback" not in doctor.output
+        dry = cli("push", "emenscr", "--period", "2570Q1", "--dry-run", "--new-projects")
+        assert dry.exit_code == 3, dry.output
+        assert "ยังไม่พร้อมขออนุมัติ" in dry.output and "ต่อไป: python cli.py approve" not in dry.output
+        assert "forms.project_entry.steps.M1.fields" in dry.output
+        refused = cli("approve", "emenscr", "--period", "2570Q1", "--by", "นายผู้อำนวยการ ทดสอบ")
+        assert refused.exit_code == 3 and "ตัวอย่างก่อนส่งพบปัญหา" in refused.output and "project:2570-061" in refused.output
