@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import models as m
 from ..periods import Period
-from ..reports.officedoc import CM_PER_WIDTH_UNIT, lines_needed, print_setup, row_height
+from ..reports.officedoc import CM_PER_WIDTH_UNIT, fitting_width, lines_needed, print_setup, row_height
 from .layouts import FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
 
 FONT = "TH Sarabun New"  # the official Thai document font; Excel falls back if it is missing
@@ -97,7 +97,7 @@ def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office:
     for index, column in enumerate(sheet.columns):
         cell = ws.cell(HEADER_ROW, index + 1, column.header)
         cell.style = "tidtam_header"
-        ws.column_dimensions[column_letter(index)].width = column.width
+        ws.column_dimensions[column_letter(index)].width = fitting_width(column.header, column.width)
     ws.row_dimensions[HEADER_ROW].height = max(2 * LINE_HEIGHT, _height({c.header: c.width for c in sheet.columns}))
     for offset, row in enumerate(rows):
         excel_row = FIRST_DATA_ROW + offset

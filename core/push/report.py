@@ -132,6 +132,6 @@ def write_docx(report: Report, path: Path) -> Path:
              align=[od.CENTER, od.CENTER, od.LEFT, od.LEFT, od.CENTER, od.CENTER, od.CENTER, od.LEFT])
     for digest in report.approval_hashes:
         od.para(doc)
-        od.para(doc, f"ค่าแฮชของชุดข้อมูลที่อนุมัติ (ใช้ตรวจว่าข้อมูลที่ส่งตรงกับที่อนุมัติ): {digest}", size=od.TABLE_PT,
+        od.para(doc, f"ค่าแฮชของชุดข้อมูลที่อนุมัติ (ใช้ตรวจว่าข้อมูลที่ส่งตรงกับที่อนุมัติ): {digest}",
                 thai_digits=False)
     return od.save_docx(doc, path, date.today())

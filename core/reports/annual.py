@@ -357,7 +357,7 @@ def _emes_part(doc, report: AnnualReport, chart_files) -> None:
     od.heading(doc, PARTS[3], 1)
     for standard, rows in report.emes:
         od.heading(doc, standard, 2)
-        od.table(doc, ["ตัว\nบ่งชี้", "ชื่อตัวบ่งชี้", *[f"ระดับ\n{r}" for r in report.emes_rounds]],
+        od.table(doc, ["ตัวบ่งชี้", "ชื่อตัวบ่งชี้", *[f"ระดับ\n{r}" for r in report.emes_rounds]],
                  [[r.code, r.name, *[th(v) if v else "-" for v in r.levels]] for r in rows],
                  align=[od.CENTER, od.LEFT, *[od.CENTER] * len(report.emes_rounds)])
     od.picture(doc, chart_files["emes"], od.text_width_cm(doc), "แผนภูมิที่ ๒ ระดับผลการประเมินตนเอง E-MES รายตัวบ่งชี้")
@@ -374,7 +374,7 @@ def _inspection_part(doc, report: AnnualReport, chart_files) -> None:
     od.heading(doc, PARTS[4], 1)
     for policy, rows in report.inspection:
         od.heading(doc, policy, 2)
-        od.table(doc, ["ตัว\nชี้วัด", "ชื่อตัวชี้วัด", "ค่าเป้าหมาย", "ผล", "ผลการ\nประเมิน"],
+        od.table(doc, ["ตัวชี้วัด", "ชื่อตัวชี้วัด", "ค่าเป้าหมาย", "ผล", "ผลการประเมิน"],
                  [[r.code, r.name, _amount(r.target, r.unit), _amount(r.result, r.unit) if r.result is not None else ("รายงานเชิงคุณภาพ" if r.result_text else "ยังไม่รายงาน"),
                    {True: "บรรลุ", False: "ยังไม่บรรลุ", None: "-"}[r.achieved]] for r in rows],
                  align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.CENTER])
@@ -403,7 +403,7 @@ def _budget_part(doc, report: AnnualReport, chart_files) -> None:
              align=[od.LEFT, od.CENTER, od.CENTER])
     od.picture(doc, chart_files["quarterly"], od.text_width_cm(doc), "แผนภูมิที่ ๔ การเบิกจ่ายสะสมรายไตรมาสเทียบเป้าหมาย")
     od.para(doc)
-    od.para(doc, progress.LATE_FOOTNOTE.split(" โครงการล่าช้า")[0], size=od.TABLE_PT)
+    od.para(doc, progress.LATE_FOOTNOTE.split(" โครงการล่าช้า")[0])
 
 
 def _amount(value: Decimal | None, unit: str) -> str:

@@ -302,7 +302,7 @@ def picture(doc, path: Path, width_cm: float, caption: str = "") -> None:
     doc.paragraphs[-1].alignment = CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = bool(caption)
     if caption:
-        para(doc, caption, align=CENTER, size=TABLE_PT)
+        para(doc, caption, align=CENTER)
 
 
 def keep_together(paragraph) -> None:
@@ -417,10 +417,10 @@ def wrapped_lines(text: str, width_units: float, size: float = XLSX_PT) -> int:
 
 
 def fitting_width(header: str, width: float, size: float = XLSX_PT) -> float:
-    """``width``, widened where a word of ``header`` would not fit the column (Calc and Excel
-    would break it inside the word)."""
-    words = [text_cm(w, size, bold=True) for line in str(header).split("\n") for w in _words(line)]
-    return max(width, round((max(words, default=0) + 0.4) / CM_PER_WIDTH_UNIT + 0.5))
+    """``width``, widened where a line of ``header`` would not fit the column: Calc and Excel
+    break Thai where their own dictionaries say, which is not always between words."""
+    lines = [text_cm(line, size, bold=True) for line in str(header).split("\n")]
+    return max(width, round((max(lines, default=0) + 0.5) / CM_PER_WIDTH_UNIT + 0.5))
 
 
 def fit_rows(ws, first_row: int, widths: Sequence[float], size: float = XLSX_PT) -> None:

@@ -364,7 +364,7 @@ def write_docx(report: ProgressReport, path: Path, chart_files: dict[str, Path])
     _projects_section(doc, report)
     _late_section(doc, report)
     od.para(doc)
-    od.para(doc, LATE_FOOTNOTE, size=od.TABLE_PT)
+    od.para(doc, LATE_FOOTNOTE)
     return od.save_docx(doc, path, report.as_of)
 
 
@@ -401,7 +401,7 @@ def _rollup_section(doc, title: str, rows: list[Rollup], report: ProgressReport,
     below = [r.disbursed_percent is not None and r.disbursed_percent < report.target_percent for r in rows] + [False]
     od.table(doc, [first, *ROLLUP_HEADERS], body,
              align=[od.LEFT] + [od.CENTER] * 3 + [od.RIGHT] * 2 + [od.CENTER], highlight=below)
-    od.para(doc, f"แถวที่แรเงา: เบิกจ่ายสะสมต่ำกว่าเป้าหมายร้อยละ {pct(report.target_percent)}", size=od.TABLE_PT)
+    od.para(doc, f"แถวที่แรเงา: เบิกจ่ายสะสมต่ำกว่าเป้าหมายร้อยละ {pct(report.target_percent)}")
 
 
 PROJECT_HEADERS = ["รหัส", "โครงการ / ผู้รับผิดชอบ\nตัวชี้วัด: ผลล่าสุด (เป้าหมาย)", "สถานะ", "กิจกรรม\nเสร็จ/\nถึงกำหนด",
@@ -422,7 +422,7 @@ def _projects_section(doc, report: ProgressReport) -> None:
         od.table(doc, PROJECT_HEADERS, [_project_values(p) for p in rows], arabic_columns=[0],
                  align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.RIGHT, od.RIGHT],
                  highlight=[p.late for p in rows])
-        od.para(doc, "แถวที่แรเงา: โครงการล่าช้า (ดูเหตุในข้อ ๕)", size=od.TABLE_PT)
+        od.para(doc, "แถวที่แรเงา: โครงการล่าช้า (ดูเหตุในข้อ ๕)")
 
 
 def _late_section(doc, report: ProgressReport) -> None:
@@ -476,8 +476,8 @@ def write_xlsx(report: ProgressReport, path: Path) -> Path:
     note["A1"] = LATE_FOOTNOTE
     note["A1"].font = od.XLSX_FONT
     note["A1"].alignment = Alignment(wrap_text=True, vertical="top")
-    note.column_dimensions["A"].width = 120
-    od.fit_rows(note, 1, [120])
+    note.column_dimensions["A"].width = 90
+    od.fit_rows(note, 1, [90])
     od.print_setup(note, title=f"{heading} — หมายเหตุ", title_rows="1:1")
     return od.save_xlsx(wb, path, report.as_of)
 

@@ -192,7 +192,7 @@ def write_docx(summary: Summary, path: Path, as_of: date) -> Path:
     od.heading(doc, "๒. ผลรายตัวบ่งชี้", 1)
     rows = [[i.code, f"{i.name}\n{i.owner}", f"{i.level} {LEVEL_TH.get(i.level, '')}" if i.level else "-",
              str(len(i.files)), f"{i.state}\n{i.sent_at}"] for i in summary.indicators]
-    od.table(doc, ["ตัว\nบ่งชี้", "ชื่อตัวบ่งชี้ / ผู้รับผิดชอบ", "ระดับ", "หลักฐาน\n(ไฟล์)", "การส่งเข้า E-MES"], rows,
+    od.table(doc, ["ตัวบ่งชี้", "ชื่อตัวบ่งชี้ / ผู้รับผิดชอบ", "ระดับ", "หลักฐาน\n(ไฟล์)", "การส่งเข้า E-MES"], rows,
              align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.LEFT])
     od.heading(doc, "๓. รายละเอียดและหลักฐาน", 1)
     standard = None
@@ -205,15 +205,15 @@ def write_docx(summary: Summary, path: Path, as_of: date) -> Path:
                      + (f"ระดับ {i.level} {LEVEL_TH.get(i.level, '')}" if i.level else "ยังไม่ได้รับผล"))
         od.para(doc, i.narrative or "(ยังไม่ได้รับผลการดำเนินงานจากผู้รับผิดชอบ)", indent_first=True)
         for link in i.links:
-            od.para(doc, f"ลิงก์: {link}", size=od.TABLE_PT, thai_digits=False)
+            od.para(doc, f"ลิงก์: {link}", thai_digits=False)
         for f in i.files:
             name = f.folder_name.rsplit("/", 1)[-1] if f.folder_name else f.filename  # as in the evidence folder
-            paragraph = od.para(doc, "หลักฐาน ", size=od.TABLE_PT)
-            od.set_fonts(paragraph.add_run(name), od.TABLE_PT)
-            od.set_fonts(paragraph.add_run(to_thai_digits(f" ({size_text(f.size)}) {f.state}")), od.TABLE_PT)
+            paragraph = od.para(doc, "หลักฐาน ")
+            od.set_fonts(paragraph.add_run(name), od.BODY_PT)
+            od.set_fonts(paragraph.add_run(to_thai_digits(f" ({size_text(f.size)}) {f.state}")), od.BODY_PT)
     if summary.approvals:
         od.para(doc)
         for _line, digest in summary.approvals:
-            od.para(doc, f"ค่าแฮชของชุดที่อนุมัติ (ใช้ตรวจว่าข้อมูลที่ส่งตรงกับที่อนุมัติ): {digest}", size=od.TABLE_PT,
+            od.para(doc, f"ค่าแฮชของชุดที่อนุมัติ (ใช้ตรวจว่าข้อมูลที่ส่งตรงกับที่อนุมัติ): {digest}",
                     thai_digits=False)
     return od.save_docx(doc, path, as_of)

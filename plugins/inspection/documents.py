@@ -142,7 +142,7 @@ def write_report(data: RoundData, path: Path, photos: dict[str, Path], doc_no: s
         od.para(doc, f"({SOURCE_TH.get(policy.source, policy.source)})")
         for point in policy.points:
             od.heading(doc, f"ประเด็นการตรวจราชการที่ {policy.number}.{point.number} {point.name}", 2)
-            od.table(doc, ["ตัวชี้วัด", "ค่าเป้าหมาย", "ผลการ\nดำเนินงาน", "ผลการ\nประเมิน"],
+            od.table(doc, ["ตัวชี้วัด", "ค่าเป้าหมาย", "ผลการดำเนินงาน", "ผลการประเมิน"],
                      [[f"{i.code} {i.name}", target_th(i), result_th(i), achieved_th(i)] for i in point.indicators],
                      align=[od.LEFT, od.CENTER, od.CENTER, od.CENTER])
             for ind in point.indicators:
@@ -164,9 +164,9 @@ def _indicator_detail(doc, ind: IndicatorRow, photos: dict[str, Path], figure: i
     for ev in ind.photos[:3]:
         figure += 1
         od.picture(doc, photos[ev.sha256], 9, f"ภาพที่ {figure} แนวปฏิบัติที่ดี ตัวชี้วัดที่ {ind.code}")
-    _labelled(doc, "ผู้รับผิดชอบ", f"{ind.owner} {ind.owner_position}".strip() or "-", size=od.TABLE_PT)
+    _labelled(doc, "ผู้รับผิดชอบ", f"{ind.owner} {ind.owner_position}".strip() or "-")
     if ind.evidence:  # as named in the evidence zip, folder and digits included
-        _labelled(doc, "ไฟล์หลักฐาน", ", ".join(f"{ind.code}/{e.filename}" for e in ind.evidence), size=od.TABLE_PT,
+        _labelled(doc, "ไฟล์หลักฐาน", ", ".join(f"{ind.code}/{e.filename}" for e in ind.evidence),
                   thai_digits=False)
     return figure
 
@@ -362,8 +362,8 @@ def _paged_table(prs, blank, title: str, headers, rows, widths, missing) -> None
         _table(slide, headers, [rows[i] for i in page], widths, MARGIN, BODY_TOP, TEXT_PT, [missing[i] for i in page])
 
 
-INDICATOR_HEADERS = ["ตัวชี้วัด", "ค่าเป้าหมาย", "ผลการ\nดำเนินงาน", "ผลการ\nประเมิน"]
-INDICATOR_WIDTHS = [7.0, 1.95, 1.9, 1.65]
+INDICATOR_HEADERS = ["ตัวชี้วัด", "ค่าเป้าหมาย", "ผลการดำเนินงาน", "ผลการประเมิน"]
+INDICATOR_WIDTHS = [6.55, 1.75, 2.15, 1.85]
 
 
 def _policy_slides(prs, blank, policy: PolicyRow) -> None:
