@@ -89,7 +89,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         for cell in row:
             cell.font = od.XLSX_FONT
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    widths = [od.fitting_width(header, width) for header, width in zip(HEADERS, (6, 60, 22, 20, 18, 20, 14, 34, 10, 50))]
+    widths = [od.fitting_width(header, width) for header, width in zip(HEADERS, (6, 48, 18, 14, 14, 18, 12, 30, 8, 36))]
     for column, width in zip("ABCDEFGHIJ", widths):
         sheet.column_dimensions[column].width = width
     od.fit_rows(sheet, header_row, widths)

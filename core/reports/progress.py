@@ -449,7 +449,7 @@ def write_xlsx(report: ProgressReport, path: Path) -> Path:
         return od.sheet(wb, name, *args, print_title=f"{heading} — {name}", **kwargs)
 
     def rollup_rows(rows: list[Rollup]):
-        return [[r.code, r.name, r.projects, r.reported, r.activities_due, r.activities_due_done, r.kpis_measured,
+        return [[r.code if r.code != r.name else "", r.name, r.projects,  # a group's rollup has no code r.reported, r.activities_due, r.activities_due_done, r.kpis_measured,
               r.kpis_achieved, r.budget, r.disbursed, _round(r.disbursed_percent), report.target_percent, r.late]
              for r in rows]
 

@@ -346,7 +346,7 @@ def _overview_slide(prs, blank, data: RoundData) -> None:
     rows, missing = [], []
     for policy in data.policies:
         c = counts(policy.indicators)
-        rows.append([f"นโยบายที่ {policy.number} {policy.name}", *(str(c[k]) for k in ("all", "achieved", "not_achieved",
+        rows.append([f"{policy.number}. {policy.name}", *(str(c[k]) for k in ("all", "achieved", "not_achieved",
                                                                                        "no_target", "missing"))])
         missing.append(c["missing"] > 0)
     _paged_table(prs, blank, "ภาพรวมผลการดำเนินงานตามนโยบาย", OVERVIEW_HEADERS, rows, OVERVIEW_WIDTHS, missing)
