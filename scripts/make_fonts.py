@@ -20,6 +20,7 @@ import argparse
 import shutil
 from pathlib import Path
 
+from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
 
@@ -31,6 +32,11 @@ STYLES = {"Regular": "Regular", "Bold": "Bold", "Italic": "Italic", "BoldItalic"
 # spacing, so Word (Windows metrics) and LibreOffice (typographic metrics) lay out alike.
 ASCENT, DESCENT = 850, 375
 OUT = Path(__file__).resolve().parent.parent / "core" / "reports" / "fonts"
+# What Thai office documents write: Thai, Latin with Latin-1, punctuation, currency, letterlike
+# symbols, arrows. Sarabun's Vietnamese and extended Latin go: every docx embeds the font, and
+# the inspection package travels by e-mail under an attachment limit.
+KEEP = [*range(0x20, 0x7F), *range(0xA0, 0x100), *range(0xE00, 0xE80), *range(0x2000, 0x2070),
+        *range(0x20A0, 0x20D0), *range(0x2100, 0x2150), *range(0x2190, 0x2200), 0x2212]
 
 
 def resize(source: Path, style: str) -> TTFont:
@@ -45,7 +51,19 @@ def resize(source: Path, style: str) -> TTFont:
     hhea.ascent, hhea.descent, hhea.lineGap = ASCENT, -DESCENT, 0
     os2.usWinAscent, os2.usWinDescent = ASCENT, DESCENT
     _rename(font, style)
+    _keep_office_characters(font)
     return font
+
+
+def _keep_office_characters(font: TTFont) -> None:
+    options = subset.Options()
+    options.layout_features = ["*"]  # Thai mark placement and ligatures stay
+    options.name_IDs, options.name_languages, options.name_legacy = ["*"], ["*"], True
+    options.notdef_outline, options.glyph_names, options.hinting = True, True, False
+    options.drop_tables += ["DSIG"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[code for code in KEEP if code in font.getBestCmap()])
+    subsetter.subset(font)
 
 
 def _rename(font: TTFont, style: str) -> None:

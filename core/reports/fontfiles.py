@@ -18,6 +18,7 @@ installed copy.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -57,3 +58,9 @@ def fontconfig_file(folder: Path, *, with_office_font: bool = True) -> Path:
 {extra}</fontconfig>
 """, encoding="utf-8")
     return conf
+
+
+def render_env(folder: Path, *, with_office_font: bool = True) -> dict[str, str]:
+    """The environment for a program that draws documents here (LibreOffice, fc-list):
+    this process's, with ``FONTCONFIG_FILE`` pointing at ``fontconfig_file(folder)``."""
+    return {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(folder, with_office_font=with_office_font))}

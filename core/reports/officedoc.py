@@ -341,7 +341,7 @@ def obfuscate(data: bytes, key: str) -> bytes:
 
 
 def embed_fonts(doc) -> None:
-    """Embed the four faces of the office font (python-docx has no API for it): obfuscated
+    """Embed the office font's faces the document uses (python-docx has no API for it): obfuscated
     font parts related from the font table, named in ``w:font``, and ``w:embedTrueTypeFonts``
     in the settings, so Word and LibreOffice draw the document with its own font anywhere."""
     font_table = doc.part.part_related_by(RT.FONT_TABLE)
@@ -354,7 +354,9 @@ def embed_fonts(doc) -> None:
     alt = OxmlElement("w:altName")  # where a reader ignores embedded fonts, the font it stands in for
     alt.set(qn("w:val"), FONT_BY_NAME)
     entry.append(alt)
-    for number, ((bold, italic), tag) in enumerate(_EMBED_TAGS.items(), start=1):
+    faces = [(bold, italic) for bold, italic in _EMBED_TAGS if not italic or _has_italic(doc)]
+    for number, (bold, italic) in enumerate(faces, start=1):
+        tag = _EMBED_TAGS[(bold, italic)]
         data = fontfiles.face(bold, italic).read_bytes()
         key = _font_key(data)
         part = Part(PackURI(f"/word/fonts/font{number}.odttf"), OBFUSCATED_FONT, obfuscate(data, key), doc.part.package)
@@ -368,6 +370,12 @@ def embed_fonts(doc) -> None:
     if settings.find(qn("w:embedTrueTypeFonts")) is None:
         before = [i for i, child in enumerate(settings) if child.tag not in _BEFORE_EMBED]
         settings.insert(before[0] if before else len(settings), OxmlElement("w:embedTrueTypeFonts"))
+
+
+def _has_italic(doc) -> bool:
+    """Whether any run is italic: the italic faces are embedded only then (the file travels by
+    e-mail under a size limit)."""
+    return any(i.get(qn("w:val"), "true") not in ("0", "false") for i in doc.element.body.iter(qn("w:i")))
 
 
 # w:settings children that come before w:embedTrueTypeFonts in the schema (Word checks the order)

@@ -449,9 +449,11 @@ def write_xlsx(report: ProgressReport, path: Path) -> Path:
         return od.sheet(wb, name, *args, print_title=f"{heading} — {name}", **kwargs)
 
     def rollup_rows(rows: list[Rollup]):
-        return [[r.code if r.code != r.name else "", r.name, r.projects,  # a group's rollup has no code r.reported, r.activities_due, r.activities_due_done, r.kpis_measured,
-              r.kpis_achieved, r.budget, r.disbursed, _round(r.disbursed_percent), report.target_percent, r.late]
-             for r in rows]
+        # a group's rollup is keyed by its name: no code to show
+        return [[r.code if r.code != r.name else "", r.name, r.projects, r.reported, r.activities_due,
+                 r.activities_due_done, r.kpis_measured, r.kpis_achieved, r.budget, r.disbursed,
+                 _round(r.disbursed_percent), report.target_percent, r.late]
+                for r in rows]
 
     sheet("สรุป", rollup_headers, rollup_rows([report.total()]), [6, 30, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
     sheet("รายกลยุทธ์", rollup_headers, rollup_rows(report.by_strategy()), [6, 60, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)

@@ -216,5 +216,5 @@ def test_docx_renders_in_libreoffice_with_thai_glyphs(demo_sqlite, tmp_path):
     for expected in ("รายงานความก้าวหน้าการดำเนินงานตามแผนปฏิบัติราชการ", "ไตรมาสที่ ๑", "โครงการล่าช้า", "เบิกจ่ายสะสม"):
         assert expected in text
     fonts = pdf_font_names(pdf)
-    thai = thai_font_families()
+    thai = thai_font_families(tmp_path)
     assert any(name.split("-")[0] in thai for name in fonts), f"no Thai-capable font embedded: {fonts}"
