@@ -144,7 +144,7 @@ def stacked_counts(stem: Path, title: str, labels: Sequence[str], series: dict[s
     ax.set_yticks(list(range(len(labels))), labels)
     ax.invert_yaxis()
     thai_ticks(ax, "x")
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=len(series))  # above the bars
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.12), frameon=False, ncols=len(series))  # below, clear of bars and title
     ax.set_title(title, loc="left")
     return save(fig, stem)
 
