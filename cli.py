@@ -7,6 +7,7 @@ Exit codes are listed in ``tidtam.core.app.ExitCode`` and the README.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 if __name__ == "__main__" and "tidtam" not in sys.modules:
@@ -22,12 +23,21 @@ if __name__ == "__main__" and "tidtam" not in sys.modules:
     sys.modules["tidtam"] = _pkg
     _spec.loader.exec_module(_pkg)
 
+if __name__ == "__main__":
+    # Hand over to the module proper at once: its body is then compiled once (cached as .pyc)
+    # and run once, instead of twice (as the script, then again when imported as tidtam.cli).
+    from tidtam.cli import main as _main
+
+    sys.exit(_main())
+
 import importlib  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 
 import click  # noqa: E402
 
 from tidtam import __version__  # noqa: E402
+from tidtam.cli_errors import classify, in_thai  # noqa: E402
 from tidtam.core.app import App, ExitCode, UserError  # noqa: E402
 
 # Command groups that live in their own modules, imported only when invoked.
@@ -37,7 +47,7 @@ LAZY_COMMANDS = {
 
 
 class TidtamGroup(click.Group):
-    """Lazy subcommands, and user errors shown in Thai with a documented exit code."""
+    """Lazy subcommands, and every user error shown in Thai with a documented exit code."""
 
     def list_commands(self, ctx):
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
@@ -59,40 +69,65 @@ class TidtamGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # the group's own options
+            raise in_thai(exc, info_name) from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a subcommand's options, or a command's own BadParameter
+            # click's parser leaves exc.ctx unset on some errors ("--period" with no value): the
+            # help to read is then that of the subcommand being started.
+            raise in_thai(exc, f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
-            code, message = _classify(exc)
+            code, message = classify(exc, ctx.obj)
             click.secho(message, fg="red", err=True)
             ctx.exit(code)
 
 
-def _classify(exc: Exception) -> tuple[int, str]:
-    from tidtam.core.config import ConfigError
-    from tidtam.core.plugins import PluginLoadError
+# Commands that set a database up and so may create its SQLite file; any other command refuses
+# a file that does not exist (a mistyped --db) instead of working on a new, empty database.
+CREATES_DATABASE = {"init", "demo", "db"}
 
-    if isinstance(exc, UserError):
-        return exc.exit_code, str(exc)
-    if isinstance(exc, ConfigError):
-        return ExitCode.BAD_DATA, f"ข้อมูลหรือไฟล์ตั้งค่าไม่ถูกต้อง:\n{exc}"
-    if isinstance(exc, PluginLoadError):
-        return ExitCode.PLUGIN, str(exc)
-    if type(exc).__module__.startswith("sqlalchemy"):
-        return ExitCode.DATABASE, f"ใช้ฐานข้อมูลไม่ได้: {exc}"
-    raise exc
+
+def _not_blank(ctx, param, value: str | None) -> str | None:
+    """Option callback: a value given as "" or spaces is a mistake, not "use the default"."""
+    if value is not None and not value.strip():
+        raise click.BadParameter(f'ต้องไม่เว้นว่าง — ใส่ค่าจริงหลัง {param.opts[0]} เช่น {param.opts[0]} "..."')
+    return value.strip() if value is not None else None
+
+
+class Seconds(click.FloatRange):
+    """A timeout: a finite number of seconds above zero."""
+
+    name = "seconds"
+
+    def __init__(self):
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):  # "nan" passes the range check, "inf" would wait forever
+            self.fail(f"ต้องเป็นจำนวนวินาทีที่มากกว่า 0 (ได้ {value})", param, ctx)
+        return seconds
+
+
+SECONDS = Seconds()
 
 
 @click.group(cls=TidtamGroup)
-@click.option("--db", "db_url", metavar="URL|FILE", help="ฐานข้อมูล (URL ของ SQLAlchemy หรือไฟล์ SQLite); ค่าเริ่มต้น TIDTAM_DATABASE_URL หรือไฟล์ในโฟลเดอร์ข้อมูล")
-@click.option("--office", "office_code", metavar="CODE", help="รหัสสำนักงาน (ค่าเริ่มต้นจาก config/office.yaml)")
+@click.option("--db", "db_url", metavar="URL|FILE", callback=_not_blank, help="ฐานข้อมูล (URL ของ SQLAlchemy หรือไฟล์ SQLite); ค่าเริ่มต้น TIDTAM_DATABASE_URL หรือไฟล์ในโฟลเดอร์ข้อมูล")
+@click.option("--office", "office_code", metavar="CODE", callback=_not_blank, help="รหัสสำนักงาน (ค่าเริ่มต้นจาก config/office.yaml)")
 @click.version_option(__version__, prog_name="tidtam")
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None, office_code: str | None) -> None:
     """ติดตาม (Tidtam) — เก็บข้อมูลแผนและตัวชี้วัดของ สพท. ไว้ที่เดียว แล้วรายงานทุกระบบ"""
-    ctx.obj = App(db_url, office_code)
+    ctx.obj = App(db_url, office_code, creates_database=ctx.invoked_subcommand in CREATES_DATABASE)
 
 
 def _print_json(data) -> None:
@@ -162,29 +197,68 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
 # --- what is due, what is missing -------------------------------------------------------
 
 
-def _parse_period(app: App, text: str):
+def _parse_period(app: App, text: str, hint: str = "--period"):
     from tidtam.core.periods import PeriodError, parse_period
 
     try:
         return parse_period(text, rounds=app.profile.evaluation_rounds)
     except PeriodError as exc:
-        raise click.BadParameter(str(exc), param_hint="--period") from None
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
-def _today(value: str | None):
-    from datetime import date
+def _period_of_kind(app: App, text: str, kinds: tuple[str, ...], hint: str = "--period", taker: str = ""):
+    """The period ``text`` names, refused unless of one of ``kinds`` ("Q" quarters, "R" rounds);
+    ``taker`` names what takes only those (a target) in the message."""
+    from tidtam.core.periods import KIND_NAMES_TH
 
-    from tidtam.core.thai import parse_date
+    chosen = _parse_period(app, text, hint)
+    if chosen.kind not in kinds:
+        names = " หรือ".join(KIND_NAMES_TH[kind] for kind in kinds)
+        examples = ", ".join(f"{chosen.fiscal_year}{kind}1" for kind in kinds)
+        rule = f"{taker} รับเฉพาะ{names}" if taker else f"ต้องเป็น{names}"
+        raise click.BadParameter(f"{rule} เช่น {examples} (ได้ {chosen.id})", param_hint=hint)
+    return chosen
 
-    return parse_date(value) if value else date.today()
+
+def _target_period(app: App, spec, text: str):
+    """A period of a kind the target declares it takes (TargetSpec.period_kinds)."""
+    return _period_of_kind(app, text, spec.period_kinds, taker=spec.name)
+
+
+def _date(ctx, param, value: str | None):
+    """Option callback: a date as Thai people write it (see core.thai.parse_date), or None."""
+    from tidtam.core.thai import ThaiParseError, parse_date
+
+    try:
+        return parse_date(value) if value is not None else None
+    except ThaiParseError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _fiscal_year(ctx, param, value: int | None):
+    """Option callback: a Buddhist-Era fiscal year such as 2570, or None."""
+    from tidtam.core.periods import PeriodError, fiscal_year_bounds
+
+    if value is None:
+        return None
+    try:
+        fiscal_year_bounds(value)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _today(value: date | None) -> date:
+    """The date an option gave (already parsed by ``_date``), else today."""
+    return value or date.today()
 
 
 @main.command()
 @click.option("--period", required=True, help="ช่วงเวลา เช่น 2570Q1 (ไตรมาส) หรือ 2570R1 (รอบการประเมิน)")
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
-@click.option("--today", hidden=True, help="วันที่อ้างอิง (สำหรับทดสอบ)")
+@click.option("--today", hidden=True, callback=_date, help="วันที่อ้างอิง (สำหรับทดสอบ)")
 @click.pass_obj
-def status(app: App, period: str, as_json: bool, today: str | None) -> None:
+def status(app: App, period: str, as_json: bool, today: date | None) -> None:
     """สิ่งที่ต้องส่งในช่วงเวลานี้ ใครยังไม่ส่ง และส่งเข้าระบบใดไปแล้ว"""
     from tidtam.core.calendar import load_calendar
     from tidtam.core.status import period_status
@@ -259,7 +333,7 @@ def _render_missing(console, rows) -> None:
 
 
 @main.command()
-@click.option("--fy", type=int, help="ปีงบประมาณ พ.ศ. (ค่าเริ่มต้น: ปีปัจจุบัน)")
+@click.option("--fy", type=int, callback=_fiscal_year, help="ปีงบประมาณ พ.ศ. (ค่าเริ่มต้น: ปีปัจจุบัน)")
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
 def calendar(fy: int | None, as_json: bool) -> None:
     """ปฏิทินการปฏิบัติงานของงานติดตามฯ พร้อมกำหนดส่งของปีงบประมาณ"""
@@ -442,9 +516,9 @@ def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, r
 @main.command()
 @click.option("--period", required=True, help="ช่วงเวลา เช่น 2570Q1 หรือ 2570R1")
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
-@click.option("--today", hidden=True, help="วันที่อ้างอิง (สำหรับทดสอบ)")
+@click.option("--today", hidden=True, callback=_date, help="วันที่อ้างอิง (สำหรับทดสอบ)")
 @click.pass_obj
-def completeness(app: App, period: str, as_json: bool, today: str | None) -> None:
+def completeness(app: App, period: str, as_json: bool, today: date | None) -> None:
     """ความครบถ้วนรายกระบวนงานและรายผู้รับผิดชอบ; รหัสออก 3 ขณะที่ยังมีรายการขาดหรือไม่ผ่านการตรวจ"""
     from tidtam.core.calendar import load_calendar
     from tidtam.core.completeness import by_owner
@@ -514,7 +588,7 @@ def _credentials(target: str):
     try:
         return get_credentials(target, prompt=prompt)
     except CredentialsMissing as exc:
-        raise UserError(str(exc), ExitCode.INCOMPLETE) from None
+        raise UserError(str(exc), ExitCode.BAD_DATA) from None
 
 
 def _run_options(mode, concurrency, trace, read_timeout, action_timeout, kind, target, period, new_projects=False):
@@ -533,8 +607,8 @@ _PUSH_OPTIONS = [
     click.option("--concurrency", type=click.IntRange(1, 10), default=3, show_default=True,
                  help="จำนวนคำขอถึงเว็บไซต์พร้อมกันสูงสุด (สุภาพกับเซิร์ฟเวอร์ราชการ)"),
     click.option("--trace", is_flag=True, help="เก็บ Playwright trace และภาพหน้าจอของทุกความล้มเหลวในโฟลเดอร์การรัน"),
-    click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า (อ่านซ้ำได้)"),
-    click.option("--action-timeout", type=float, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการบันทึก"),
+    click.option("--read-timeout", type=SECONDS, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า (อ่านซ้ำได้)"),
+    click.option("--action-timeout", type=SECONDS, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการบันทึก"),
 ]
 
 
@@ -554,7 +628,7 @@ def push(app: App, target, period, mode, concurrency, trace, read_timeout, actio
     """ส่งข้อมูลที่ผู้อำนวยการอนุมัติแล้วเข้าระบบปลายทาง (หรือ --dry-run เพื่อดูตัวอย่างก่อน)"""
     from tidtam.core.push import run
 
-    chosen = _parse_period(app, period)
+    chosen = _target_period(app, app.plugins.target(target), period)
     t = _push_target(app, target)
     credentials = _credentials(target)
     options = _run_options(mode, concurrency, trace, read_timeout, action_timeout,
@@ -617,13 +691,13 @@ def _print_push(result, target, period) -> None:
 @main.command()
 @click.argument("target")
 @click.option("--period", required=True, help="ไตรมาส เช่น 2570Q1")
-@click.option("--by", "by", required=True, help="ชื่อผู้อนุมัติ (ผู้อำนวยการ)")
+@click.option("--by", "by", required=True, callback=_not_blank, help="ชื่อผู้อนุมัติ (ผู้อำนวยการ)")
 @click.pass_obj
 def approve(app: App, target, period, by):
     """บันทึกการอนุมัติชุดข้อมูลที่แสดงตัวอย่างไว้ (ผูกกับค่าแฮช ข้อมูลเปลี่ยนเมื่อใดการอนุมัติเป็นโมฆะ)"""
     from tidtam.core.push import run
 
-    chosen = _parse_period(app, period)
+    chosen = _target_period(app, app.plugins.target(target), period)
     t = _push_target(app, target)
     record, count = run.approve(t, chosen, by)
     digest = record.payload_set_hash
@@ -654,15 +728,13 @@ def _chart_font_guard():
 @report.command("progress")
 @click.option("--period", required=True, help="ไตรมาส เช่น 2570Q2")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: รายงานความก้าวหน้า_<ไตรมาส>)")
-@click.option("--date", "as_of", help="วันที่ของข้อมูลที่พิมพ์ในรายงาน (ค่าเริ่มต้น: วันนี้)")
+@click.option("--date", "as_of", callback=_date, help="วันที่ของข้อมูลที่พิมพ์ในรายงาน (ค่าเริ่มต้น: วันนี้)")
 @click.pass_obj
-def report_progress(app: App, period: str, out_dir: Path | None, as_of: str | None) -> None:
+def report_progress(app: App, period: str, out_dir: Path | None, as_of: date | None) -> None:
     """รายงานความก้าวหน้าตามแผนปฏิบัติราชการสำหรับที่ประชุม (docx, xlsx, แผนภูมิ)"""
     from tidtam.core.reports import progress
 
-    chosen = _parse_period(app, period)
-    if chosen.kind != "Q":
-        raise click.BadParameter(f"ต้องเป็นไตรมาส เช่น {chosen.fiscal_year}Q2 (ได้ {chosen.id})", param_hint="--period")
+    chosen = _period_of_kind(app, period, ("Q",))
     with app.db.session() as session:
         data = progress.collect(session, app.office(session), chosen, app.profile.disbursement_targets, _today(as_of))
     with _chart_font_guard():
@@ -676,19 +748,14 @@ def report_progress(app: App, period: str, out_dir: Path | None, as_of: str | No
 
 
 @report.command("annual")
-@click.option("--fy", type=int, required=True, help="ปีงบประมาณ พ.ศ. เช่น 2570")
+@click.option("--fy", type=int, required=True, callback=_fiscal_year, help="ปีงบประมาณ พ.ศ. เช่น 2570")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: รายงานประจำปี_<ปี>)")
-@click.option("--date", "as_of", help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
+@click.option("--date", "as_of", callback=_date, help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
 @click.pass_obj
-def report_annual(app: App, fy: int, out_dir: Path | None, as_of: str | None) -> None:
+def report_annual(app: App, fy: int, out_dir: Path | None, as_of: date | None) -> None:
     """รายงานผลการดำเนินงานประจำปี: docx พร้อมพิมพ์ และโฟลเดอร์เว็บไซต์สำหรับเผยแพร่"""
-    from tidtam.core.periods import PeriodError, fiscal_year_bounds
     from tidtam.core.reports import annual
 
-    try:
-        fiscal_year_bounds(fy)
-    except PeriodError as exc:
-        raise click.BadParameter(str(exc), param_hint="--fy") from None
     settings = annual.load_settings()
     with app.db.session() as session:
         data = annual.collect(session, app.office(session), fy, app.profile, settings, _today(as_of))
@@ -700,7 +767,7 @@ def report_annual(app: App, fy: int, out_dir: Path | None, as_of: str | None) ->
 
 @main.command()
 @click.argument("target")
-@click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลดหน้า")
+@click.option("--read-timeout", type=SECONDS, default=15.0, show_default=True, help="วินาทีต่อการโหลดหน้า")
 @click.pass_obj
 def doctor(app: App, target, read_timeout):
     """เข้าสู่ระบบแล้วตรวจทุกตำแหน่งช่อง (locator) บนทุกหน้าที่การส่งใช้ โดยไม่บันทึกอะไร"""
@@ -730,8 +797,8 @@ def report_push(app: App, period, out_dir, target="emenscr"):
     from tidtam.core.push import report as reports
     from tidtam.core.settings import data_dir
 
-    chosen = _parse_period(app, period)
     spec = app.plugins.target(target)
+    chosen = _target_period(app, spec, period)
     with app.db.session() as session:
         summary = reports.build(session, app.office(session), spec.title, target, chosen, spec.action_titles)
     folder = out_dir or data_dir() / "reports"
@@ -748,16 +815,13 @@ def report_push(app: App, period, out_dir, target="emenscr"):
 
 
 def _round(app: App, text: str):
-    chosen = _parse_period(app, text)
-    if chosen.kind != "R":
-        raise click.BadParameter(f"ต้องเป็นรอบการประเมิน เช่น {chosen.fiscal_year}R1 (ได้ {chosen.id})", param_hint="--round")
-    return chosen
+    return _period_of_kind(app, text, ("R",), hint="--round")
 
 
 @main.command("package")
 @click.argument("target", type=click.Choice(["inspection"]))
 @click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
-@click.option("--date", "memo_date", help="วันที่ของบันทึกข้อความและของไฟล์ (ค่าเริ่มต้น: วันนี้)")
+@click.option("--date", "memo_date", callback=_date, help="วันที่ของบันทึกข้อความและของไฟล์ (ค่าเริ่มต้น: วันนี้)")
 @click.option("--doc-no", default="", help="เลขที่หนังสือในบันทึกข้อความ (ค่าเริ่มต้น: document_number_prefix ใน config/office.yaml)")
 @click.option("--allow-incomplete", is_flag=True, help="สร้างได้แม้บางตัวชี้วัดยังไม่ส่งผล (ระบุว่า \"ยังไม่ได้รับรายงานผล\")")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="คัดลอกชุดเอกสารไปไว้ที่โฟลเดอร์นี้ด้วย (เพื่อเปิดดู)")
@@ -802,7 +866,7 @@ def package_(app: App, target, period, memo_date, doc_no, allow_incomplete, out_
               help="ยืนยันว่าฉบับที่ไม่แน่ใจนี้ถึงผู้รับแล้ว (ต้องใส่ --by)")
 @click.option("--allow-resend", "resend", type=int, multiple=True, metavar="ฉบับที่",
               help="ยืนยันว่าฉบับที่ไม่แน่ใจนี้ไม่ถึงผู้รับ อนุญาตส่งซ้ำหนึ่งครั้ง (ต้องใส่ --by)")
-@click.option("--by", "by", default="", help="ชื่อผู้ตัดสินใจ (บันทึกในสมุดบันทึกการส่ง)")
+@click.option("--by", "by", callback=_not_blank, help="ชื่อผู้ตัดสินใจ (บันทึกในสมุดบันทึกการส่ง)")
 @click.pass_obj
 def deliver(app: App, target, period, dry_run, delivered, resend, by):
     """ส่งชุดเอกสารที่อนุมัติแล้วทางอีเมล (แบ่งไฟล์แนบตามขนาด ไม่ส่งซ้ำ) หรือ --dry-run เพื่อดูตัวอย่างก่อน"""
@@ -811,8 +875,8 @@ def deliver(app: App, target, period, dry_run, delivered, resend, by):
     chosen = _round(app, period)
     t = _push_target(app, target)
     if delivered or resend:
-        if not by.strip():
-            raise click.BadParameter("ต้องระบุชื่อผู้ตัดสินใจ", param_hint="--by")
+        if by is None:
+            raise click.UsageError('ต้องระบุชื่อผู้ตัดสินใจด้วย --by "ชื่อ" เมื่อใช้ --mark-delivered หรือ --allow-resend')
         for part in delivered:
             delivery.resolve(t, chosen, part, "delivered", by)
             click.echo(f"ฉบับที่ {part}: บันทึกว่าถึงผู้รับแล้ว โดย {by}")
@@ -872,10 +936,10 @@ def _stage_target(app: App, target: str, stage: str):
 @click.argument("target")
 @click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
 @click.option("--dry-run", is_flag=True, help="ตรวจความพร้อม เปิดหน้ารอบการประเมิน ถ่ายภาพ โดยไม่กดยืนยัน")
-@click.option("--approve", "approve_by", metavar="ชื่อ", help="อนุมัติการยืนยันรอบนี้ (ผูกกับค่าแฮชของข้อมูลที่ส่งแล้ว) โดยผู้นี้")
+@click.option("--approve", "approve_by", metavar="ชื่อ", callback=_not_blank, help="อนุมัติการยืนยันรอบนี้ (ผูกกับค่าแฮชของข้อมูลที่ส่งแล้ว) โดยผู้นี้")
 @click.option("--trace", is_flag=True, help="เก็บ Playwright trace และภาพหน้าจอของความล้มเหลว")
-@click.option("--read-timeout", type=float, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า")
-@click.option("--action-timeout", type=float, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการยืนยัน")
+@click.option("--read-timeout", type=SECONDS, default=15.0, show_default=True, help="วินาทีต่อการโหลด/อ่านหน้า")
+@click.option("--action-timeout", type=SECONDS, default=120.0, show_default=True, help="วินาทีที่รอคำตอบการยืนยัน")
 @click.pass_obj
 def confirm(app: App, target, period, dry_run, approve_by, trace, read_timeout, action_timeout):
     """ยืนยันการส่งข้อมูลรอบการประเมิน (ล็อกข้อมูลในระบบ) — แยกจาก push มีตัวอย่างและการอนุมัติของตัวเอง"""
@@ -885,8 +949,6 @@ def confirm(app: App, target, period, dry_run, approve_by, trace, read_timeout, 
     t = _stage_target(app, target, "confirm")
     again = f"python cli.py confirm {target} --round {chosen.id}"
     if approve_by is not None:
-        if not approve_by.strip():
-            raise click.BadParameter("ต้องระบุชื่อผู้อนุมัติ", param_hint="--approve")
         record, count = run.approve(t, chosen, approve_by)
         digest = record.payload_set_hash
         click.echo(f"อนุมัติการยืนยันรอบ {chosen.id} ({count} รายการ) โดย {approve_by} — ค่าแฮช {digest}")
@@ -933,7 +995,7 @@ def confirm(app: App, target, period, dry_run, approve_by, trace, read_timeout, 
 @report.command("emes")
 @click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: E-MES_<รอบ>)")
-@click.option("--date", "as_of", help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
+@click.option("--date", "as_of", callback=_date, help="วันที่ของรายงาน (ค่าเริ่มต้น: วันนี้)")
 @click.pass_obj
 def report_emes(app: App, period, out_dir, as_of):
     """สรุปผลการรายงาน E-MES (docx) และแฟ้มหลักฐานสำหรับการติดตามเชิงประจักษ์ (โฟลเดอร์พร้อมหน้าสารบัญ)"""
@@ -950,8 +1012,3 @@ def report_emes(app: App, period, out_dir, as_of):
     click.echo(f"ส่งแล้ว {data.sent}/{len(data.indicators)} ตัวบ่งชี้ · หลักฐาน {files} ไฟล์ · {data.confirmation}")
     click.echo(f"เขียนแล้ว: {docx}\n          {evidence / 'index.html'}")
 
-
-if __name__ == "__main__":
-    from tidtam.cli import main as _main
-
-    _main()

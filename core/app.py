@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .config import ConfigError
-
 
 class ExitCode:
     """Documented exit codes of ``cli.py`` (README, "Exit codes")."""
@@ -13,9 +11,9 @@ class ExitCode:
     ERROR = 1  # unexpected failure (a bug: please report it with the message)
     USAGE = 2  # wrong command-line usage (click's own)
     INCOMPLETE = 3  # ran fine, but something is still missing or failed (for scripts)
-    BAD_DATA = 4  # a config or data file is wrong; the message names file and key
+    BAD_DATA = 4  # a config or data file is wrong (the message names file and key), or a target's credentials are missing, empty or refused
     PLUGIN = 5  # a plugin could not load (strict mode) or a target is unknown
-    DATABASE = 6  # the database cannot be reached or migrated
+    DATABASE = 6  # the database cannot be reached, is not there (a mistyped --db) or is behind the migrations
 
 
 class UserError(Exception):
@@ -27,15 +25,26 @@ class UserError(Exception):
 
 
 class App:
-    def __init__(self, db_url: str | None = None, office_code: str | None = None):
+    def __init__(self, db_url: str | None = None, office_code: str | None = None, creates_database: bool = True):
         self._db_url = db_url
         self._office_code = office_code
+        # The CLI passes False to every command but those that set a database up: for them a
+        # missing SQLite file is a mistyped --db, refused before SQLite makes an empty one of it.
+        self._creates_database = creates_database
 
     @cached_property
     def db(self):
         from .db import Database
 
-        return Database(self._db_url)
+        return Database(self._db_url, create=self._creates_database)
+
+    def why_database_failed(self, exc: Exception) -> str:
+        """Thai for an error of the database layer: what is wrong and what to run, never the SQL."""
+        from .db import driver_message
+
+        if "db" in vars(self):  # the database was opened (cached_property keeps it there)
+            return self.db.why_unusable(exc)
+        return f"ใช้ฐานข้อมูลไม่ได้: {driver_message(exc)}"
 
     @cached_property
     def profile(self):
@@ -72,4 +81,4 @@ class App:
         )
 
 
-__all__ = ["App", "ConfigError", "ExitCode", "UserError"]
+__all__ = ["App", "ExitCode", "UserError"]

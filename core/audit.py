@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +16,9 @@ from .models.base import utcnow
 
 ACTOR_KEY = "actor"
 """``session.info[ACTOR_KEY]`` names who made the change (a person code, the importer...)."""
+
+COUNTS_KEY = "audit_counts"
+"""``session.info[COUNTS_KEY]``, while ``counted`` runs: the changes counted instead of written."""
 
 
 def _plain(value):
@@ -102,8 +108,28 @@ def _entries(session: Session):
             yield entry(operation, obj.__tablename__, _row_id(obj), changes, actor=actor, at=now)
 
 
+@contextmanager
+def counted(session: Session) -> Iterator[Counter]:
+    """Inside the block, ORM changes are counted per ``(table, operation)`` instead of written
+    one audit row each; the caller writes what they add up to. Only for a load whose source
+    files are its record (a whole office reloaded from its YAML files, see office_data): a
+    row per loaded row would make most of the database a copy of those files."""
+    counts: Counter = Counter()
+    session.info[COUNTS_KEY] = counts
+    try:
+        yield counts
+        session.flush()  # what is still pending belongs to the block
+    finally:
+        del session.info[COUNTS_KEY]
+
+
 @event.listens_for(Session, "after_flush")
 def _write_audit(session: Session, flush_context) -> None:
     # after_flush still sees the pre-flush new/dirty/deleted sets and their history, and
     # new rows have their ids by now; a Core insert is allowed here where session.add is not.
-    write(session, list(_entries(session)))
+    entries = list(_entries(session))
+    counts = session.info.get(COUNTS_KEY)
+    if counts is None:
+        write(session, entries)
+    else:
+        counts.update((e["table_name"], e["operation"]) for e in entries)

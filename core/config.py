@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -15,6 +15,8 @@ from .intake.evidence import DEFAULT_MAX_BYTES, DEFAULT_TYPES
 from .settings import config_dir
 
 Model = TypeVar("Model", bound=BaseModel)
+# libyaml's safe loader when PyYAML was built with it (several times faster), else the same rules in Python.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(Exception):
@@ -24,14 +26,16 @@ class ConfigError(Exception):
 class Strict(BaseModel):
     """Base of every config schema: unknown keys are typos, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a schema is built when a model first validates, so a command pays only for
+    # the files it reads (status reads two; the locators' models wait for a push).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise ConfigError(f"ไม่พบไฟล์ตั้งค่า: {path}")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" บรรทัด {mark.line + 1} คอลัมน์ {mark.column + 1}" if mark else ""
@@ -51,7 +55,9 @@ def describe_errors(exc: ValidationError, source: Path | str) -> str:
     """One Thai line per problem: ``file › key.path: message``."""
     lines = []
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(ทั้งไฟล์)"
+        # a tagged union's tag (forms.yaml: "scalar", "rows", "months") is not a key of the file
+        parts = [str(part) for part in error["loc"] if part not in ("scalar", "rows", "months")]
+        key = ".".join(parts) or "(ทั้งไฟล์)"
         lines.append(f"{source} › {key}: {_thai_message(error)}")
     return "\n".join(lines)
 
@@ -147,6 +153,10 @@ class Locator(Strict):
     text: str | None = None
     placeholder: str | None = None
     css: str | None = None  # last resort, for elements with no label or role
+    # How label, name and text compare with the page: the whole text ("exact", the default: a
+    # reworded label is noticed), or its beginning ("prefix": "ความก้าวหน้ากิจกรรมที่ 1:" for a
+    # label that goes on with the activity's name). Spaces at the ends never count.
+    match: Literal["exact", "prefix"] = "exact"
 
     @model_validator(mode="after")
     def _has_a_way(self):
@@ -157,22 +167,18 @@ class Locator(Strict):
         return self
 
 
-class LocatorFile(Strict):
-    pages: dict[str, dict[str, Locator]]  # page name → logical name → locator
-
-    def key_of(self, page: str, name: str) -> str:
-        return f"pages.{page}.{name}"
-
-
 class TargetConfig:
-    """A target's mapping and locators for the version pinned in the office profile."""
+    """A target's mapping and form description for the version pinned in the office profile."""
 
-    def __init__(self, target: str, version: str, mapping: BaseModel | dict, locators: LocatorFile, folder: Path):
-        self.target, self.version, self.mapping, self.locators, self.folder = target, version, mapping, locators, folder
+    def __init__(self, target: str, version: str, mapping: BaseModel | dict, forms, folder: Path):
+        self.target, self.version, self.mapping, self.forms, self.folder = target, version, mapping, forms, folder
 
 
 def target_config(spec, profile: OfficeProfile | None = None, directory: Path | None = None) -> TargetConfig:
-    """Load and validate ``config/targets/<name>/<version>/{mapping,locators}.yaml``."""
+    """Load and validate ``config/targets/<name>/<version>/mapping.yaml`` and, for a target with
+    web pages, its ``forms.yaml`` (core/forms/schema.py)."""
+    from .forms.schema import FormsFile
+
     directory = directory or config_dir()
     profile = profile or office_profile(directory)
     choice = profile.targets.get(spec.name)
@@ -186,5 +192,5 @@ def target_config(spec, profile: OfficeProfile | None = None, directory: Path | 
         )
     raw_mapping = read_yaml(folder / "mapping.yaml")
     mapping = validate(spec.mapping_schema, raw_mapping, folder / "mapping.yaml") if spec.mapping_schema else raw_mapping
-    locators = load(LocatorFile, folder / "locators.yaml")
-    return TargetConfig(spec.name, version, mapping, locators, folder)
+    forms = load(FormsFile, folder / "forms.yaml") if (folder / "forms.yaml").exists() else None
+    return TargetConfig(spec.name, version, mapping, forms, folder)

@@ -119,6 +119,10 @@ class RemoteRefused(RemoteError):
     """The site answered and refused the values (its validation messages, in Thai)."""
 
 
+class LoginRefused(RemoteRefused):
+    """The site refused the username or password: no retry can help, the user must fix them."""
+
+
 class RemoteTimeout(RemoteError):
     """No answer in time: the action may still land later, so it is never repeated in this run."""
 

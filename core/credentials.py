@@ -39,7 +39,8 @@ class Credentials:
 
 
 class CredentialsMissing(Exception):
-    pass
+    """No usable username/password: nothing found, or a variable set but empty. The message (Thai)
+    says where to put them; for the CLI this is a configuration error, not "something missing"."""
 
 
 def _env_names(target: str) -> tuple[str, str]:
@@ -58,13 +59,14 @@ def get_credentials(target: str, username: str | None = None, prompt=None) -> Cr
     prompt and nothing found, ``CredentialsMissing`` says every place that was looked at.
     """
     user_var, pass_var = _env_names(target)
-    username = username or os.environ.get(user_var)
+    username = username or _from_environment(user_var, "ชื่อผู้ใช้", target)
     if username:
         stored = _from_keyring(target, username)
         if stored is not None:
             return Credentials(username, Secret(stored), "keyring")
-        if os.environ.get(pass_var):
-            return Credentials(username, Secret(os.environ[pass_var]), "environment")
+        password = _from_environment(pass_var, "รหัสผ่าน", target)
+        if password:
+            return Credentials(username, Secret(password), "environment")
     if prompt is None:
         raise CredentialsMissing(
             f"ไม่พบชื่อผู้ใช้/รหัสผ่านของ {target}: ตั้งใน keyring (บริการ {keyring_service(target)}) "
@@ -73,6 +75,28 @@ def get_credentials(target: str, username: str | None = None, prompt=None) -> Cr
     username = username or prompt(f"ชื่อผู้ใช้ {target}", hide_input=False)
     password = prompt(f"รหัสผ่าน {target} ของ {username}", hide_input=True)
     return Credentials(username, Secret(password), "prompt")
+
+
+def _from_environment(variable: str, what: str, target: str) -> str | None:
+    """The variable's value; one set to "" or spaces is a mistake (often ``export X=$UNSET``),
+    refused rather than taken as "not set" and silently replaced by another source."""
+    value = os.environ.get(variable)
+    if value is not None and not value.strip():
+        raise CredentialsMissing(
+            f"ตัวแปร {variable} ตั้งไว้แต่ว่างเปล่า: ใส่{what}ของ {target} ในตัวแปรนี้ "
+            f"หรือลบตัวแปรนี้ (unset {variable}) แล้วใช้ keyring (บริการ {keyring_service(target)})"
+        )
+    return value
+
+
+def where_to_fix(target: str, credentials: Credentials) -> str:
+    """Thai: where the credentials that a site refused came from, so the user fixes that place."""
+    user_var, pass_var = _env_names(target)
+    if credentials.source == "keyring":
+        return f"แก้รหัสผ่านของ {credentials.username} ใน keyring (บริการ {keyring_service(target)})"
+    if credentials.source == "environment":
+        return f"แก้ค่าในตัวแปร {user_var} / {pass_var}"
+    return "รันคำสั่งเดิมอีกครั้งแล้วพิมพ์ชื่อผู้ใช้และรหัสผ่านให้ถูก"
 
 
 def _from_keyring(target: str, username: str) -> str | None:

@@ -33,12 +33,18 @@ def register_targets(register):
 
 
 @hookspec(firstresult=True)
-def plan_payloads(target, period, session, office, mapping, stage):
+def plan_payloads(target, period, session, office, mapping, forms, stage):
     """Return the list of ``Payload`` to send for ``office`` and ``period`` (a ``Period``).
 
     Read core records through the SQLAlchemy ``session`` and shape them with ``mapping`` (the
     target's validated mapping config). Pure: no network, no writes. Records with nothing to
     send are simply absent.
+
+    ``forms`` is the target's form description (``core.forms.schema.FormsFile``, from its
+    forms.yaml; None for a target without web pages). A payload that fills a form carries
+    ``data["fill"]`` made by ``core.forms.plan.fill_of`` from a record of our values: which
+    field gets which value, in which step, belongs to the description, never to plugin code.
+    Core checks every fill against the description (required fields, lengths, kinds, options).
 
     ``stage`` is "push" for the ordinary push, or one of ``TargetSpec.stages`` (a separate step
     with its own dry-run and approval, e.g. E-MES's "confirm"); a plugin without stages may
@@ -47,7 +53,7 @@ def plan_payloads(target, period, session, office, mapping, stage):
 
 
 @hookspec(firstresult=True)
-def plan_entries(target, period, session, office, mapping, present):
+def plan_entries(target, period, session, office, mapping, forms, present):
     """Return the ``Payload`` list that puts records the site does not hold yet onto it (for
     eMENSCR: project entry M1–M5 and send for approval M7), in the order they must run.
 
@@ -63,10 +69,11 @@ def list_remote(target, remote):
 
 
 @hookspec(firstresult=True)
-def validate_payload(target, payload, mapping):
-    """Return a list of ``Problem`` for one payload against the target's own rules
-    (required fields, lengths, totals, dates inside the fiscal year), before any browser starts.
-    An empty list means valid."""
+def validate_payload(target, payload, mapping, forms):
+    """Return a list of ``Problem`` for one payload against the target's own rules that its
+    form description cannot state (totals, one value against another, the previous quarter),
+    before any browser starts. An empty list means valid. What forms.yaml states (required
+    fields, lengths, kinds, option texts) core checks itself."""
 
 
 @hookspec(firstresult=True)
@@ -96,9 +103,12 @@ def lookup_remote(target, payload, remote):
 
 @hookspec(firstresult=True)
 def preview_payload(target, payload, remote, screenshot_path):
-    """Return an awaitable: open the form for ``payload``, fill it WITHOUT saving, save a
-    screenshot to ``screenshot_path`` (password fields masked) and give a list of warnings
-    (Thai). Http mode, which has no form to show, may return an empty list and no screenshot."""
+    """Return an awaitable: open the form for ``payload``, fill it WITHOUT saving, ask the page
+    whether it would accept it (``core.forms.inspect.verdict``: the browser's constraint
+    validation, the site's messages, a trial click of the save button), save a screenshot to
+    ``screenshot_path`` (password fields masked) and give a list whose items are warnings (Thai
+    ``str``) or ``Problem`` (what keeps the record from being ready; every one is listed).
+    Http mode, which has no form to show, may return an empty list and no screenshot."""
 
 
 @hookspec(firstresult=True)
@@ -115,6 +125,9 @@ def submit_payload(target, payload, remote):
 
 
 @hookspec(firstresult=True)
-def check_target(target, remote, mapping):
-    """Return an awaitable of a list of ``CheckResult``: every locator the push needs, on every
-    page, resolved without saving anything (``cli.py doctor``)."""
+def check_target(target, remote, mapping, period):
+    """Return an awaitable of a list of ``CheckResult`` (``cli.py doctor``): every page the push
+    uses, reached the way the push reaches it, asked ``core.forms.inspect``'s questions (every
+    field, button and list is there; every option we map to is offered; every field the page
+    requires is one we fill), saving nothing. Core checks the login page itself. ``period``
+    (or None) is the period the office is about to push, for pages that depend on it."""

@@ -5,16 +5,20 @@ single row is written, and then written in one transaction: a bad file changes n
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+import yaml
 from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import audit
 from . import models as m
 from .config import BEYear, ConfigError, Money, Number, Percent, Strict, load, read_yaml, validate
+from .models.base import utcnow
 from .periods import parse_period
 from .settings import PACKAGE_ROOT
 
@@ -302,6 +306,20 @@ class OfficeFiles:
             inspection_results=glob("inspection_results_*.yaml"),
         )
 
+    def under_code(self, code: str, folder: Path) -> OfficeFiles:
+        """The same office under another code (its office file rewritten into ``folder``):
+        many offices with realistic data in one database, for tests and benchmarks."""
+        data = read_yaml(self.office)
+        data["office"]["code"] = code
+        data["office"]["short_name"] = f'{data["office"]["short_name"]} ({code})'
+        office = folder / f"office_{code}.yaml"
+        office.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return replace(self, office=office)
+
+    def paths(self) -> list[Path]:
+        return [self.office, *self.plans, *self.emes_frames, *self.inspection_frames,
+                *self.progress, *self.emes_results, *self.inspection_results]
+
 
 class _Problems:
     """Collects located errors so a user sees all of them at once, then raises."""
@@ -348,23 +366,39 @@ def replace_office(session: Session, files: OfficeFiles) -> LoadSummary:
             raise ConfigError(f"{path} › period: {exc}") from exc
 
     code = office_file.office.code
+    replaced = session.scalar(select(m.Office.id).where(m.Office.code == code))
     session.execute(delete(m.Office).where(m.Office.code == code))  # foreign keys cascade
-    loader = _OfficeLoader(session, files.office, office_file)
-    for path, plan in plans:
-        loader.plan(path, plan)
-    for path, frame in emes:
-        loader.emes_frame(path, frame)
-    for path, frame in inspection:
-        loader.inspection_frame(path, frame)
-    for path, data in progress:
-        loader.progress(path, data)
-    for path, data in emes_results:
-        loader.emes_results(path, data)
-    for path, data in inspection_results:
-        loader.inspection_results(path, data)
-    loader.problems.raise_if_any()
-    session.flush()
+    with audit.counted(session) as inserted:
+        loader = _OfficeLoader(session, files.office, office_file)
+        for path, plan in plans:
+            loader.plan(path, plan)
+        for path, frame in emes:
+            loader.emes_frame(path, frame)
+        for path, frame in inspection:
+            loader.inspection_frame(path, frame)
+        for path, data in progress:
+            loader.progress(path, data)
+        for path, data in emes_results:
+            loader.emes_results(path, data)
+        for path, data in inspection_results:
+            loader.inspection_results(path, data)
+        loader.problems.raise_if_any()
+    _audit_reload(session, loader.office, replaced, files, inserted)
     return loader.summary
+
+
+def _audit_reload(session: Session, office: m.Office, replaced: int | None, files: OfficeFiles, inserted) -> None:
+    """One ``reload`` audit entry per table instead of one per inserted row: the files are the
+    record of what was loaded (the office's entry names them with their sha256). ``replaced``
+    is the id of the office row deleted with everything under it, or None."""
+    by_table: dict[str, dict] = {}
+    for (table, operation), count in sorted(inserted.items()):
+        by_table.setdefault(table, {"office": office.code})[operation] = count
+    by_table[m.Office.__tablename__].update(
+        replaced_office_id=replaced, files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files.paths()}
+    )
+    actor, now = session.info.get(audit.ACTOR_KEY, ""), utcnow()
+    audit.write(session, [audit.entry("reload", table, str(office.id), changes, actor=actor, at=now) for table, changes in by_table.items()])
 
 
 class _OfficeLoader:

@@ -17,7 +17,7 @@ from tidtam.core.thai import ThaiParseError, be_year, ce_year, clean_text, parse
 from tidtam.core.thai import thai_date, to_arabic_digits, to_thai_digits
 
 __all__ = [
-    "DEFAULT_ROUNDS", "Period", "PeriodError",
+    "DEFAULT_ROUNDS", "KIND_NAMES_TH", "Period", "PeriodError",
     "fiscal_year_of", "fiscal_year_bounds", "fiscal_months", "current_fiscal_year",
     "quarter", "quarters", "quarter_of", "round_", "rounds", "parse_period",
 ]
@@ -30,6 +30,7 @@ DEFAULT_ROUNDS: tuple[tuple[int, int], ...] = ((10, 3), (4, 9))
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 
 _KIND_TH = {"Q": "ไตรมาสที่", "R": "รอบที่"}
+KIND_NAMES_TH = {"Q": "ไตรมาส", "R": "รอบการประเมิน"}  # a kind of period, named in messages
 _PERIOD_HINT = "ตัวอย่าง: 2570Q1 ไตรมาส, 2570R1 รอบการประเมิน"
 
 

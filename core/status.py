@@ -103,7 +103,8 @@ def _project_progress(session, office, period) -> list[ItemState]:
     reports = {
         r.project_id: r
         for r in session.scalars(
-            select(m.ProjectProgress).where(m.ProjectProgress.period == period.id)
+            select(m.ProjectProgress).join(m.Project)
+            .where(m.Project.office_id == office.id, m.Project.fiscal_year == period.fiscal_year, m.ProjectProgress.period == period.id)
             .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
         )
     }
@@ -148,7 +149,10 @@ def _months(period: Period) -> list[tuple[int, int]]:
 
 
 def _emes_results(session, office, period) -> list[ItemState]:
-    results = {r.indicator_id: r for r in session.scalars(select(m.EmesResult).where(m.EmesResult.period == period.id))}
+    results = {r.indicator_id: r for r in session.scalars(
+        select(m.EmesResult).join(m.EmesIndicator).join(m.EmesStandard)
+        .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == period.fiscal_year, m.EmesResult.period == period.id)
+    )}
     indicators = session.scalars(
         select(m.EmesIndicator).join(m.EmesStandard)
         .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == period.fiscal_year)
@@ -171,7 +175,11 @@ def _emes_results(session, office, period) -> list[ItemState]:
 
 
 def _inspection_results(session, office, period) -> list[ItemState]:
-    results = {r.indicator_id: r for r in session.scalars(select(m.InspectionResult).where(m.InspectionResult.period == period.id))}
+    results = {r.indicator_id: r for r in session.scalars(
+        select(m.InspectionResult).join(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
+        .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == period.fiscal_year,
+               m.InspectionResult.period == period.id)
+    )}
     indicators = session.scalars(
         select(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
         .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == period.fiscal_year)

@@ -9,7 +9,7 @@ import click
 @click.command("sandbox")
 @click.argument("app", type=click.Choice(["emenscr", "emes", "all", "mail"]), default="all")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None,
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="พอร์ต (ค่าเริ่มต้น eMENSCR 8701, E-MES 8702; แบบ all ให้ E-MES ใช้พอร์ต+1; 0 = พอร์ตว่างใดก็ได้)")
 @click.option("--latency-ms", type=int, default=0, show_default=True, help="หน่วงเวลาทุกคำขอ (มิลลิวินาที)")
 @click.option("--fail-rate", type=float, default=0.0, show_default=True, help="สัดส่วนคำขอที่ตอบ HTTP 500")
@@ -35,8 +35,14 @@ def sandbox(app, host, port, data_path, no_demo_data, office_projects, exit_with
 
     เข้าสู่ระบบด้วย TIDTAM_SANDBOX_USER / TIDTAM_SANDBOX_PASSWORD (ค่าสาธิต: demo / demo-1234)
     อ่านข้อมูลที่บันทึกไว้ (สำหรับการทดสอบ): GET <url>/__admin/state"""
+    from .knobs import KnobError, Knobs
     from .server import serve_forever
     from .site import demo_credentials
+
+    try:
+        Knobs().update(knobs)  # the stand-in's own checks, before any server starts
+    except KnobError as exc:
+        raise click.UsageError(str(exc)) from None
 
     if app == "mail":  # the SMTP/IMAP stand-in has its own options: python -m tidtam.sandbox.mail --help
         from .mail import main as mail

@@ -204,12 +204,28 @@ async def create_project(request: Request) -> Response:
     return redirect_after_step(site, project, spec["code"])
 
 
+def earlier_unsaved(site: Site, project: dict, code: str) -> list[str]:
+    """Steps before ``code`` (in the site's order) that the project has not saved: the wizard
+    opens a step only after every earlier one is saved."""
+    codes = [s["code"] for s in steps_spec(site)]
+    return [c for c in codes[:codes.index(code)] if c not in project["steps"]]
+
+
+def out_of_order(request: Request, site: Site, project: dict, code: str) -> Response | None:
+    missing = earlier_unsaved(site, project, code)
+    if not missing:
+        return None
+    return site.message_page(request, "ยังเปิดขั้นตอนนี้ไม่ได้", f"กรุณาบันทึก {', '.join(missing)} ให้ครบก่อน", 409)
+
+
 @logged_in()
 async def step_form(request: Request) -> Response:
     site, project = site_of(request), get_project(request)
     spec = step_spec(site, request.path_params["step"])
     if project is None or spec is None:
         return not_found(request)
+    if refused := out_of_order(request, site, project, spec["code"]):
+        return refused
     return render_step(request, project, spec, project["steps"].get(spec["code"], {}), {})
 
 
@@ -221,6 +237,8 @@ async def save_step(request: Request) -> Response:
         return not_found(request)
     if project["status"] in LOCKED:
         return site.message_page(request, "ไม่สามารถแก้ไขได้", locked_message(site, project), 409)
+    if refused := out_of_order(request, site, project, spec["code"]):
+        return refused
     form = await request.form()
     values, errors = read_step(site, spec, form, project)
     if errors:

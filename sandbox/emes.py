@@ -177,9 +177,15 @@ async def indicator_page(request: Request) -> Response:
     if spec is None or indicator is None:
         return not_found(request)
     saved = store(request).assessments[round_key(spec["year"], spec["round"])].get(indicator["code"], {})
-    values = {"level": saved.get("level", ""), "narrative": saved.get("narrative", ""),
-              "links": "\n".join(saved.get("links", []))}
+    values = shown_values(site_of(request), saved)
     return render_indicator(request, spec, state, indicator, values, {})
+
+
+def shown_values(site: Site, saved: dict) -> dict:
+    """An indicator's saved values as its form shows them back."""
+    extras = site.data["indicator_form"].get("extra_fields", [])
+    return {"level": saved.get("level", ""), "narrative": saved.get("narrative", ""),
+            "links": "\n".join(saved.get("links", [])), **{f["name"]: saved.get(f["name"], "") for f in extras}}
 
 
 def render_indicator(request: Request, spec: dict, state: dict, indicator: dict, values: dict,
@@ -212,7 +218,8 @@ async def save_indicator(request: Request) -> Response:
     if errors:
         return render_indicator(request, spec, state, indicator, values, errors, status=422)
     entry = {"level": values["level"], "narrative": values["narrative"], "links": links,
-             "saved_at": site.now(), "session": request.state.session.label}
+             "saved_at": site.now(), "session": request.state.session.label,
+             **{f["name"]: values[f["name"]] for f in site.data["indicator_form"].get("extra_fields", [])}}
     store(request).assessments[round_key(spec["year"], spec["round"])][indicator["code"]] = entry
     site.record_write(request, "indicator.save", {"round": round_key(spec["year"], spec["round"]),
                                                   "indicator": indicator["code"]}, entry)
@@ -221,8 +228,12 @@ async def save_indicator(request: Request) -> Response:
 
 def check_indicator(site: Site, form: Mapping) -> tuple[dict, dict, list[str]]:
     rules = site.data["indicator_form"]
-    values = {name: str(form.get(name, "")).strip() for name in ("level", "narrative", "links")}
+    extras = rules.get("extra_fields", [])
+    values = {name: str(form.get(name, "")).strip() for name in ("level", "narrative", "links", *(f["name"] for f in extras))}
     errors = {}
+    for extra in extras:
+        if extra.get("required") and not values[extra["name"]]:
+            errors[extra["name"]] = f"กรุณากรอก{extra['label']}"
     if values["level"] not in {lv["value"] for lv in rules["levels"]}:
         errors["level"] = f"กรุณาเลือก{rules['level_label']}"
     if not values["narrative"]:
@@ -255,8 +266,7 @@ async def upload_evidence(request: Request) -> Response:
     problem = evidence_problem(site.data["evidence"], upload, content)
     key = round_key(spec["year"], spec["round"])
     saved = store(request).assessments[key].get(indicator["code"], {})
-    values = {"level": saved.get("level", ""), "narrative": saved.get("narrative", ""),
-              "links": "\n".join(saved.get("links", []))}
+    values = shown_values(site_of(request), saved)
     if problem:
         return render_indicator(request, spec, state, indicator, values, {"evidence": problem}, status=422)
     record = {"id": f"e{len(store(request).evidence) + 1}", "round": key, "indicator": indicator["code"],

@@ -26,7 +26,8 @@ def main() -> None:
     from tidtam.core.models import Project, ProjectProgress
     from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
     from tidtam.core.plugins import load_plugins
-    from tidtam.plugins.emenscr.plan import project_steps
+    from tidtam.core.forms.plan import fill_of
+    from tidtam.plugins.emenscr.plan import ENTRY_FORM, project_record
 
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{folder}/seed.sqlite")
@@ -34,12 +35,13 @@ def main() -> None:
         with db.session() as session:
             load_catalogs(session, ROOT / "config" / "catalogs.yaml")
             replace_office(session, OfficeFiles.in_folder(DEMO_DIR))
-        mapping = target_config(load_plugins().target("emenscr"), office_profile()).mapping
+        config = target_config(load_plugins().target("emenscr"), office_profile())
+        entry = config.forms.forms[ENTRY_FORM]
         with db.session() as session:
             projects = session.scalars(select(Project).order_by(Project.code)).all()
             reported = set(session.scalars(select(ProjectProgress.project_id)))
             absent = [p.code for p in projects if p.id not in reported][-ABSENT_COUNT:]
-            seed = [{"status": "approved", "steps": project_steps(p, mapping)[0]}
+            seed = [{"status": "approved", "steps": fill_of(ENTRY_FORM, entry, project_record(p, config.mapping)[0])[0]["steps"]}
                     for p in projects if p.code not in absent]
     header = ("# โครงการของสำนักงานตัวอย่างที่บันทึกไว้ในระบบแล้ว (อนุมัติแล้ว) — ข้อมูลของเว็บจำลองเอง\n"
               "# The demo office's projects as eMENSCR holds them (entered by their owners earlier and\n"

@@ -136,17 +136,33 @@ def test_calendar_json_gives_deadlines_of_the_fiscal_year():
     assert processes["1.1"]["deadlines"][0] == {"period": "2570R1", "due": "2027-03-31"}
 
 
-def test_help_imports_nothing_heavy():
+def _modules_after(argv: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The modules with one of ``prefixes`` that a process running ``cli.py argv`` imported."""
     code = (
-        "import sys; from tidtam.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'playwright', 'rich', 'alembic', 'httpx')"
-        " or m.startswith('tidtam.plugins') or m.startswith('tidtam.sandbox')]\n"
-        "print(heavy, file=sys.stderr)"
+        "import json, sys; from tidtam.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))), file=sys.stderr)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert "Commands" in result.stdout
-    assert result.stderr.strip() == "[]"
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    return json.loads(result.stderr.strip().splitlines()[-1])  # the list printed last
+
+
+def test_help_imports_nothing_heavy():
+    heavy = ("sqlalchemy", "playwright", "rich", "alembic", "httpx", "pydantic", "yaml", "pluggy", "platformdirs",
+             "tidtam.core.config", "tidtam.plugins", "tidtam.sandbox")
+    assert _modules_after(["--help"], heavy) == []
+    assert _modules_after(["status", "--period", "2570X9"], heavy) != []  # the probe sees imports at all
+
+
+def test_status_completeness_and_calendar_import_only_what_they_use(tmp_path):
+    """Heavy imports stay inside the commands that need them: no plugins, browser, migrations,
+    workbooks or documents for the commands a person types all day."""
+    db_file = tmp_path / "office.sqlite"
+    assert run("demo", db_url=str(db_file)).exit_code == 0
+    unused = ("playwright", "alembic", "httpx", "openpyxl", "jinja2", "matplotlib", "docx", "pptx", "pluggy",
+              "tenacity", "keyring", "tidtam.plugins", "tidtam.sandbox", "tidtam.core.push", "tidtam.core.reports")
+    for argv in (["status", "--period", "2570Q1"], ["completeness", "--period", "2570Q1"], ["calendar", "--fy", "2570"]):
+        assert _modules_after(["--db", str(db_file), *argv], unused) == [], argv
 
 
 def test_cli_runs_from_a_plain_checkout_without_install(tmp_path):

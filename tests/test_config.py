@@ -39,16 +39,25 @@ def test_unknown_key_is_named_with_its_file(config_copy):
 def test_wrong_type_deep_in_a_mapping_names_the_key_path(config_copy):
     spec = load_plugins().target("emenscr")
     path = config_copy / "targets/emenscr/2026.1/mapping.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("in_progress:", "in_progres:"), encoding="utf-8")
-    with pytest.raises(cfg.ConfigError, match=r"mapping\.yaml › statuses\.in_progres"):
+    path.write_text(path.read_text(encoding="utf-8").replace("saved_mark:", "saved_mrk:"), encoding="utf-8")
+    with pytest.raises(cfg.ConfigError, match=r"mapping\.yaml › entry\.saved_mrk"):
         cfg.target_config(spec)
 
 
 def test_locator_without_any_strategy_is_refused(config_copy):
     spec = load_plugins().target("emenscr")
-    path = config_copy / "targets/emenscr/2026.1/locators.yaml"
+    path = config_copy / "targets/emenscr/2026.1/forms.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("search: {label: ค้นหา (รหัสโครงการหรือชื่อโครงการ)}", "search: {}"), encoding="utf-8")
-    with pytest.raises(cfg.ConfigError, match=r"locators\.yaml › pages\.project_list\.search: ต้องระบุอย่างน้อยหนึ่งวิธี"):
+    with pytest.raises(cfg.ConfigError, match=r"forms\.yaml › pages\.projects\.elements\.search: ต้องระบุอย่างน้อยหนึ่งวิธี"):
+        cfg.target_config(spec)
+
+
+def test_a_field_of_an_unknown_kind_names_its_key_in_forms_yaml(config_copy):
+    spec = load_plugins().target("emenscr")
+    path = config_copy / "targets/emenscr/2026.1/forms.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: date_be, required: true, value: {derive: first_day_be",
+                                                             "kind: date, required: true, value: {derive: first_day_be"), encoding="utf-8")
+    with pytest.raises(cfg.ConfigError, match=r"forms\.yaml › forms\.project_entry\.steps\.0\.fields\.start_date\.kind: ค่าไม่อยู่ในรายการ"):
         cfg.target_config(spec)
 
 
@@ -113,6 +122,16 @@ def test_credentials_prompt_hides_the_password(monkeypatch):
     creds = get_credentials("emes", prompt=prompt)
     assert creds.source == "prompt" and creds.password == Secret("typed-pass")
     assert [hidden for _, hidden in asked] == [False, True]
+
+
+def test_refused_credentials_are_fixed_where_they_came_from():
+    from tidtam.core.credentials import Credentials, where_to_fix
+
+    said = {source: where_to_fix("emes", Credentials("director01", Secret("x"), source))
+            for source in ("keyring", "environment", "prompt")}
+    assert said["keyring"] == "แก้รหัสผ่านของ director01 ใน keyring (บริการ tidtam:emes)"
+    assert said["environment"] == "แก้ค่าในตัวแปร TIDTAM_EMES_USERNAME / TIDTAM_EMES_PASSWORD"
+    assert "พิมพ์ชื่อผู้ใช้และรหัสผ่านให้ถูก" in said["prompt"]
 
 
 def test_missing_credentials_say_where_to_put_them():

@@ -80,3 +80,59 @@ def test_failed_unit_of_work_leaves_database_as_it_was(db):
     with db.session() as s:
         assert s.scalars(select(m.Office)).all() == []
         assert s.scalars(select(m.AuditEntry)).all() == []
+
+
+def test_every_foreign_key_leads_an_index(db):
+    """Deleting a row makes the database look up the rows that point to it: without an index
+    led by the referencing columns, deleting one office scans every office's rows."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    unindexed = []
+    for table in inspector.get_table_names():
+        leading = [inspector.get_pk_constraint(table)["constrained_columns"]]
+        leading += [u["column_names"] for u in inspector.get_unique_constraints(table)]
+        leading += [i["column_names"] for i in inspector.get_indexes(table)]
+        for fk in inspector.get_foreign_keys(table):
+            columns = fk["constrained_columns"]
+            if not any(index[:len(columns)] == columns for index in leading):
+                unindexed.append(f"{table}.{','.join(columns)}")
+    assert unindexed == []
+
+
+def test_an_office_reload_is_audited_once_per_table_not_once_per_row(db):
+    """The files are the record of a reload; row by row it made audit_log most of the database."""
+    import hashlib
+
+    from sqlalchemy import func
+
+    from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
+    from tidtam.core.settings import config_dir
+
+    files = OfficeFiles.in_folder(DEMO_DIR)
+    with db.session(actor="init") as s:
+        load_catalogs(s, config_dir() / "catalogs.yaml")
+    with db.session(actor="demo") as s:
+        first = replace_office(s, files)
+        replaced = s.scalars(select(m.Office.id)).one()
+        before = s.scalar(select(func.max(m.AuditEntry.id)))
+    with db.session(actor="demo") as s:
+        replace_office(s, files)
+        person = s.scalars(select(m.Person).where(m.Person.code == "P001")).one()
+        person.phone = "0 5300 1234"  # after the reload, in the same unit of work: audited as ever
+
+    with db.session() as s:
+        office = s.scalars(select(m.Office)).one()
+        second = s.scalars(select(m.AuditEntry).where(m.AuditEntry.id > before).order_by(m.AuditEntry.id)).all()
+        reload = [e for e in second if e.operation == "reload"]
+        rows = {e.table_name: s.scalar(select(func.count()).select_from(m.Base.metadata.tables[e.table_name])) for e in reload}
+    row_by_row = [e for e in second if e.operation != "reload"]
+    assert [(e.operation, e.table_name, e.changes.get("phone")) for e in row_by_row] == [
+        ("update", "person", {"old": "082-555-1037", "new": "0 5300 1234"})
+    ]
+    assert {e.row_id for e in reload} == {str(office.id)}
+    assert {e.table_name: e.changes["insert"] for e in reload} == rows  # the whole office, one entry per table
+    assert rows["project"] == first.projects and rows["project_activity"] > rows["project"]
+    office_entry = next(e for e in reload if e.table_name == "office")
+    assert office_entry.changes["replaced_office_id"] == replaced
+    assert office_entry.changes["files"]["plan_2570.yaml"] == hashlib.sha256((DEMO_DIR / "plan_2570.yaml").read_bytes()).hexdigest()

@@ -90,6 +90,20 @@ def test_a_second_plugin_cannot_take_a_target_name(tmp_path, monkeypatch, capsys
     assert "emenscr" in {p.name: p for p in registry.plugins}["clash"].error
 
 
+def test_the_cli_takes_the_period_kinds_a_target_declares(tmp_path, monkeypatch):
+    """push refuses a quarter for a target that declares rounds only: the rule is the plugin's
+    TargetSpec.period_kinds, not a list of target names in the CLI."""
+    from tidtam.cli import main
+
+    rounds_only = GOOD_PLUGIN.replace('modes=("http",)', 'modes=("http",), period_kinds=("R",)')
+    _install_dist(tmp_path / "site", "tidtam_rounds", {"rounds": "tidtam_rounds_plugin"}, {"tidtam_rounds_plugin": rounds_only})
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("TIDTAM_PLUGINS", "rounds")
+    result = CliRunner().invoke(main, ["push", "school_portal", "--period", "2570Q1"])
+    assert result.exit_code == 2, result.output
+    assert "school_portal รับเฉพาะรอบการประเมิน เช่น 2570R1 (ได้ 2570Q1)" in result.output
+
+
 def test_unknown_target_names_the_known_ones():
     with pytest.raises(PluginLoadError, match="emenscr"):
         load_plugins().target("emensrc")

@@ -17,6 +17,6 @@ class CatalogItem(Base):
     catalog: Mapped[str] = mapped_column(String(50))
     code: Mapped[str] = mapped_column(String(50))
     name: Mapped[str] = mapped_column(String(500))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_item.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_item.id", ondelete="CASCADE"), index=True)
 
     parent: Mapped[CatalogItem | None] = relationship(remote_side=[id])

@@ -15,7 +15,7 @@ class ImportRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     period: Mapped[str] = mapped_column(String(16))
     template_kind: Mapped[str] = mapped_column(String(32))  # progress | emes | inspection
     filename: Mapped[str] = mapped_column(String(300))

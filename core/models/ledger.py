@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, str_enum, utcnow
@@ -61,7 +61,7 @@ class Submission(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
     # The approval that covers this exact payload; cleared whenever the payload changes.
-    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id", ondelete="SET NULL"))
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id", ondelete="SET NULL"), index=True)
     submitted_by: Mapped[str | None] = mapped_column(String(200))  # the operator (OS user), never the site login
     read_back: Mapped[dict | None] = mapped_column(JSON)  # what the site showed after the save
 
@@ -70,6 +70,8 @@ class Approval(Base):
     """The director's approval of exactly one payload set, bound by its hash."""
 
     __tablename__ = "approval"
+    # office first: it serves the foreign key (deleting an office) and every lookup of a period's approvals
+    __table_args__ = (Index("ix_approval_office_id_target_period", "office_id", "target", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))

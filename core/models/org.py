@@ -63,7 +63,7 @@ class Person(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("org_group.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("org_group.id", ondelete="SET NULL"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     prefix: Mapped[str] = mapped_column(String(50), default="")
     first_name: Mapped[str] = mapped_column(String(100))

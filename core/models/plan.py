@@ -38,9 +38,9 @@ class Project(Timestamped, Base):
     fiscal_year: Mapped[int]
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(500))
-    strategy_id: Mapped[int | None] = mapped_column(ForeignKey("strategy.id", ondelete="SET NULL"))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("org_group.id", ondelete="SET NULL"))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    strategy_id: Mapped[int | None] = mapped_column(ForeignKey("strategy.id", ondelete="SET NULL"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("org_group.id", ondelete="SET NULL"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     rationale: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -62,7 +62,7 @@ class TargetGroup(Base):
     __tablename__ = "project_target_group"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int]
     description: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[Decimal | None]
@@ -80,7 +80,7 @@ class Kpi(Base):
     __tablename__ = "project_kpi"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int]
     name: Mapped[str] = mapped_column(String(500))
     kind: Mapped[KpiKind] = mapped_column(str_enum(KpiKind))
@@ -94,7 +94,7 @@ class Activity(Base):
     __tablename__ = "project_activity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int]
     name: Mapped[str] = mapped_column(String(500))
     months: Mapped[list[int]] = mapped_column(JSON, default=list)
@@ -122,7 +122,7 @@ class ProjectLink(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    catalog_item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id", ondelete="RESTRICT"))
+    catalog_item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id", ondelete="RESTRICT"), index=True)
 
     item: Mapped[CatalogItem] = relationship(lazy="joined")
 
@@ -153,7 +153,7 @@ class EmesIndicator(Base):
     standard_id: Mapped[int] = mapped_column(ForeignKey("emes_standard.id", ondelete="CASCADE"))
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(500))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     standard: Mapped[EmesStandard] = relationship(back_populates="indicators")
     owner: Mapped[Person | None] = relationship()
@@ -174,7 +174,7 @@ class EmesPoint(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("emes_indicator.id", ondelete="CASCADE"))
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
 
 # --- Inspection frame: policy → inspection point → indicator ----------------------------
@@ -195,7 +195,7 @@ class InspectionPolicy(Base):
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(500))
     source: Mapped[InspectionSource] = mapped_column(str_enum(InspectionSource), default=InspectionSource.MOE)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     points: Mapped[list[InspectionPoint]] = relationship(
         back_populates="policy", cascade="all, delete-orphan", order_by="InspectionPoint.number"
@@ -210,7 +210,7 @@ class InspectionPoint(Base):
     policy_id: Mapped[int] = mapped_column(ForeignKey("inspection_policy.id", ondelete="CASCADE"))
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(500))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     policy: Mapped[InspectionPolicy] = relationship(back_populates="points")
     indicators: Mapped[list[InspectionIndicator]] = relationship(
@@ -228,7 +228,7 @@ class InspectionIndicator(Base):
     name: Mapped[str] = mapped_column(String(500))
     target: Mapped[Decimal | None]
     unit: Mapped[str] = mapped_column(String(50), default="")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     point: Mapped[InspectionPoint] = relationship(back_populates="indicators")
     owner: Mapped[Person | None] = relationship()

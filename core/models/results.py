@@ -41,7 +41,7 @@ class ProjectProgress(Timestamped, Base):
     disbursed: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     as_of: Mapped[date | None]  # the date the owner's figures are true on
     problems: Mapped[str] = mapped_column(Text, default="")
-    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     project: Mapped[Project] = relationship()
     reported_by: Mapped[Person | None] = relationship()
@@ -55,7 +55,7 @@ class ActivityProgress(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     progress_id: Mapped[int] = mapped_column(ForeignKey("project_progress.id", ondelete="CASCADE"))
-    activity_id: Mapped[int] = mapped_column(ForeignKey("project_activity.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("project_activity.id", ondelete="CASCADE"), index=True)
     percent: Mapped[Decimal]
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -68,7 +68,7 @@ class KpiResult(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     progress_id: Mapped[int] = mapped_column(ForeignKey("project_progress.id", ondelete="CASCADE"))
-    kpi_id: Mapped[int] = mapped_column(ForeignKey("project_kpi.id", ondelete="CASCADE"))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("project_kpi.id", ondelete="CASCADE"), index=True)
     value: Mapped[Decimal | None]
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -87,7 +87,7 @@ class EmesResult(Timestamped, Base):
     level: Mapped[int | None]
     narrative: Mapped[str] = mapped_column(Text, default="")
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     indicator: Mapped[EmesIndicator] = relationship()
     reported_by: Mapped[Person | None] = relationship()
@@ -105,7 +105,7 @@ class InspectionResult(Timestamped, Base):
     problems: Mapped[str] = mapped_column(Text, default="")
     suggestions: Mapped[str] = mapped_column(Text, default="")
     good_practice: Mapped[str] = mapped_column(Text, default="")
-    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     indicator: Mapped[InspectionIndicator] = relationship()
     reported_by: Mapped[Person | None] = relationship()
@@ -117,15 +117,15 @@ class EvidenceFile(Base):
     __tablename__ = "evidence_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(300))
     size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(100))
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
-    progress_id: Mapped[int | None] = mapped_column(ForeignKey("project_progress.id", ondelete="CASCADE"))
-    emes_result_id: Mapped[int | None] = mapped_column(ForeignKey("emes_result.id", ondelete="CASCADE"))
+    progress_id: Mapped[int | None] = mapped_column(ForeignKey("project_progress.id", ondelete="CASCADE"), index=True)
+    emes_result_id: Mapped[int | None] = mapped_column(ForeignKey("emes_result.id", ondelete="CASCADE"), index=True)
     inspection_result_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inspection_result.id", ondelete="CASCADE")
+        ForeignKey("inspection_result.id", ondelete="CASCADE"), index=True
     )

@@ -28,8 +28,9 @@ class Difference:
         return f"{self.record_key} ({self.action}): {self.why}"
 
 
-def differences(plan: Plan, rows: list[Submission], others: dict) -> list[Difference]:
-    """How the data now differs from ``rows`` (the covered set); ``others`` are the period's other rows."""
+def differences(plan: Plan, rows: list[Submission], others: dict, left_out: set = frozenset()) -> list[Difference]:
+    """How the data now differs from ``rows`` (the covered set); ``others`` are the period's other
+    rows; ``left_out`` the (record, action) keys an approval leaves out on purpose."""
     fresh = {(p.record_key, p.action): p for p in plan.payloads}
     found = []
     for row in rows:
@@ -42,16 +43,33 @@ def differences(plan: Plan, rows: list[Submission], others: dict) -> list[Differ
     for key, payload in fresh.items():
         row = others.get(key)
         sent_same = row is not None and row.state is S.SUBMITTED and row.payload_hash == payload.hash
-        if key not in covered and not sent_same and not plan.errors_of(payload):
+        if key not in covered and key not in left_out and not sent_same and not plan.errors_of(payload):
             found.append(Difference(key[0], key[1], "รายการใหม่ที่ยังไม่ได้แสดงตัวอย่าง"))
     return found
 
 
-def approve(session: Session, office: Office, target: str, period: str, by: str, plan: Plan) -> Approval:
+def not_ready(session: Session, office: Office, target: str, period: str) -> list[Submission]:
+    """Rows whose last preview found problems, or could not be made: the director has not seen
+    them ready, so they are never approved along with the rest by default."""
+    return [r for r in rows_of(session, office, target, period).values() if r.state is S.PLANNED and r.last_error]
+
+
+def approve(session: Session, office: Office, target: str, period: str, by: str, plan: Plan,
+            only_ready: bool = False) -> Approval:
+    """Approve what the last dry-run previewed as ready. Rows it found problems in make the whole
+    set wait (the message names each) unless ``only_ready``: then the ready rows are approved and
+    those are left out, to be fixed, previewed and approved on their own."""
     rows = [r for r in rows_of(session, office, target, period).values() if r.state is S.PREVIEWED]
+    blocked = not_ready(session, office, target, period)
+    if blocked and not only_ready:
+        lines = "\n".join(f"  • {r.record_key} ({r.action}): {r.last_error[:300]}" for r in blocked[:20])
+        more = f"\n  … และอีก {len(blocked) - 20} รายการ" if len(blocked) > 20 else ""
+        raise UserError(f"ตัวอย่างก่อนส่งพบปัญหา {len(blocked)} รายการ จึงยังไม่อนุมัติชุดนี้:\n{lines}{more}\n"
+                        "แก้ตามข้อความแล้วรัน push --dry-run ใหม่ หรืออนุมัติเฉพาะรายการที่พร้อมด้วย --only-ready", ExitCode.INCOMPLETE)
     if not rows:
         raise UserError("ยังไม่มีรายการที่แสดงตัวอย่างไว้ให้อนุมัติ — รัน push --dry-run ก่อน", ExitCode.INCOMPLETE)
-    changed = differences(plan, rows, rows_of(session, office, target, period))
+    left_out = {(r.record_key, r.action) for r in blocked}
+    changed = differences(plan, rows, rows_of(session, office, target, period), left_out)
     if changed:
         raise UserError("ข้อมูลเปลี่ยนไปหลังการแสดงตัวอย่าง จึงยังอนุมัติไม่ได้ — รัน push --dry-run ใหม่:\n"
                         + "\n".join(f"  • {d}" for d in changed), ExitCode.INCOMPLETE)

@@ -1,19 +1,16 @@
-"""Chromium for every browser target: one browser per run, the pieces every browser remote
+"""Chromium for every browser target: one browser per run, and the pieces every browser remote
 shares (``working_context``, ``login_cookies``, ``started``, ``check_status``, ``load``,
-``at_the_site``, ``answered_in_time``, ``answering_confirm``), the
-strict locator resolver that turns a ``Locator`` from config into exactly one element, and
-``set_values``, which fills a form with it."""
+``at_the_site``, ``answered_in_time``, ``answering_confirm``). Finding, filling and reading
+the site's elements by their forms.yaml names is ``core/forms/``."""
 from __future__ import annotations
 
-import asyncio
 import os
 import weakref
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import Locator, LocatorFile
-from ..contract import RemoteError, RemoteRefused, RemoteTimeout
+from ..contract import LoginRefused, RemoteError, RemoteTimeout
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -41,14 +38,6 @@ VIEWPORT = {"width": 1100, "height": 900}
 DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
 
 GC_EVERY = 5  # loads of one page between two garbage collections of the renderer
-
-
-class LocatorError(LookupError):
-    """A locator matched no element or several; the message names its config key."""
-
-    def __init__(self, key: str, message: str):
-        super().__init__(f"{key}: {message}")
-        self.key = key
 
 
 @asynccontextmanager
@@ -91,28 +80,57 @@ async def working_context(browser, settings):
     return context
 
 
-async def login_cookies(browser, settings, credentials, login_url: str, site: str) -> list:
-    """Log in through the site's own form (the target's ``pages.login`` locators) in a scratch
-    context that is never traced, and return its cookies for the working context: the password
-    never enters a trace, a screenshot or a log. ``site`` names the site in the messages."""
+async def login_cookies(browser, settings, credentials, base_url: str, site: str) -> list:
+    """Log in through the site's own form (forms.yaml › login) in a scratch context that is never
+    traced, and return its cookies for the working context: the password never enters a trace, a
+    screenshot or a log. ``site`` names the site in the messages."""
+    from ..forms.page import find
+
+    login = settings.config.forms.login
+    login_url = base_url + login.path
     scratch = await browser.new_context(locale="th-TH", viewport=VIEWPORT)
     try:
         page = await scratch.new_page()
         page.set_default_timeout(settings.read_timeout * 1000)
         check_status(await page.goto(login_url, wait_until="domcontentloaded"))
-        locators = settings.config.locators
-        await (await resolve(page, locators, "login", "username")).fill(credentials.username)
-        await (await resolve(page, locators, "login", "password")).fill(credentials.password.reveal())
+        typed = {"username": credentials.username, "password": credentials.password.reveal()}
+        for key, field in login.fields.items():
+            await (await find(page, field, f"login.fields.{key}")).fill(typed.get(key, ""))
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-            await (await resolve(page, locators, "login", "submit")).click()
+            await (await find(page, login.buttons["submit"], "login.buttons.submit")).click()
         answer = await navigation.value
         if answer is not None and answer.status == 401:
-            raise RemoteRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+            raise LoginRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
         if urlsplit(login_url).path in page.url or (answer is not None and answer.status >= 400):  # form again
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
         return await scratch.cookies()
     finally:
         await scratch.close()
+
+
+async def login_page_findings(browser, config, read_timeout: float) -> list:
+    """The login page asked the form description's questions before anyone logs in (doctor)."""
+    from ..forms.inspect import inspect_step
+    from ..forms.schema import Step
+
+    login = config.forms.login
+    scratch = await browser.new_context(locale="th-TH", viewport=VIEWPORT)
+    try:
+        page = await scratch.new_page()
+        page.set_default_timeout(read_timeout * 1000)
+        check_status(await page.goto(config.mapping.base_url.rstrip("/") + login.path, wait_until="domcontentloaded"))
+        as_step = Step(code="login", fields=login.fields, buttons={"save": login.buttons["submit"]})
+        findings = await inspect_step(page, config.forms, "login", as_step)
+        return [_login_key(f) for f in findings]
+    finally:
+        await scratch.close()
+
+
+def _login_key(finding):
+    """A finding about the login page as forms.yaml names it (its button is ``buttons.submit``)."""
+    from dataclasses import replace
+
+    return replace(finding, key=finding.key.replace("login.buttons.save", "login.buttons.submit"))
 
 
 async def close_working_context(context, settings) -> None:
@@ -206,101 +224,3 @@ async def page_loaded(page) -> None:
         await session.send("HeapProfiler.collectGarbage")
     finally:
         await session.detach()
-
-
-def _candidates(page, locator: Locator, params: dict):
-    """Playwright locators for each way the config gives, in the order written (label first)."""
-    fmt = lambda text: text.format(**params) if text else text  # noqa: E731
-    if locator.label:
-        yield "label", page.get_by_label(fmt(locator.label))
-    if locator.role:
-        yield "role", page.get_by_role(locator.role, name=fmt(locator.name), exact=True) if locator.name \
-            else page.get_by_role(locator.role)
-    if locator.text:
-        yield "text", page.get_by_text(fmt(locator.text))
-    if locator.placeholder:
-        yield "placeholder", page.get_by_placeholder(fmt(locator.placeholder))
-    if locator.css:
-        yield "css", page.locator(fmt(locator.css))
-
-
-def _config_locator(locators: LocatorFile, page_name: str, name: str) -> Locator:
-    try:
-        return locators.pages[page_name][name]
-    except KeyError:
-        raise LocatorError(locators.key_of(page_name, name), "ไม่มีในไฟล์ locators.yaml") from None
-
-
-def _too_many(key: str, count: int, way: str, page) -> LocatorError:
-    return LocatorError(key, f"พบ {count} องค์ประกอบด้วย {way} (ต้องพบเพียง 1) ที่ {page.url}")
-
-
-def _none_found(key: str, tried: list[str], page) -> LocatorError:
-    return LocatorError(key, f"ไม่พบองค์ประกอบ (ลองด้วย {', '.join(tried)}) ที่ {page.url}")
-
-
-async def resolve(page, locators: LocatorFile, page_name: str, name: str, optional: bool = False, **params):
-    """The one element ``pages.<page_name>.<name>`` points at, or ``LocatorError``.
-
-    The first way that matches anything decides: exactly one element wins; two or more is an
-    error (never a guess). ``params`` fill placeholders such as ``{n}`` in the config text.
-    ``optional``: no match gives None (for "is this project on the site?"), two still fail."""
-    key = locators.key_of(page_name, name)
-    tried = []
-    for way, candidate in _candidates(page, _config_locator(locators, page_name, name), params):
-        count = await candidate.count()
-        if count == 1:
-            return candidate
-        if count > 1:
-            raise _too_many(key, count, way, page)
-        tried.append(way)
-    if optional:
-        return None
-    raise _none_found(key, tried, page)
-
-
-# Sets one field as the page's own script will read it on save: the value through the element's
-# native setter (so a framework that wraps .value still sees it), then the input and change
-# events typing fires. It runs only when the locator matched exactly one element, and says
-# how many it matched, so resolving strictly and setting the value is one call to the browser.
-_SET_VALUE = """(elements, value) => {
-  if (elements.length !== 1) return {count: elements.length};
-  const el = elements[0];
-  if (el.disabled || el.readOnly) return {count: 1, problem: "แก้ไขไม่ได้ (disabled หรือ readonly)"};
-  if (el.tagName === "SELECT") {
-    const option = Array.from(el.options).find(o => o.label.trim() === value);
-    if (!option) return {count: 1, problem: `ไม่มีตัวเลือก "${value}"`};
-    el.value = option.value;
-  } else {
-    Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), "value").set.call(el, value);
-  }
-  el.dispatchEvent(new Event("input", {bubbles: true}));
-  el.dispatchEvent(new Event("change", {bubbles: true}));
-  return {count: 1};
-}"""
-
-
-async def set_values(page, locators: LocatorFile, page_name: str, fields) -> None:
-    """Fill a form: ``fields`` is (locator name, params, value) per field; a select's value is
-    its option's label. Each field is resolved as strictly as ``resolve`` does and set in the
-    same call; the calls go out together. Playwright's ``fill`` would cost five or so protocol
-    commands per field (scroll, focus, select, type, checks), which on a 20-field form is most
-    of a record's browser time. Use ``fill``/``select_option`` where a field's change must be
-    waited for (cascading selects)."""
-    await asyncio.gather(*(_set_value(page, locators, page_name, name, params, value)
-                           for name, params, value in fields))
-
-
-async def _set_value(page, locators: LocatorFile, page_name: str, name: str, params: dict, value: str) -> None:
-    key = locators.key_of(page_name, name)
-    tried = []
-    for way, candidate in _candidates(page, _config_locator(locators, page_name, name), params):
-        answer = await candidate.evaluate_all(_SET_VALUE, value)
-        if answer["count"] == 1:
-            if answer.get("problem"):
-                raise LocatorError(key, f"{answer['problem']} ที่ {page.url}")
-            return
-        if answer["count"] > 1:
-            raise _too_many(key, answer["count"], way, page)
-        tried.append(way)
-    raise _none_found(key, tried, page)

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..thai import thai_date
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATE_TH = {"preview": "จะส่ง", "invalid": "ข้อมูลไม่ผ่านการตรวจ", "sent": "ส่งแล้ว ไม่ต้องส่งซ้ำ",
+STATE_TH = {"preview": "พร้อมส่ง", "invalid": "ยังไม่พร้อม: ต้องแก้ตามข้อความ", "sent": "ส่งแล้ว ไม่ต้องส่งซ้ำ",
             "error": "อ่านหรือเปิดแบบฟอร์มไม่ได้"}
 
 
@@ -41,9 +41,21 @@ def word_diff(change) -> list[tuple[str, str]] | None:
     return pieces
 
 
+def steps_of(forms, payload) -> list[dict] | None:
+    """The values of every step of a payload's form, laid out for the page (wizards only: a
+    one-page form is its screenshot)."""
+    fill = payload.data.get("fill")
+    if not fill or forms is None or len(forms.forms[fill["form"]].steps) < 2:
+        return None
+    from ..forms.plan import layout
+
+    return layout(forms.forms[fill["form"]], fill["steps"])
+
+
 def write_preview(path: Path, t, period, rows, digest: str, options) -> Path:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["word_diff"] = word_diff
+    env.filters["steps_of"] = lambda payload: steps_of(t.config.forms, payload)
     now = datetime.now()
     html = env.get_template("preview.html.j2").render(
         target=t.spec, period=period, rows=rows, digest=digest, mode=options.mode, office=t.office_code,

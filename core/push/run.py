@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..app import ExitCode, UserError
-from ..contract import Payload, RemoteRefused, RemoteSettings, RemoteTimeout
+from ..contract import LoginRefused, Payload, Problem, RemoteRefused, RemoteSettings, RemoteTimeout
+from ..credentials import where_to_fix
+from ..forms.page import LocatorError
 from ..ledger import transition
 from ..models import Submission, SubmissionState as S
 from . import approval as approvals
@@ -119,7 +121,11 @@ async def remotes(t: Target, credentials, options: Options, records: int):
             browser = await stack.enter_async_context(chromium())
         opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=credentials,
                                      settings=settings, browser=browser) for _ in range(count)]
-        workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
+        try:
+            workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
+        except LoginRefused as exc:
+            raise UserError(f"{exc} — {where_to_fix(t.spec.name, credentials)} แล้วรันคำสั่งเดิมอีกครั้ง",
+                            ExitCode.BAD_DATA) from None
         yield list(workers)
 
 
@@ -146,7 +152,7 @@ async def _dry_run(t: Target, period, credentials, options: Options, lock: Lock)
             present = await read(lambda: t.hook.list_remote(target=name, remote=workers[0]))
         with t.db.session(actor=_operator()) as session:
             office = _office(t, session)
-            plan = make_plan(t.hook, name, period, session, office, t.config.mapping, present=present,
+            plan = make_plan(t.hook, name, period, session, office, t.config.mapping, t.config.forms, present=present,
                              entries=options.new_projects, stage=t.stage)
             todo, done = sync_ledger(session, office, ledger, period.id, plan.payloads)
             todo_keys = {(r.record_key, r.action) for r in todo}
@@ -193,8 +199,12 @@ async def _preview_one(t: Target, row: PreviewRow, remote, shots: Path) -> None:
         if held is not None and held.matches:
             row.warnings.append("ระบบมีข้อมูลนี้ตรงกันอยู่แล้ว")
         shot = shots / f"{_safe(payload.record_key)}-{payload.action}.png"
-        row.warnings += await read(lambda: t.hook.preview_payload(target=name, payload=payload, remote=remote,
-                                                                  screenshot_path=shot)) or []
+        said = await read(lambda: t.hook.preview_payload(target=name, payload=payload, remote=remote,
+                                                         screenshot_path=shot)) or []
+        row.warnings += [item for item in said if not isinstance(item, Problem)]
+        row.errors += [f"{item.field}: {item.message}" for item in said if isinstance(item, Problem)]
+        if row.errors:  # the page itself would not take it: not ready, whatever the data checks said
+            row.state = "invalid"
         row.screenshot = f"screenshots/{shot.name}" if shot.exists() else None
     except Exception as exc:  # shown on the record's row; the rest of the preview goes on
         row.state = "error"
@@ -212,15 +222,16 @@ def push(t: Target, period, credentials, options: Options, on_progress: Callable
         return asyncio.run(_push(t, period, credentials, options, lock, on_progress or (lambda *a: None)))
 
 
-def approve(t: Target, period, by: str) -> tuple[object, int]:
-    """Record ``by``'s approval of what the last dry-run previewed: (the Approval, its row count).
-    The data is planned again first and must give the very payloads the preview showed."""
+def approve(t: Target, period, by: str, only_ready: bool = False) -> tuple[object, int]:
+    """Record ``by``'s approval of what the last dry-run previewed as ready: (the Approval, its row
+    count). The data is planned again first and must give the very payloads the preview showed;
+    records the preview found problems in refuse the set, or are left out with ``only_ready``."""
     with t.db.session() as session:
         office_id = _office(t, session).id
     with Lock(t.db, office_id, t.spec.name, period.id), t.db.session(actor=by) as session:
         office = _office(t, session)
         plan = _plan_again(t, period, session, office, lambda row: row.state is S.PREVIEWED)
-        record = approvals.approve(session, office, t.ledger, period.id, by, plan)
+        record = approvals.approve(session, office, t.ledger, period.id, by, plan, only_ready)
         count = sum(1 for r in rows_of(session, office, t.ledger, period.id).values() if r.approval_id == record.id)
     return record, count
 
@@ -235,7 +246,8 @@ def _plan_again(t: Target, period, session, office, covered: Callable) -> Plan:
         ledger = rows_of(session, office, t.ledger, period.id)
         entry_keys = {key for (key, action), row in ledger.items()
                       if action in t.spec.entry_actions and covered(row)} or None
-    return make_plan(t.hook, t.spec.name, period, session, office, t.config.mapping, entry_keys=entry_keys, stage=t.stage)
+    return make_plan(t.hook, t.spec.name, period, session, office, t.config.mapping, t.config.forms, entry_keys=entry_keys,
+                     stage=t.stage)
 
 
 def _approved_work(t: Target, period) -> tuple[list[list[tuple[int, Payload]]], int]:
@@ -318,6 +330,8 @@ async def _deliver(t: Target, row_id: int, payload: Payload, remote, options: Op
             await t.hook.submit_payload(target=name, payload=payload, remote=remote)
         except RemoteRefused as exc:
             return await _failed(t, row_id, remote, options, exc)
+        except LocatorError as exc:  # the page is not what forms.yaml says: nothing was clicked
+            return await _failed(t, row_id, remote, options, RemoteRefused(_locator_advice(t, exc)))
         except RemoteTimeout as exc:  # may still land later: never repeated in this run
             return _move(t, row_id, S.UNKNOWN, error=_describe(exc))
         except Exception as exc:
@@ -352,6 +366,11 @@ async def _failed(t: Target, row_id: int, remote, options: Options, exc: Excepti
         except Exception:  # a failure screenshot must never hide the failure itself
             pass
     return _move(t, row_id, S.FAILED, error=_describe(exc))
+
+
+def _locator_advice(t: Target, exc: Exception) -> str:
+    return (f"หน้าเว็บไม่ตรงกับ {t.config.folder / 'forms.yaml'} › {exc} — ยังไม่ได้บันทึก; "
+            f"รัน python cli.py doctor {t.spec.name} เพื่อดูทุกจุดที่ต้องแก้ แล้ว dry-run ใหม่")
 
 
 def _quiet_left(t: Target, row_id: int, timeout: float) -> float:
@@ -393,11 +412,23 @@ def _summary(t: Target, period, run_dir: Path) -> PushResult:
 # --- doctor --------------------------------------------------------------------------------
 
 
-def doctor(t: Target, credentials, options: Options) -> list:
-    """Log in and resolve every locator the push needs, on every page, saving nothing."""
+def doctor(t: Target, credentials, options: Options, period=None) -> list:
+    """Check the login page, log in, and ask every page the push uses the form description's
+    questions (core/forms/inspect.py), saving nothing. Every problem is reported, not the first:
+    a login page that has changed is reported as such, and the pages behind it are not reached."""
     async def check():
+        from ..contract import CheckResult
+        from .browser import chromium, login_page_findings
+
+        async with chromium() as browser:
+            findings = await login_page_findings(browser, t.config, options.read_timeout)
+        results = [CheckResult("login", not findings, "หน้าเข้าสู่ระบบ")]
+        results += [CheckResult(f.key, False, f.message) for f in findings]
+        if findings:
+            return results + [CheckResult("pages", False, "เข้าสู่ระบบไม่ได้ จึงยังไม่ได้ตรวจหน้าอื่น — แก้รายการข้างบนแล้วรัน doctor อีกครั้ง")]
         async with remotes(t, credentials, options, 1) as (remote,):
-            return await t.hook.check_target(target=t.spec.name, remote=remote, mapping=t.config.mapping)
+            return results + await t.hook.check_target(target=t.spec.name, remote=remote, mapping=t.config.mapping,
+                                                       period=period)
     return asyncio.run(check())
 
 
@@ -427,6 +458,8 @@ def _safe(text: str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, LocatorError):
+        return f"หน้าเว็บไม่ตรงกับ forms.yaml › {exc} — รัน doctor เพื่อดูทุกจุดที่ต้องแก้"[:500]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}"[:500] if not isinstance(exc, (RemoteRefused,)) else text[:500]
 

@@ -176,7 +176,9 @@ def _emes(session, office, fy, round_ids: list[str]) -> list[tuple[str, list[Eme
         select(m.EmesStandard).where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == fy)
         .options(selectinload(m.EmesStandard.indicators).selectinload(m.EmesIndicator.owner)).order_by(m.EmesStandard.number)
     ).all()
-    results = {(r.indicator_id, r.period): r for r in session.scalars(select(m.EmesResult).where(m.EmesResult.period.in_(round_ids)))}
+    results = {(r.indicator_id, r.period): r for r in session.scalars(
+        select(m.EmesResult).join(m.EmesIndicator).join(m.EmesStandard)
+        .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == fy, m.EmesResult.period.in_(round_ids)))}
     out = []
     for standard in standards:
         rows = []
@@ -195,7 +197,9 @@ def _inspection(session, office, fy, round_ids: list[str]) -> list[tuple[str, li
         .options(selectinload(m.InspectionPolicy.points).selectinload(m.InspectionPoint.indicators))
         .order_by(m.InspectionPolicy.number)
     ).all()
-    results = {(r.indicator_id, r.period): r for r in session.scalars(select(m.InspectionResult).where(m.InspectionResult.period.in_(round_ids)))}
+    results = {(r.indicator_id, r.period): r for r in session.scalars(
+        select(m.InspectionResult).join(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
+        .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == fy, m.InspectionResult.period.in_(round_ids)))}
     out = []
     for policy in policies:
         rows = []

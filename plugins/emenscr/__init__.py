@@ -46,30 +46,30 @@ def register_targets(register):
 
 
 @hookimpl
-def plan_payloads(target, period, session, office, mapping):
+def plan_payloads(target, period, session, office, mapping, forms):
     if target != TARGET:
         return None
     from .plan import plan_progress
 
-    return plan_progress(session, office, period, mapping)
+    return plan_progress(session, office, period, mapping, forms)
 
 
 @hookimpl
-def plan_entries(target, period, session, office, mapping, present):
+def plan_entries(target, period, session, office, mapping, forms, present):
     if target != TARGET:
         return None
     from .plan import plan_entries as entries
 
-    return entries(session, office, period, mapping, present)
+    return entries(session, office, period, mapping, forms, present)
 
 
 @hookimpl
-def validate_payload(target, payload, mapping):
+def validate_payload(target, payload, mapping, forms):
     if target != TARGET:
         return None
     from .validate import validate
 
-    return validate(payload, mapping)
+    return validate(payload, mapping, forms)
 
 
 @hookimpl
@@ -162,15 +162,15 @@ def submit_payload(target, payload, remote):
 
 
 @hookimpl
-def check_target(target, remote, mapping):
+def check_target(target, remote, mapping, period):
     if target != TARGET:
         return None
     from tidtam.core.contract import CheckResult
 
     if remote.mode != "browser":
         async def nothing():
-            return [CheckResult("mode", False, "doctor ตรวจตำแหน่งช่องบนหน้าเว็บ ต้องใช้โหมด browser")]
+            return [CheckResult("mode", False, "doctor ตรวจหน้าเว็บด้วยเบราว์เซอร์ ต้องใช้โหมด browser")]
         return nothing()
-    from .browser import check_locators
+    from .doctor import check_pages
 
-    return check_locators(remote)
+    return check_pages(remote, period)

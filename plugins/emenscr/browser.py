@@ -1,9 +1,11 @@
 """eMENSCR through a real browser (Playwright): what a person does, field by field.
 
-Login happens in a separate context that is never traced, and only its cookies move to the
-working context: the password never enters a trace, a screenshot or a log. Page loads are
-retried (an expired session logs in again first); a save is clicked once and judged by the
-answer of the page's own request.
+Every page, field and button is named in forms.yaml and reached through ``core.forms.site``; this
+module knows the flow only: log in once for the run's workers, find a project by its code, open
+its quarter's progress form, fill it, save it once and judge the answer, read back what the site
+holds. Login happens in a separate context that is never traced, and only its cookies move to the
+working context: the password never enters a trace, a screenshot or a log. Page loads are retried
+(an expired session logs in again first); a save is clicked once and judged by its answer.
 """
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ import asyncio
 from pathlib import Path
 
 from tidtam.core.contract import RemoteError, RemoteRefused, SubmitResult
-from tidtam.core.push.browser import (answered_in_time, at_the_site, check_status, close_working_context, load, login_cookies, resolve,
-                                     set_values, started, working_context)
+from tidtam.core.forms import readback
+from tidtam.core.forms.plan import from_inputs
+from tidtam.core.forms.site import Site
+from tidtam.core.push.browser import (answered_in_time, at_the_site, check_status, close_working_context, load, login_cookies,
+                                     started, working_context)
 from tidtam.core.push.retry import read
 
-from . import progress
 from .entry_browser import EntryPages
-from .plan import month_label
+from .plan import PROGRESS
 
 
 class SessionExpired(RemoteError):
@@ -47,8 +51,9 @@ class BrowserRemote(EntryPages):
 
     def __init__(self, browser, credentials, settings):
         self.browser, self.credentials, self.settings = browser, credentials, settings
-        self.mapping, self.locators = settings.config.mapping, settings.config.locators
+        self.mapping = settings.config.mapping
         self.base = self.mapping.base_url.rstrip("/")
+        self.site = Site(self)
         self.ids: dict[str, int | None] = settings.shared.setdefault("project_ids", {})
         self.shared = settings.shared.setdefault("browser", {"lock": asyncio.Lock(), "context": None, "users": 0,
                                                              "session": 0})
@@ -89,8 +94,7 @@ class BrowserRemote(EntryPages):
                 self.seen = self.shared["session"]
                 return
             async with at_the_site(self.settings):
-                cookies = await login_cookies(self.browser, self.settings, self.credentials,
-                                              self.base + self.mapping.paths.login, "eMENSCR")
+                cookies = await login_cookies(self.browser, self.settings, self.credentials, self.base, "eMENSCR")
             await self.context.clear_cookies()
             await self.context.add_cookies(cookies)
             self.shared["session"] += 1
@@ -99,7 +103,7 @@ class BrowserRemote(EntryPages):
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
         response = await load(self.page, self.base + path, self.settings)
-        if "/login" in self.page.url:
+        if self.site.on(self.site.forms.login.path):
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         check_status(response, allow=(409,))
@@ -115,26 +119,14 @@ class BrowserRemote(EntryPages):
                 await self.project_codes()
                 self.settings.shared["listed"] = True
         if self.ids.get(code) is None:
-            self.ids[code] = await read(self._find_project, code)
+            self.ids[code] = await read(self.find_code, code)
         return self.ids[code]
 
-    async def _find_project(self, code: str) -> int | None:
-        await self.goto(self.mapping.paths.projects.format(q=code, page=1))
-        row = await resolve(self.page, self.locators, "project_list", "row", optional=True, code=code)
-        return int(await row.get_attribute("data-project-id")) if row is not None else None
-
     async def project_codes(self) -> set[str]:
-        codes, page = set(), 1
-        while True:
-            await read(self.goto, self.mapping.paths.projects.format(q="", page=page))
-            rows = await self.page.locator("tr[data-project-code]").evaluate_all(
-                "rows => rows.map(r => [r.dataset.projectCode, r.dataset.projectId])")
-            for code, pid in rows:
-                codes.add(code)
-                self.ids.setdefault(code, int(pid))
-            if await resolve(self.page, self.locators, "project_list", "next_page", optional=True) is None:
-                return codes
-            page += 1
+        rows = await read(self.site.rows, "projects", "projects", q="")
+        for row in rows:
+            self.ids.setdefault(row["code"], int(row["id"]))
+        return {row["code"] for row in rows}
 
     # ----- the progress form ------------------------------------------------------------------
     async def open_progress(self, payload) -> int:
@@ -142,40 +134,33 @@ class BrowserRemote(EntryPages):
         pid = await self.project_id(code)
         if pid is None:
             raise not_on_site(code)
-        response = await read(self.goto, self.mapping.paths.progress_page.format(id=pid, quarter=payload.data["quarter"]))
+        response = await read(self.site.open_step, PROGRESS, PROGRESS, id=pid, quarter=payload.data["quarter"])
         if response.status == 409:
-            raise not_approved(code, await self.page.locator("main, body").last.inner_text())
+            raise not_approved(code, await self.site.text())
         return pid
 
-    def _inputs(self, payload):
-        """(input name, page, locator name, params) of every field of the payload."""
-        names = self.mapping.progress_fields
-        for a in payload.data["activities"]:
-            yield names.activity.format(n=a["n"]), "activity", {"n": a["n"]}
-        for k in payload.data["kpis"]:
-            yield names.kpi.format(n=k["n"]), "kpi_result", {"n": k["n"]}
-        for month in payload.data["disbursed"]:
-            yield names.disbursed.format(month=month), "disbursed", {"month": month_label(month)}
-        yield names.problems, "problems", {}
-        yield names.status, "status", {}
+    def _values(self, payload) -> dict:
+        return payload.data["fill"]["steps"][PROGRESS]
 
     async def read_progress(self, payload):
         """What the site holds for the quarter, from the JSON endpoint the progress page's own
-        script reads and saves through, requested inside the logged-in browser context (its
-        cookies, one round trip and no page to render). None when the site has no report for
-        the project yet: not on the site, not approved, or nothing saved."""
+        script reads and saves through (forms.progress.api), requested inside the logged-in
+        browser context: its cookies, one round trip and no page to render. None when the site
+        has no report for the project yet: not on the site, not approved, or nothing saved."""
         code, quarter = payload.data["project_code"], payload.data["quarter"]
         pid = await self.project_id(code)
         if pid is None:
             return None
-        response = await read(self._get_json, self.mapping.paths.progress_api.format(id=pid, quarter=quarter))
+        api = self.site.path(self.site.forms.forms[PROGRESS].api, id=pid, quarter=quarter)
+        response = await read(self._get_json, api)
         if response.status == 409:
             return None
         entry = (await response.json()).get("entry") or {}
         held = entry.get("values")
-        if held is not None:
-            held = {name: held.get(name, "") for name, _, _ in self._inputs(payload)}
-        return progress.record(payload, self.mapping, f"{pid}/Q{quarter}", held)
+        if held is None:
+            return None
+        shown = from_inputs(self.site.step(PROGRESS, PROGRESS), held, self._values(payload))
+        return readback.record(self.site.forms, payload, f"{pid}/Q{quarter}", {PROGRESS: shown})
 
     async def _get_json(self, path: str):
         async with at_the_site(self.settings):
@@ -187,48 +172,47 @@ class BrowserRemote(EntryPages):
         check_status(response, allow=(409,))
         return response
 
-    async def fill_progress(self, payload) -> None:
-        wanted = progress.values(payload, self.mapping)
-        await set_values(self.page, self.locators, "progress",
-                         [(locator, params, wanted[name]) for name, locator, params in self._inputs(payload)])
-
     async def preview_progress(self, payload, screenshot: Path) -> list[str]:
         try:
             await read(self.open_progress, payload)
         except NotReportable as exc:  # shown in the preview; the push reports it the same way
             return [f"ยังบันทึกไม่ได้: {exc}"]
-        await self.fill_progress(payload)
-        await self.page.screenshot(path=str(screenshot), full_page=True, mask=[self.page.locator("input[type=password]")])
-        return []
+        await self.site.fill(PROGRESS, PROGRESS, self._values(payload))
+        findings = await self.site.verdict(PROGRESS, PROGRESS, self._values(payload))
+        await self._shot(screenshot)
+        return self.site.problems(payload, findings)
 
     async def submit_progress(self, payload) -> SubmitResult:
         pid = await self.open_progress(payload)
-        await self.fill_progress(payload)
-        api = self.mapping.paths.progress_api.format(id=pid, quarter=payload.data["quarter"])
-        save = await resolve(self.page, self.locators, "progress", "save")
+        await self.site.fill(PROGRESS, PROGRESS, self._values(payload))
+        api = self.site.path(self.site.forms.forms[PROGRESS].api, id=pid, quarter=payload.data["quarter"])
+        save = await self.site.button(f"{PROGRESS}.{PROGRESS}", "save")
         await save.click(trial=True)  # a person could click it (visible, enabled, not covered): checked
         # before taking a slot, so the slot is held only for the click itself and the answer
-        with answered_in_time(self.settings, "บันทึกผลการดำเนินงาน"):
+        with answered_in_time(self.settings, "บันทึกรายงานผลรายไตรมาส"):
             async with at_the_site(self.settings), self.page.expect_response(
                     lambda r: r.url.endswith(api) and r.request.method == "POST",
                     timeout=self.settings.action_timeout * 1000) as answer:
                 await save.click(force=True, no_wait_after=True)
             response = await answer.value
-        await _judge(response.status, lambda: response.json())
+        await _judge(response.status, lambda: response.json(), self.site.step(PROGRESS, PROGRESS), payload)
         return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
+
+    async def _shot(self, path: Path) -> None:
+        await self.site.screenshot(path)
 
     async def failure_screenshot(self, path: Path) -> None:
         if self.page is not None:
-            await self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")])
+            await self._shot(path)
 
 
-async def _judge(status: int, body) -> None:
+async def _judge(status: int, body, step, payload) -> None:
     """The answer of a save: 200 saved; 422 refused with messages; anything else is doubt."""
     if status == 200:
         return
     if status == 422:
-        errors = (await body()).get("errors", {})
-        raise RemoteRefused("ระบบไม่รับข้อมูล: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+        values = payload.data["fill"]["steps"][step.code]
+        raise readback.refusal(step, readback.by_input(step, values, (await body()).get("errors", {})))
     if status == 401:
         raise SessionExpired("หมดเวลาการใช้งานระหว่างบันทึก (ยังไม่ได้บันทึก)")
     raise RemoteError(f"บันทึกไม่สำเร็จ: HTTP {status}")
@@ -239,70 +223,3 @@ def open_browser(browser, credentials, settings):
 
 
 __all__ = ["open_browser", "BrowserRemote", "SessionExpired"]
-
-
-async def check_locators(remote: BrowserRemote) -> list:
-    """Resolve every locator the push needs on every page it visits; nothing is saved."""
-    from tidtam.core.contract import CheckResult
-    from tidtam.core.push.browser import LocatorError
-
-    results = [CheckResult("pages.login.*", True, "เข้าสู่ระบบได้ (ตรวจ username, password, submit แล้ว)")]
-
-    async def check(page_name: str, name: str, **params) -> None:
-        key = remote.locators.key_of(page_name, name)
-        try:
-            await resolve(remote.page, remote.locators, page_name, name, **params)
-            results.append(CheckResult(key, True))
-        except LocatorError as exc:
-            results.append(CheckResult(key, False, str(exc)))
-
-    await read(remote.goto, remote.mapping.paths.projects.format(q="", page=1))
-    await check("project_list", "search")
-    await check("project_list", "search_button")
-    rows = await remote.page.locator("tr[data-project-code]").evaluate_all(
-        "rows => rows.map(r => [r.dataset.projectId, r.dataset.projectCode])")
-    if rows:
-        await check("project_list", "row", code=rows[0][1])
-    for project_id, code in rows:
-        response = await read(remote.goto, remote.mapping.paths.progress_page.format(id=project_id, quarter=1))
-        if response.status == 200:
-            fy = int(await remote.page.locator("form#progress-form, form").first.evaluate(
-                "f => (document.querySelector('[name^=disbursed-]') || {name: 'disbursed-0-10'}).name.split('-')[1]"))
-            await check("progress", "activity", n=1)
-            await check("progress", "kpi_result", n=1)
-            await check("progress", "disbursed", month=f"ต.ค. {fy}")
-            for name in ("problems", "status", "save", "saved_at", "form"):
-                await check("progress", name)
-            break
-    else:
-        results.append(CheckResult("pages.progress.*", False, "ไม่พบโครงการที่อนุมัติแล้วสำหรับเปิดหน้ารายงานผล"))
-    await check_entry_locators(remote, rows[0][0] if rows else None, check)
-    return results
-
-
-ENTRY_FIELDS = {
-    "M1": ("code", "name", "fiscal_year", "project_type", "owner", "phone", "start_date", "end_date"),
-    "M2": ("strategy", "strategy_goal", "master_plan", "master_plan_target", "sub_plan", "sub_plan_target",
-           "reform_plan", "sdg"),
-    "M3": ("rationale", "objectives", "target_groups", "kpi_name", "kpi_target", "kpi_unit", "kpi_add", "kpi_remove"),
-    "M4": ("activity_name", "activity_start_month", "activity_end_month", "activity_add", "activity_remove"),
-    "M5": ("budget_total", "budget_line_source", "budget_line_line", "budget_line_amount", "budget_line_add",
-           "budget_line_remove", "spending_plan"),
-}
-
-
-async def check_entry_locators(remote: BrowserRemote, project_id, check) -> None:
-    """Project entry's pages, read only: the blank M1 form, one project's page and its M2–M5."""
-    await read(remote.goto, remote.mapping.paths.new_project)
-    for name in ("form", "steps_nav", "save", *ENTRY_FIELDS["M1"]):
-        await check("entry", name)
-    if project_id is None:
-        return
-    await read(remote.goto, remote.mapping.paths.project.format(id=project_id))
-    for name in ("status", "steps_nav", "send"):
-        await check("project", name)
-    for step in ("M2", "M3", "M4", "M5"):
-        await read(remote.goto, remote.mapping.paths.step.format(id=project_id, step=step))
-        fy = await remote.page.locator("[name^=spending_plan-]").first.get_attribute("name") if step == "M5" else None
-        for name in ENTRY_FIELDS[step]:
-            await check("entry", name, n=1, month=month_label("-".join(fy.split("-")[1:])) if fy else "")

@@ -1,26 +1,23 @@
-"""Project entry (M1–M5) and send for approval (M7) through the browser, exactly once.
+"""Project entry (forms.yaml › forms.project_entry, M1–M5) and send for approval (M7), exactly once.
 
 Creating a project and sending it are not idempotent on the site (every create makes another
 project, every send is recorded again), so neither is done before a lookup by the project's
-code: ``submit_entry`` creates only when the search finds no project with that code, and
-otherwise continues from the first step the site does not hold as planned (a run killed
-between M1 and M5 resumes at the next step). ``submit_send`` sends only when the project page
-shows it is not already sent or approved, and only after M1–M5 read back exactly as approved.
+code: ``submit_entry`` creates only when the site has no project with that code, and otherwise
+continues from the first step the site does not hold as planned (a run killed between two steps
+resumes at the next). ``submit_send`` sends only when the project page shows it is not already
+sent or approved, and only after every step reads back exactly as approved.
 
-Used as a mixin of ``BrowserRemote`` (``self.page``, ``self.goto``, ``self.locators``...).
+Used as a mixin of ``BrowserRemote`` (``self.site``, ``self.page``, ``self.goto``...).
 """
 from __future__ import annotations
 
-import re
-
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
-from tidtam.core.push.browser import answered_in_time, answering_confirm, at_the_site, resolve
+from tidtam.core.forms import readback
+from tidtam.core.forms.plan import differences
+from tidtam.core.push.browser import answered_in_time, answering_confirm, at_the_site
 from tidtam.core.push.retry import read
 
-from . import entry
-from .plan import month_label
-
-_PROJECT_IN_URL = re.compile(r"/projects/(\d+)(?:/|\?|$)")
+from .plan import ENTRY_FORM
 
 
 class EntryPages:
@@ -28,10 +25,7 @@ class EntryPages:
     async def find_code(self, code: str) -> int | None:
         """A fresh search by code (never a cached id): the one project with that code, None when
         there is none; two or more is refused, since a person must decide which one is real."""
-        await self.goto(self.mapping.paths.projects.format(q=code, page=1))
-        rows = await self.page.locator("tr[data-project-code]").evaluate_all(
-            "rows => rows.map(r => [r.dataset.projectCode, Number(r.dataset.projectId)])")
-        found = [pid for c, pid in rows if c == code]
+        found = [int(row["id"]) for row in await self.site.rows("projects", "projects", q=code) if row["code"] == code]
         if len(found) > 1:
             raise RemoteRefused(f"พบโครงการรหัส {code} ซ้ำกัน {len(found)} รายการในระบบ eMENSCR (เลขที่ {found}) "
                                 "— ให้ผู้ดูแลลบรายการที่เกินในระบบก่อน แล้วรัน push อีกครั้ง")
@@ -44,49 +38,61 @@ class EntryPages:
         back for correction, so project entry still has work on them."""
         codes: set[str] = set()
         for status in self.mapping.entry.open_statuses:
-            page = 1
-            while True:
-                await read(self.goto, self.mapping.paths.projects_by_status.format(status=status, page=page))
-                codes |= set(await self.page.locator("tr[data-project-code]").evaluate_all(
-                    "rows => rows.map(r => r.dataset.projectCode)"))
-                if await resolve(self.page, self.locators, "project_list", "next_page", optional=True) is None:
-                    break
-                page += 1
+            codes |= {row["code"] for row in await read(self.site.rows, "projects_by_status", "projects", status=status)}
         return codes
 
     # ----- reading what the site holds ---------------------------------------------------------
-    async def _saved_steps(self, page_name: str) -> set[str]:
-        nav = await resolve(self.page, self.locators, page_name, "steps_nav")
-        links = await nav.get_by_role("link").evaluate_all("links => links.map(a => a.textContent.trim())")
-        mark = self.mapping.entry.saved_mark
-        return {text.split()[0] for text in links if text.endswith(mark)}
+    def _codes(self) -> list[str]:
+        return [step.code for step in self.site.steps(ENTRY_FORM)]
 
-    async def project_state(self, pid: int) -> tuple[str, set[str]]:
+    async def _saved_steps(self) -> list[str]:
+        """Step codes the steps navigation marks as saved, in the order the site shows them."""
+        mark, codes = self.mapping.entry.saved_mark, self._codes()
+        saved = []
+        for row in await self.site.shown_rows("project", "steps"):
+            text = (row.get("text") or "").strip()
+            code = next((c for c in codes if text.startswith(c)), None)
+            if code and text.endswith(mark):
+                saved.append(code)
+        return saved
+
+    async def step_order(self) -> list:
+        """A finding when the steps navigation shown now orders the steps otherwise than
+        forms.yaml (the site takes them in its own order: ours would open a step too early)."""
+        from tidtam.core.forms.plan import Finding
+
+        codes = self._codes()
+        shown = [code for row in await self.site.shown_rows("project", "steps")
+                 for code in [next((c for c in codes if (row.get("text") or "").strip().startswith(c)), None)] if code]
+        if not shown or shown == codes:
+            return []
+        return [Finding(f"forms.{ENTRY_FORM}.steps", "ลำดับขั้นตอน", f"ลำดับขั้นตอนบนเว็บคือ {', '.join(shown)} แต่ forms.yaml "
+                        f"เรียงเป็น {', '.join(codes)} — เรียงรายการ steps ใน forms.{ENTRY_FORM} ใหม่ให้ตรงกับเว็บ")]
+
+    async def project_state(self, pid: int) -> tuple[str, list[str]]:
         """(status code, steps saved) from the project's page."""
-        await self.goto(self.mapping.paths.project.format(id=pid))
-        status = await (await resolve(self.page, self.locators, "project", "status")).get_attribute("data-status")
-        return status or "", await self._saved_steps("project")
+        await self.site.open("project", id=pid)
+        return await self.site.element("project", "status") or "", await self._saved_steps()
 
-    async def _shown_step(self) -> dict[str, str]:
-        form = await resolve(self.page, self.locators, "entry", "form")
-        return await form.evaluate("f => Object.fromEntries(Array.from(f.elements)"
-                                   ".filter(e => e.name && e.name !== 'csrf_token').map(e => [e.name, e.value]))")
+    async def read_step(self, pid: int, code: str, like: dict) -> dict:
+        await self.site.open_step(ENTRY_FORM, code, id=pid)
+        return await self.site.read(ENTRY_FORM, code, like)
 
-    async def read_step(self, pid: int, code: str) -> dict[str, str]:
-        await self.goto(self.mapping.paths.step.format(id=pid, step=code))
-        return await self._shown_step()
-
-    async def read_entry(self, pid: int) -> tuple[str, dict[str, dict[str, str] | None]]:
+    async def read_entry(self, pid: int, fill: dict) -> tuple[str, dict[str, dict | None]]:
         status, saved = await read(self.project_state, pid)
-        held = {code: (await read(self.read_step, pid, code) if code in saved else None) for code in entry.STEPS}
+        held = {code: (await read(self.read_step, pid, code, fill["steps"][code]) if code in saved else None)
+                for code in self._codes()}
         return status, held
 
     async def lookup_entry(self, payload) -> RemoteRecord | None:
         pid = await read(self.find_code, payload.data["project_code"])
         if pid is None:
             return None
-        status, held = await self.read_entry(pid)
-        return entry.record(payload.data["steps"], str(pid), status, held)
+        status, held = await self.read_entry(pid, payload.data["fill"])
+        found = readback.record(self.site.forms, payload, str(pid), held) or RemoteRecord(
+            str(pid), {"steps": held}, diff=[Change(", ".join(self._codes()), "(ยังไม่ได้บันทึก)", "บันทึกทุกขั้นตอน")])
+        found.values["status"] = status
+        return found
 
     async def lookup_send(self, payload) -> RemoteRecord | None:
         pid = await read(self.find_code, payload.data["project_code"])
@@ -97,43 +103,8 @@ class EntryPages:
         diff = [] if sent else [Change("สถานะโครงการ (M7)", status, "ส่งขออนุมัติแล้ว")]
         return RemoteRecord(str(pid), {"status": status}, matches=sent, diff=diff)
 
-    # ----- filling a step ----------------------------------------------------------------------
-    async def _set(self, element, value: str) -> None:
-        if await element.evaluate("e => e.tagName") == "SELECT":
-            await element.select_option(value=value)  # waits for a cascading child's options
-        else:
-            await element.fill(value)
-
-    async def _rows(self, name: str, rows: list[dict]) -> None:
-        prefix = entry.ROWS[name]
-        first = f"{prefix}_{next(iter(rows[0])) if rows else 'name'}"
-        shown = 0
-        while await resolve(self.page, self.locators, "entry", first, optional=True, n=shown + 1) is not None:
-            shown += 1
-        for _ in range(shown, len(rows)):
-            await (await resolve(self.page, self.locators, "entry", f"{prefix}_add")).click()
-        for n in range(shown, len(rows), -1):  # rows the site holds beyond ours, from the last
-            await (await resolve(self.page, self.locators, "entry", f"{prefix}_remove", n=n)).click()
-        for n, row in enumerate(rows, start=1):
-            for column, value in row.items():
-                await self._set(await resolve(self.page, self.locators, "entry", f"{prefix}_{column}", n=n),
-                                entry.normal(value))
-
-    async def fill_step(self, values: dict) -> None:
-        # A parent select's change makes the page fetch its child's options: the step's filling
-        # holds a request slot (the child, set after its parent, waits for that answer).
-        async with at_the_site(self.settings):
-            for name, value in values.items():
-                if name in entry.ROWS:
-                    await self._rows(name, value)
-                elif name in entry.MONTHS:
-                    for key, amount in value.items():
-                        element = await resolve(self.page, self.locators, "entry", name, month=month_label(key))
-                        await element.fill(entry.normal(amount))
-                else:
-                    await self._set(await resolve(self.page, self.locators, "entry", name), entry.normal(value))
-
-    async def _click_and_judge(self, button, what: str):
+    # ----- saving a step -----------------------------------------------------------------------
+    async def _click_and_judge(self, button, what: str, step=None, payload=None):
         """Click a button that posts a form once; the answer decides: a redirect is saved, a page
         with messages is refused (nothing saved), anything else is doubt."""
         with answered_in_time(self.settings, what):
@@ -145,11 +116,9 @@ class EntryPages:
             raise RemoteError(f"{what}: ไม่ได้รับคำตอบ")
         if response.request.method == "POST":  # answered without a redirect
             if response.status in (409, 422):
-                alerts = await self.page.get_by_role("alert").evaluate_all(
-                    "nodes => nodes.filter(n => !n.hidden && n.textContent.trim()).map(n => n.textContent.trim())")
-                raise RemoteRefused(f"{what}: ระบบไม่รับ — " + "; ".join(alerts[:8]))
+                raise await self._refused(what, step, payload)
             raise RemoteError(f"{what}: ระบบตอบกลับ HTTP {response.status}")
-        if "/login" in self.page.url:
+        if self.site.on(self.site.forms.login.path):
             from .browser import SessionExpired
 
             await self.login()  # the form body was never looked at: nothing was saved
@@ -158,87 +127,116 @@ class EntryPages:
             raise RemoteError(f"{what}: ระบบตอบกลับ HTTP {response.status} ({response.url})")
         return response
 
-    async def _save_step(self, code: str) -> None:
-        await self._click_and_judge(await resolve(self.page, self.locators, "entry", "save"), f"บันทึก {code}")
+    async def _refused(self, what: str, step, payload) -> RemoteRefused:
+        """What the site said about each of our fields (and anything else it said)."""
+        if step is None:
+            findings = await self.site.page_errors()
+            return RemoteRefused(f"{what}: ระบบไม่รับ — " + "; ".join(f.message for f in findings[:8]))
+        errors = await self.site.field_errors(ENTRY_FORM, step, payload.data["fill"]["steps"][step])
+        return RemoteRefused(f"{what}: {readback.refusal(self.site.step(ENTRY_FORM, step), errors)}")
+
+    async def _save_step(self, code: str, payload, what: str | None = None) -> None:
+        button = await self.site.button(f"{ENTRY_FORM}.{code}", "save")
+        await self._click_and_judge(button, what or f"บันทึก {code}", code, payload)
 
     # ----- the actions -------------------------------------------------------------------------
     async def submit_entry(self, payload) -> SubmitResult:
-        code, steps = payload.data["project_code"], payload.data["steps"]
-        wanted = entry.entry_inputs(steps)
+        code, fill = payload.data["project_code"], payload.data["fill"]
+        codes = self._codes()
         pid = await read(self.find_code, code)
-        todo = list(entry.STEPS)
+        todo = list(codes)
         if pid is None:  # not on the site: the one non-idempotent step, done once
-            await read(self.goto, self.mapping.paths.new_project)
-            await self.fill_step(steps["M1"])
-            await self._save_step("M1 (สร้างโครงการ)")
-            found = _PROJECT_IN_URL.search(self.page.url)
-            if not found:
-                raise RemoteError(f"บันทึก M1 แล้วแต่ไม่พบเลขที่โครงการใน {self.page.url}")
-            pid = self.ids[code] = int(found.group(1))
+            first = codes[0]
+            await read(self.site.open_step, ENTRY_FORM, first, new=True)
+            await self.site.fill(ENTRY_FORM, first, fill["steps"][first])
+            await self._save_step(first, payload, f"บันทึก {first} (สร้างโครงการ)")
+            pid = self.ids[code] = self._id_in_url()
             todo = todo[1:]
         else:
             status, _ = await read(self.project_state, pid)
             if status in self.mapping.entry.locked_statuses:
-                _, held = await self.read_entry(pid)
-                record = entry.record(steps, str(pid), status, held)
-                if record.matches:
+                _, held = await self.read_entry(pid, fill)
+                found = readback.record(self.site.forms, payload, str(pid), held)
+                if found is not None and found.matches:
                     return SubmitResult(str(pid))
                 raise RemoteRefused(f"โครงการ {code} ส่งขออนุมัติ/อนุมัติแล้ว (สถานะ {status}) แก้ไขไม่ได้ แต่ข้อมูลต่างจากที่อนุมัติ: "
-                                    + "; ".join(c.field for c in record.diff[:10]))
+                                    + "; ".join(c.field for c in (found.diff if found else [])[:10]))
         for step in todo:  # continue from what the site holds: a saved, equal step is left alone
-            path = self.mapping.paths.step.format(id=pid, step=step)
-            if not self.page.url.split("?")[0].endswith(path):
-                await read(self.goto, path)
-            if step in await self._saved_steps("entry") and not entry.step_diff(step, wanted[step], await self._shown_step()):
+            spec = self.site.step(ENTRY_FORM, step)
+            if not self.site.on(spec.path, id=pid):
+                await read(self.site.open_step, ENTRY_FORM, step, id=pid)
+            if step in await self._saved_steps() and not differences(
+                    spec, fill["steps"][step], await self.site.read(ENTRY_FORM, step, fill["steps"][step])):
                 continue
-            await self.fill_step(steps[step])
-            await self._save_step(step)
+            await self.site.fill(ENTRY_FORM, step, fill["steps"][step])
+            await self._save_step(step, payload)
         return SubmitResult(str(pid))
 
+    def _id_in_url(self) -> int:
+        """The site's number of a project just created, from the page it led to (any step's path,
+        or the project page's, as forms.yaml writes them with {id})."""
+        templates = [step.path for step in self.site.steps(ENTRY_FORM)] + [self.site.spec("project").path]
+        for template in templates:
+            found = self.site.params_in_url(template)
+            if found and "id" in found:
+                return int(found["id"])
+        raise RemoteError(f"บันทึกขั้นตอนแรกแล้วแต่ไม่พบเลขที่โครงการใน {self.page.url} "
+                          "(ตรวจ path ของขั้นตอนใน forms.yaml › forms.project_entry)")
+
     async def submit_send(self, payload) -> SubmitResult:
-        code = payload.data["project_code"]
+        code, entry = payload.data["project_code"], payload.data["entry"]
         pid = await read(self.find_code, code)
         if pid is None:
             raise RemoteRefused(f"ยังไม่มีโครงการรหัส {code} ในระบบ — ต้องบันทึก M1–M5 ก่อนส่งขออนุมัติ")
-        status, held = await self.read_entry(pid)
+        status, held = await self.read_entry(pid, entry)
         if status in self.mapping.entry.locked_statuses:
             return SubmitResult(str(pid))  # already sent or approved: never a second send
-        if entry.held_hash(held) != payload.data["entry_hash"]:
-            missing = [c for c in entry.STEPS if held[c] is None]
-            raise RemoteRefused(f"ไม่ส่งขออนุมัติโครงการ {code}: ข้อมูล M1–M5 ในระบบ"
-                                + (f"ยังไม่ครบ (ขาด {', '.join(missing)})" if missing else "ไม่ตรงกับที่อนุมัติ"))
-        await read(self.goto, self.mapping.paths.project.format(id=pid))
-        with answering_confirm(self.page, self.mapping.entry.send_confirm):
-            await self._click_and_judge(await resolve(self.page, self.locators, "project", "send"), f"ส่งขออนุมัติ {code}")
+        missing = [c for c, values in held.items() if values is None]
+        changed = [c for c, values in held.items() if values is not None
+                   and differences(self.site.step(ENTRY_FORM, c), entry["steps"][c], values)]
+        if missing or changed:
+            raise RemoteRefused(f"ไม่ส่งขออนุมัติโครงการ {code}: ข้อมูลในระบบ"
+                                + (f"ยังไม่ครบ (ขาด {', '.join(missing)})" if missing else f"ไม่ตรงกับที่อนุมัติ ({', '.join(changed)})"))
+        await read(self.site.open, "project", id=pid)
+        send = self.site.button_spec("project", "send")
+        with answering_confirm(self.page, send.confirm or ""):
+            await self._click_and_judge(await self.site.button("project", "send"), f"ส่งขออนุมัติ {code}")
         return SubmitResult(str(pid))
 
     # ----- previews (nothing is saved) ---------------------------------------------------------
-    async def preview_entry(self, payload, screenshot) -> list[str]:
-        code, steps = payload.data["project_code"], payload.data["steps"]
+    async def preview_entry(self, payload, screenshot) -> list:
+        code, fill = payload.data["project_code"], payload.data["fill"]
+        codes = self._codes()
         pid = await read(self.find_code, code)
+        findings = []
         if pid is None:
-            await read(self.goto, self.mapping.paths.new_project)
-            await self.fill_step(steps["M1"])
-            notes = ["ภาพแสดงแบบฟอร์ม M1 ที่กรอกแล้ว (ยังไม่บันทึก); M2–M5 กรอกต่อหลังบันทึก M1 — ตรวจตามกฎของระบบแล้ว"]
+            await read(self.site.open_step, ENTRY_FORM, codes[0], new=True)
+            await self.site.fill(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
+            findings = await self.step_order() + await self.site.verdict(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
+            notes = [f"ภาพแสดงแบบฟอร์ม {codes[0]} ที่กรอกแล้ว (ยังไม่บันทึก); ขั้นตอนถัดไปเปิดได้หลังบันทึก {codes[0]} "
+                     "— ค่าที่จะกรอกทุกขั้นตอนแสดงอยู่ใต้ภาพ"]
         else:
-            status, held = await self.read_entry(pid)
-            record = entry.record(steps, str(pid), status, held)
-            step = next((c for c in entry.STEPS if entry.step_diff(c, entry.step_inputs(steps[c]), held[c])), None)
+            status, held = await self.read_entry(pid, fill)
+            step = next((c for c in codes if held[c] is None
+                         or differences(self.site.step(ENTRY_FORM, c), fill["steps"][c], held[c])), None)
             if status in self.mapping.entry.locked_statuses or step is None:
-                await read(self.goto, self.mapping.paths.project.format(id=pid))
+                found = readback.record(self.site.forms, payload, str(pid), held)
+                await read(self.site.open, "project", id=pid)
                 notes = [f"มีโครงการนี้ในระบบแล้ว (เลขที่ {pid}, สถานะ {status})"
-                         + ("" if record.matches else " และแก้ไขไม่ได้ แต่ข้อมูลต่างจากนี้")]
+                         + ("" if found is not None and found.matches else " และแก้ไขไม่ได้ แต่ข้อมูลต่างจากนี้")]
             else:
-                await read(self.goto, self.mapping.paths.step.format(id=pid, step=step))
-                await self.fill_step(steps[step])
+                await read(self.site.open_step, ENTRY_FORM, step, id=pid)
+                await self.site.fill(ENTRY_FORM, step, fill["steps"][step])
+                findings = await self.site.verdict(ENTRY_FORM, step, fill["steps"][step])
                 notes = [f"มีโครงการนี้ในระบบแล้ว (เลขที่ {pid}) บันทึกไว้ถึงก่อน {step}: จะบันทึกต่อจาก {step} ไม่สร้างใหม่"]
-        await self.page.screenshot(path=str(screenshot), full_page=True, mask=[self.page.locator("input[type=password]")])
-        return notes
+        await self._shot(screenshot)
+        return notes + self.site.problems(payload, findings)
 
-    async def preview_send(self, payload, screenshot) -> list[str]:
+    async def preview_send(self, payload, screenshot) -> list:
         pid = await read(self.find_code, payload.data["project_code"])
         if pid is None:
             return ["จะส่งขออนุมัติ (M7) หลังบันทึก M1–M5 และอ่านกลับครบถ้วนแล้ว"]
-        await read(self.goto, self.mapping.paths.project.format(id=pid))
-        await self.page.screenshot(path=str(screenshot), full_page=True)
-        return ["จะส่งขออนุมัติ (M7) เมื่อ M1–M5 ในระบบตรงกับที่อนุมัติ และโครงการยังไม่ถูกส่ง"]
+        await read(self.site.open, "project", id=pid)
+        findings = await self.site.inspect_page("project", id=pid)
+        await self._shot(screenshot)
+        return ["จะส่งขออนุมัติ (M7) เมื่อ M1–M5 ในระบบตรงกับที่อนุมัติ และโครงการยังไม่ถูกส่ง"] + self.site.problems(payload, findings)

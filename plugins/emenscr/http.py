@@ -1,21 +1,20 @@
 """eMENSCR over HTTP (httpx): the same saves through the JSON endpoint the progress page's own
-script calls, after a form login. No screenshots: a dry-run in this mode shows the diff only."""
+script calls (forms.yaml › forms.progress.api), after a form login. No screenshots: a dry-run in
+this mode shows the diff only. Pages are read by ``core.forms.html`` from the same description."""
 from __future__ import annotations
 
-import re
 from contextlib import asynccontextmanager
 
 import httpx
 
-from tidtam.core.contract import RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.contract import LoginRefused, RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.forms import html, readback
+from tidtam.core.forms.plan import from_inputs, inputs_of
+from tidtam.core.forms.site import Site
 from tidtam.core.push.retry import read
 
-from . import progress
 from .browser import NotReportable, SessionExpired, _judge, not_approved, not_on_site
-
-_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-_CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
-_ROW = re.compile(r'data-project-id="(\d+)" data-project-code="([^"]*)"')
+from .plan import PROGRESS
 
 
 class HttpRemote:
@@ -23,61 +22,70 @@ class HttpRemote:
 
     def __init__(self, credentials, settings):
         self.credentials, self.settings = credentials, settings
-        self.mapping = settings.config.mapping
+        self.mapping, self.forms = settings.config.mapping, settings.config.forms
         self.ids: dict[str, int | None] = settings.shared.setdefault("project_ids", {})
         self.client = httpx.AsyncClient(base_url=self.mapping.base_url.rstrip("/"), timeout=settings.read_timeout,
                                         follow_redirects=False)
-        self.csrf = ""
+        self.headers: dict[str, str] = {}
+        self.step = self.forms.forms[PROGRESS].step(PROGRESS)
 
     async def login(self) -> None:
+        login = self.forms.login
         self.client.cookies.clear()
-        page = await self.client.get(self.mapping.paths.login)
+        page = await self.client.get(login.path)
         _ok(page)
-        form = {"username": self.credentials.username, "password": self.credentials.password.reveal(),
-                "csrf_token": _CSRF_FIELD.search(page.text).group(1)}
-        answer = await self.client.post(self.mapping.paths.login, data=form)
+        typed = {"username": self.credentials.username, "password": self.credentials.password.reveal()}
+        form = {**html.hidden_inputs(page.text),
+                **{field.input or key: typed.get(key, "") for key, field in login.fields.items()}}
+        answer = await self.client.post(login.path, data=form)
         if answer.status_code == 401:
-            raise RemoteRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-        if answer.status_code != 303 or "/login" in answer.headers.get("location", ""):
+            raise LoginRefused("เข้าสู่ระบบ eMENSCR ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+        if answer.status_code != 303 or login.path in answer.headers.get("location", ""):
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status_code}) — จะลองใหม่")
-        self.csrf = ""  # the token belongs to the new session: read it from the next page
+        self.headers = {}  # tokens belong to the new session: read them from the next page
 
     async def get(self, path: str) -> httpx.Response:
         response = await self.client.get(path)
-        if response.status_code in (303, 401) and (response.status_code == 401 or "/login" in response.headers.get("location", "")):
+        expired = response.status_code == 401 or (
+            response.status_code == 303 and self.forms.login.path in response.headers.get("location", ""))
+        if expired:
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         _ok(response, allow=(409,))
-        if not self.csrf and (meta := _CSRF_META.search(response.text)):
-            self.csrf = meta.group(1)
+        if not self.headers and "text/html" in response.headers.get("content-type", ""):
+            self.headers = {item.header: html.meta(response.text, item.meta) or ""
+                            for item in self.forms.forms[PROGRESS].api_headers}
         return response
+
+    async def _rows(self, page_name: str, **params) -> list[dict]:
+        spec, found, number = self.forms.pages[page_name], [], 1
+        while True:
+            text = (await read(self.get, Site.path(spec.path, **params, page_number=number))).text
+            rows, more = html.rows(text, spec.lists["projects"])
+            found += rows
+            if not more:
+                return found
+            number += 1
 
     async def project_id(self, code: str) -> int | None:
         if self.ids.get(code) is None:
-            self.ids[code] = await read(self._find_project, code)
+            found = [int(r["id"]) for r in await self._rows("projects", q=code) if r["code"] == code]
+            if len(found) > 1:
+                raise RemoteRefused(f"พบโครงการรหัส {code} ซ้ำกัน {len(found)} รายการในระบบ (เลขที่ {found})")
+            self.ids[code] = found[0] if found else None
         return self.ids[code]
 
-    async def _find_project(self, code: str) -> int | None:
-        page = await self.get(self.mapping.paths.projects.format(q=code, page=1))
-        found = [int(pid) for pid, c in _ROW.findall(page.text) if c == code]
-        if len(found) > 1:
-            raise RemoteRefused(f"พบโครงการรหัส {code} ซ้ำกัน {len(found)} รายการในระบบ (เลขที่ {found})")
-        return found[0] if found else None
-
     async def project_codes(self) -> set[str]:
-        codes, page = set(), 1
-        while True:
-            text = (await read(self.get, self.mapping.paths.projects.format(q="", page=page))).text
-            codes |= {code for _, code in _ROW.findall(text)}
-            if 'rel="next"' not in text:
-                return codes
-            page += 1
+        return {row["code"] for row in await self._rows("projects", q="")}
 
     async def _progress_url(self, payload) -> tuple[int, str]:
         pid = await self.project_id(payload.data["project_code"])
         if pid is None:
             raise not_on_site(payload.data["project_code"])
-        return pid, self.mapping.paths.progress_api.format(id=pid, quarter=payload.data["quarter"])
+        return pid, Site.path(self.forms.forms[PROGRESS].api, id=pid, quarter=payload.data["quarter"])
+
+    def _values(self, payload) -> dict:
+        return payload.data["fill"]["steps"][PROGRESS]
 
     async def read_progress(self, payload):
         try:
@@ -87,8 +95,11 @@ class HttpRemote:
         response = await read(self.get, url)
         if response.status_code == 409:
             return None  # not approved yet: the site holds no report (submit says so plainly)
-        entry = response.json().get("entry") or {}
-        return progress.record(payload, self.mapping, f"{pid}/Q{payload.data['quarter']}", entry.get("values"))
+        held = (response.json().get("entry") or {}).get("values")
+        if held is None:
+            return None
+        shown = from_inputs(self.step, held, self._values(payload))
+        return readback.record(self.forms, payload, f"{pid}/Q{payload.data['quarter']}", {PROGRESS: shown})
 
     async def preview_progress(self, payload, screenshot) -> list[str]:
         try:
@@ -101,11 +112,11 @@ class HttpRemote:
 
     async def submit_progress(self, payload) -> SubmitResult:
         pid, url = await self._progress_url(payload)
-        if not self.csrf:
-            await read(self.get, self.mapping.paths.projects.format(q="", page=1))
+        if not self.headers:
+            await read(self.get, Site.path(self.forms.pages["projects"].path, q="", page_number=1))
         try:
-            response = await self.client.post(url, json=progress.values(payload, self.mapping),
-                                              headers={"X-CSRF-Token": self.csrf}, timeout=self.settings.action_timeout)
+            response = await self.client.post(url, json=inputs_of(self.step, self._values(payload)),
+                                              headers=self.headers, timeout=self.settings.action_timeout)
         except httpx.TimeoutException:
             raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
         except httpx.TransportError as exc:
@@ -114,7 +125,7 @@ class HttpRemote:
             await read(self.login)
         if response.status_code == 409:  # refused before anything was saved: not approved yet
             raise not_approved(payload.data["project_code"], response.json().get("message", ""))
-        await _judge(response.status_code, _async(response.json))
+        await _judge(response.status_code, _async(response.json), self.step, payload)
         return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
 
     async def failure_screenshot(self, path) -> None:

@@ -1,31 +1,34 @@
 """Planning: what eMENSCR should hold for each project, built from the database (pure).
 
 Two kinds of payload:
-- ``progress``: one project's quarterly progress report (the progress form, by quarter);
-- ``create_project`` (M1–M5) and ``send_for_approval`` (M7): a project the site does not hold yet.
+- ``progress``: one project's quarterly progress report (forms.yaml › forms.progress);
+- ``create_project`` (M1–M5) and ``send_for_approval`` (M7): a project the site does not hold
+  yet (forms.yaml › forms.project_entry, and the project page's send button).
 
-Payload data uses the site's own vocabulary (labels, month keys ``2570-01``, money ``1234.50``)
-so that the browser and http flows only move values, never convert them. Keys starting with
-``_`` are context for validation and the preview (previous quarter, budget), never sent.
+Each payload's ``fill`` is what every field of the form gets, in the site's own text, made by
+``core.forms.plan.fill_of`` from a *record* of our values under logical names: which field gets
+which value, in which step, is the form description's business, never this module's. Keys
+starting with ``_`` are context for validation and the preview (previous quarter, budget).
 """
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tidtam.core.contract import Payload
+from tidtam.core.forms.plan import fill_of, month_label
+from tidtam.core.forms.schema import FormsFile
 from tidtam.core.models import Office, Project, ProjectProgress
 from tidtam.core.periods import Period, fiscal_months, quarter
-from tidtam.core.thai import MONTH_ABBR, be_year, clean_text
+from tidtam.core.thai import be_year, clean_text
 
-from .entry import entry_hash
 from .mapping import EmenscrMapping
 
 CENT = Decimal("0.01")
 PROGRESS, CREATE, SEND = "progress", "create_project", "send_for_approval"
+ENTRY_FORM = "project_entry"  # forms.yaml › forms.project_entry: M1–M5
 
 
 def record_key(project: Project) -> str:
@@ -45,11 +48,6 @@ def number(value: Decimal | float | int) -> str:
 def month_key(fy: int, calendar_month: int) -> str:
     """Calendar month 1–12 of fiscal year ``fy`` as the site's key: FY2570 Oct → '2569-10'."""
     return f"{fy - 1 if calendar_month >= 10 else fy}-{calendar_month:02d}"
-
-
-def month_label(key: str) -> str:
-    year, month = key.split("-")
-    return f"{MONTH_ABBR[int(month)]} {year}"
 
 
 def fiscal_keys(fy: int) -> list[str]:
@@ -90,14 +88,14 @@ def split_disbursement(amount: Decimal, months: list[str], plan: dict[str, str],
 # --- quarterly progress -----------------------------------------------------------------------
 
 
-def plan_progress(session: Session, office: Office, period: Period, mapping: EmenscrMapping) -> list[Payload]:
+def plan_progress(session: Session, office: Office, period: Period, mapping: EmenscrMapping, forms: FormsFile) -> list[Payload]:
     reports = session.scalars(
         select(ProjectProgress).join(Project)
         .where(Project.office_id == office.id, ProjectProgress.period == period.id)
         .order_by(Project.code)
     ).all()
     earlier = _earlier_reports(session, office, period)
-    return [_progress_payload(r, period, mapping, earlier.get(r.project_id, [])) for r in reports]
+    return [_progress_payload(r, period, mapping, forms, earlier.get(r.project_id, [])) for r in reports]
 
 
 def _earlier_reports(session: Session, office: Office, period: Period) -> dict[int, list[ProjectProgress]]:
@@ -114,7 +112,7 @@ def _earlier_reports(session: Session, office: Office, period: Period) -> dict[i
     return found
 
 
-def _progress_payload(report: ProjectProgress, period: Period, mapping: EmenscrMapping,
+def _progress_payload(report: ProjectProgress, period: Period, mapping: EmenscrMapping, forms: FormsFile,
                       earlier: list[ProjectProgress]) -> Payload:
     project = report.project
     notes: list[str] = []
@@ -125,7 +123,7 @@ def _progress_payload(report: ProjectProgress, period: Period, mapping: EmenscrM
         if percent is None:
             percent = _last_percent(earlier, activity.id)
             notes.append(f"กิจกรรมที่ {n} ไม่มีรายงานในไตรมาสนี้ ใช้ร้อยละ {number(percent)} (ค่าล่าสุด)")
-        activities.append({"n": n, "name": activity.name, "percent": number(percent)})
+        activities.append({"n": n, "name": activity.name, "percent": percent})
     results = {k.kpi_id: k for k in report.kpi_results}
     kpis = [{"n": n, "name": kpi.name, "result": _kpi_text(kpi, results.get(kpi.id))}
             for n, kpi in enumerate(project.kpis, start=1)]
@@ -135,15 +133,14 @@ def _progress_payload(report: ProjectProgress, period: Period, mapping: EmenscrM
         notes.append("แบ่งยอดเบิกจ่ายรายไตรมาส " + money(report.disbursed) + " บาท เป็นรายเดือนตามแผนการใช้จ่าย")
     elif report.disbursed:
         notes.append(f"ยอดเบิกจ่ายรายไตรมาสลงในเดือน {month_label(next(k for k, v in disbursed.items() if Decimal(v)))}")
+    record = {"activities": activities, "kpis": kpis, "disbursed": disbursed,
+              "problems": clean_text(report.problems or ""), "status": report.status.value}
+    fill, _ = fill_of(PROGRESS, forms.forms[PROGRESS], record)
     data = {
         "project_code": project.code,
         "fiscal_year": project.fiscal_year,
         "quarter": period.number,
-        "activities": activities,
-        "kpis": kpis,
-        "disbursed": disbursed,
-        "problems": clean_text(report.problems or ""),
-        "status": mapping.statuses[report.status],
+        "fill": fill,
         "_budget_total": money(project.total_budget),
         "_disbursed_before": money(sum((r.disbursed for r in earlier), Decimal(0))),
         "_previous_percent": {str(n): number(_last_percent(earlier, a.id))
@@ -176,7 +173,7 @@ def _kpi_text(kpi, result) -> str:
 # --- project entry (M1–M5) and send for approval (M7) -----------------------------------------
 
 
-def plan_entries(session: Session, office: Office, period: Period, mapping: EmenscrMapping,
+def plan_entries(session: Session, office: Office, period: Period, mapping: EmenscrMapping, forms: FormsFile,
                  present: set[str] | None) -> list[Payload]:
     """Entry payloads for the office's projects of the period's year that the site lacks.
 
@@ -190,59 +187,57 @@ def plan_entries(session: Session, office: Office, period: Period, mapping: Emen
     for project in projects:
         if present is not None and record_key(project) in present:
             continue
-        steps, notes = project_steps(project, mapping)
+        record, notes = project_record(project, mapping)
+        fill, _ = fill_of(ENTRY_FORM, forms.forms[ENTRY_FORM], record)
         title = f"{project.code} {project.name}"
-        payloads.append(Payload(record_key(project), CREATE, {"project_code": project.code, "steps": steps,
-                                                               "_notes": notes}, title=title))
-        # M7 checks the site's M1–M5 against this hash (read back) before it sends.
-        payloads.append(Payload(record_key(project), SEND, {"project_code": project.code, "entry_hash": entry_hash(steps)},
+        payloads.append(Payload(record_key(project), CREATE, {"project_code": project.code, "fill": fill, "_notes": notes},
                                 title=title))
+        # M7 sends only when the site's M1–M5 read back as these very values.
+        payloads.append(Payload(record_key(project), SEND, {"project_code": project.code, "entry": fill}, title=title))
     return payloads
 
 
-def project_steps(project: Project, mapping: EmenscrMapping) -> tuple[dict, list[str]]:
-    """M1–M5 of one project in the site's field names and formats, with notes for the preview."""
+def project_record(project: Project, mapping: EmenscrMapping) -> tuple[dict, list[str]]:
+    """One project in our own words (logical names, our codes, dates as month keys), with notes
+    for the preview. forms.yaml says which of these each field of M1–M5 gets, and how."""
     notes: list[str] = []
     owner = project.owner
     months = sorted({month_key(project.fiscal_year, m) for a in project.activities for m in a.months})
-    links = {link.item.catalog: link.item.code for link in project.links}
-    m1 = {
-        "code": project.code,
-        "name": clean_text(project.name),
-        "fiscal_year": str(project.fiscal_year),
-        "project_type": mapping.project_type,
-        "owner": f"{owner.prefix}{owner.first_name} {owner.last_name}" if owner else "",
-        "phone": re.sub(r"\D", "", owner.phone) if owner else "",
-        "start_date": _first_day(months[0]) if months else "",
-        "end_date": _last_day(months[-1]) if months else "",
-    }
-    m2 = {"strategy": links.get("national_strategy", ""), "strategy_goal": links.get("national_strategy_goal", ""),
-          "master_plan": links.get("master_plan", ""), "master_plan_target": links.get("master_plan_target", ""),
-          "sub_plan": links.get("sub_plan", ""), "sub_plan_target": links.get("sub_plan_target", ""),
-          "reform_plan": links.get("reform_plan", ""), "sdg": links.get("sdg", "")}
     kpis = []
     for n, kpi in enumerate(project.kpis, start=1):
-        target, unit = (number(kpi.target), kpi.unit or "") if kpi.target is not None else (None, None)
+        target, unit = (kpi.target, kpi.unit or "") if kpi.target is not None else (None, None)
         if target is None:
             target, unit = mapping.qualitative_kpi.target, mapping.qualitative_kpi.unit
             notes.append(f"ตัวชี้วัดที่ {n} เป็นเชิงคุณภาพ ส่งค่าเป้าหมาย {target} {unit} (ตาม mapping.yaml)")
         kpis.append({"name": clean_text(kpi.name), "target": target, "unit": unit})
-    m3 = {"rationale": clean_text(project.rationale),
-          "objectives": "\n".join(clean_text(o) for o in project.objectives),
-          "target_groups": "\n".join(_target_group(t) for t in project.target_groups),
-          "kpis": kpis}
-    m4 = {"activities": [{"name": clean_text(a.name),
-                          "start_month": min(month_key(project.fiscal_year, m) for m in a.months) if a.months else "",
-                          "end_month": max(month_key(project.fiscal_year, m) for m in a.months) if a.months else ""}
-                         for a in project.activities]}
-    lines = [{"source": b.source, "line": b.line, "amount": money(b.amount)}
+    lines = [{"source": b.source, "line": b.line, "amount": b.amount}
              for b in sorted(project.budget_lines, key=lambda b: (b.source, b.line))]
     if not lines and mapping.no_budget_line is not None and not project.total_budget:
-        lines = [{"source": mapping.no_budget_line.source, "line": mapping.no_budget_line.line, "amount": money(0)}]
-        notes.append(f"โครงการไม่ใช้งบประมาณ: M5 ส่งรายการงบประมาณ {mapping.budget_sources.get(lines[0]['source'], lines[0]['source'])} / "
+        lines = [{"source": mapping.no_budget_line.source, "line": mapping.no_budget_line.line, "amount": Decimal(0)}]
+        notes.append(f"โครงการไม่ใช้งบประมาณ: ส่งรายการงบประมาณ {mapping.budget_sources.get(lines[0]['source'], lines[0]['source'])} / "
                      f"{mapping.budget_lines.get(lines[0]['line'], lines[0]['line'])} 0.00 บาท (ตาม mapping.yaml › no_budget_line)")
-    m5 = {"budget_total": money(project.total_budget), "budget_lines": lines, "spending_plan": spending_plan(project)}
-    return {"M1": m1, "M2": m2, "M3": m3, "M4": m4, "M5": m5}, notes
+    record = {
+        "code": project.code,
+        "name": clean_text(project.name),
+        "fiscal_year": project.fiscal_year,
+        "owner": {"name": f"{owner.prefix}{owner.first_name} {owner.last_name}", "phone": owner.phone, "email": owner.email}
+        if owner else {},
+        "first_month": months[0] if months else "",
+        "last_month": months[-1] if months else "",
+        "links": {link.item.catalog: link.item.code for link in project.links},
+        "rationale": clean_text(project.rationale),
+        "objectives": [clean_text(o) for o in project.objectives],
+        "target_groups": [_target_group(t) for t in project.target_groups],
+        "kpis": kpis,
+        "activities": [{"name": clean_text(a.name),
+                        "start_month": min(month_key(project.fiscal_year, m) for m in a.months) if a.months else "",
+                        "end_month": max(month_key(project.fiscal_year, m) for m in a.months) if a.months else ""}
+                       for a in project.activities],
+        "budget_total": project.total_budget,
+        "budget_lines": lines,
+        "spending_plan": spending_plan(project),
+    }
+    return record, notes
 
 
 def _target_group(group) -> str:
@@ -250,16 +245,4 @@ def _target_group(group) -> str:
     return clean_text(group.description) + quantity
 
 
-def _first_day(key: str) -> str:
-    year, month = key.split("-")
-    return f"01/{month}/{year}"
-
-
-def _last_day(key: str) -> str:
-    import calendar
-
-    year, month = (int(p) for p in key.split("-"))
-    return f"{calendar.monthrange(year - 543, month)[1]:02d}/{month:02d}/{year}"
-
-
-__all__ = ["plan_progress", "plan_entries", "project_steps", "record_key", "be_year"]
+__all__ = ["plan_progress", "plan_entries", "project_record", "record_key", "be_year"]

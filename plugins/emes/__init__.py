@@ -23,8 +23,8 @@ from .mapping import EmesMapping
 __version__ = "0.2.0"
 TARGET = "emes"
 CONFIRM_STAGE = "confirm"
-ACTION_TITLES = {"indicator_result": "ผลการประเมินตนเองรายตัวบ่งชี้", "upload_evidence": "อัปโหลดหลักฐาน",
-                 "confirm_round": "ยืนยันการส่งข้อมูลรอบการประเมิน"}
+ACTION_TITLES = {"indicator_result": "ผลการประเมินตนเองรายตัวบ่งชี้", "upload_evidence": "อัปโหลดไฟล์หลักฐาน",
+                 "confirm_round": "ยืนยันรอบการประเมิน (ล็อกข้อมูล)"}
 
 
 @hookimpl
@@ -48,7 +48,7 @@ def register_targets(register):
 
 
 @hookimpl
-def plan_payloads(target, period, session, office, mapping, stage):
+def plan_payloads(target, period, session, office, mapping, forms, stage):
     if target != TARGET:
         return None
     if period.kind != "R":
@@ -58,8 +58,8 @@ def plan_payloads(target, period, session, office, mapping, stage):
     from .plan import plan_confirm, plan_round
 
     if stage == CONFIRM_STAGE:
-        return plan_confirm(session, office, period, mapping)
-    return plan_round(session, office, period, mapping)
+        return plan_confirm(session, office, period, mapping, forms)
+    return plan_round(session, office, period, mapping, forms)
 
 
 @hookimpl
@@ -116,9 +116,9 @@ def submit_payload(target, payload, remote):
 
 
 @hookimpl
-def check_target(target, remote, mapping):
+def check_target(target, remote, mapping, period):
     if target != TARGET:
         return None
-    from .doctor import check_locators
+    from .doctor import check_pages
 
-    return check_locators(remote)
+    return check_pages(remote, period)

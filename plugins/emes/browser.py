@@ -1,5 +1,6 @@
 """E-MES through a real browser (Playwright): what a person does on the indicator form, the
-evidence form and the round page.
+evidence form and the round page. Every page, field and button is named in forms.yaml and
+reached through ``core.forms.site``; this module knows the flow only.
 
 Login happens in a separate context that is never traced, and only its cookies move to the
 working context: the password never enters a trace, a screenshot or a log. Page loads are
@@ -19,13 +20,14 @@ from pathlib import Path
 
 from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.evidence import stored_path
+from tidtam.core.forms import readback
+from tidtam.core.forms.site import Site
 from tidtam.core.push.browser import (answered_in_time, answering_confirm, check_status, close_working_context, load,
-                                     login_cookies, resolve, started, working_context)
+                                     login_cookies, started, working_context)
 from tidtam.core.push.retry import read
 
-from .plan import narrative_text
+from .plan import EVIDENCE_FORM, INDICATOR_FORM
 
-LEVEL, NARRATIVE, LINKS = "ระดับผลการประเมินตนเอง", "ผลการดำเนินงาน", "ลิงก์หลักฐานเพิ่มเติม"
 ROUND_STATUS = "สถานะรอบการประเมิน"
 
 
@@ -38,8 +40,9 @@ class BrowserRemote:
 
     def __init__(self, browser, credentials, settings):
         self.browser, self.credentials, self.settings = browser, credentials, settings
-        self.mapping, self.locators = settings.config.mapping, settings.config.locators
+        self.mapping = settings.config.mapping
         self.base = self.mapping.base_url.rstrip("/")
+        self.site = Site(self)
         self.context = self.page = None
 
     async def start(self) -> None:
@@ -54,15 +57,14 @@ class BrowserRemote:
 
     async def login(self) -> None:
         """Log in where nothing is traced, then hand the session cookie to the working context."""
-        cookies = await login_cookies(self.browser, self.settings, self.credentials,
-                                      self.base + self.mapping.paths.login, "E-MES")
+        cookies = await login_cookies(self.browser, self.settings, self.credentials, self.base, "E-MES")
         await self.context.clear_cookies()
         await self.context.add_cookies(cookies)
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
         response = await load(self.page, self.base + path, self.settings)
-        if "/login" in self.page.url:
+        if self.site.on(self.site.forms.login.path):
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         if response is not None and response.status == 404:
@@ -70,55 +72,40 @@ class BrowserRemote:
         check_status(response)
         return response
 
-    def _path(self, name: str, data: dict) -> str:
-        return getattr(self.mapping.paths, name).format(year=data["year"], round=data["round"], code=data.get("code", ""))
+    @staticmethod
+    def _where(data: dict) -> dict:
+        return {"year": data["year"], "round": data["round"], "code": data.get("code", "")}
 
     # ----- the indicator form -----------------------------------------------------------------
     async def open_indicator(self, data: dict) -> None:
-        await self.goto(self._path("indicator", data))
-        await resolve(self.page, self.locators, "indicator", "title", code=data["code"])  # the right indicator
+        await self.site.open_step(INDICATOR_FORM, INDICATOR_FORM, **self._where(data))
+        await self.site.step_element(INDICATOR_FORM, INDICATOR_FORM, "title", **self._where(data))  # the right indicator
+
+    def _values(self, payload) -> dict:
+        return payload.data["fill"]["steps"][INDICATOR_FORM]
 
     async def read_indicator(self, payload) -> RemoteRecord | None:
         await read(self.open_indicator, payload.data)
-        form = await resolve(self.page, self.locators, "indicator", "form")
-        shown = await form.evaluate("""f => ({
-            level: (f.querySelector('input[name=level]:checked') || {value: ''}).value,
-            narrative: (f.elements.namedItem('narrative') || {value: ''}).value,
-            links: (f.elements.namedItem('links') || {value: ''}).value})""")
-        return indicator_record(payload, f"{payload.data['year']}/{payload.data['round']}/{payload.data['code']}", shown)
+        shown = await self.site.read(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
+        remote_id = f"{payload.data['year']}/{payload.data['round']}/{payload.data['code']}"
+        return readback.record(self.site.forms, payload, remote_id, {INDICATOR_FORM: shown})
 
-    async def fill_indicator(self, payload) -> None:
-        data = payload.data
-        await (await resolve(self.page, self.locators, "indicator", "level", level=data["level"])).check()
-        await (await resolve(self.page, self.locators, "indicator", "narrative")).fill(data["narrative"])
-        await (await resolve(self.page, self.locators, "indicator", "links")).fill("\n".join(data["links"]))
-
-    async def preview_indicator(self, payload, screenshot: Path) -> list[str]:
+    async def preview_indicator(self, payload, screenshot: Path) -> list:
         await read(self.open_indicator, payload.data)
-        await self.fill_indicator(payload)
+        await self.site.fill(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
+        findings = await self.site.verdict(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
         await self._shot(screenshot)
-        return []
+        return self.site.problems(payload, findings)
 
     async def submit_indicator(self, payload) -> SubmitResult:
         data = payload.data
         await read(self.open_indicator, data)
-        await self.fill_indicator(payload)
-        save = await resolve(self.page, self.locators, "indicator", "save")
+        await self.site.fill(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
         what = f"ตัวบ่งชี้ {data['code']}"
-        await self._judge(await self._answer_of(save, self._path("indicator", data), what), what)
+        await self._save(f"{INDICATOR_FORM}.{INDICATOR_FORM}", "save", data, what, INDICATOR_FORM, payload)
         return SubmitResult(f"{data['year']}/{data['round']}/{data['code']}")
 
     # ----- evidence ---------------------------------------------------------------------------
-    async def site_evidence(self) -> list[dict]:
-        """The files the open indicator page lists: id, link, name, size, description."""
-        css = self.locators.pages["indicator"]["evidence_rows"].css
-        return await self.page.locator(css).evaluate_all("""rows => rows.map(r => {
-            const link = r.querySelector('a[href]');
-            return {id: r.dataset.evidenceId, href: link ? link.getAttribute('href') : '',
-                    filename: link ? link.textContent.trim() : '', description: r.cells[2].textContent.trim(),
-                    size: parseInt(r.cells[3].textContent.replace(/[^0-9]/g, ''), 10)};
-        })""")
-
     async def _sha_of(self, href: str) -> str:
         """Download one listed file and hash it; anything but the file itself is doubt."""
         answer = await self.context.request.get(self.base + href, max_redirects=0,
@@ -131,8 +118,12 @@ class BrowserRemote:
         return hashlib.sha256(await answer.body()).hexdigest()
 
     async def _find_evidence(self, data: dict) -> dict | None:
-        await self.open_indicator(data)
-        for row in await self.site_evidence():
+        await self.site.open_step(EVIDENCE_FORM, EVIDENCE_FORM, **self._where(data))
+        spec = self.site.step(EVIDENCE_FORM, EVIDENCE_FORM).lists["files"]
+        from tidtam.core.forms.page import read_list
+
+        rows, _ = await read_list(self.page, spec, f"forms.{EVIDENCE_FORM}.steps.{EVIDENCE_FORM}.lists.files")
+        for row in rows:
             if row["size"] == data["size"] and await self._sha_of(row["href"]) == data["sha256"]:
                 return row
         return None
@@ -145,22 +136,24 @@ class BrowserRemote:
                   "description": row["description"], "sha256": payload.data["sha256"]}
         return RemoteRecord(row["id"], values, matches=True)
 
-    async def fill_evidence(self, data: dict) -> None:
-        content = stored_path(data["sha256"]).read_bytes()
-        mime = mimetypes.guess_type(data["filename"])[0] or "application/octet-stream"
-        chooser = await resolve(self.page, self.locators, "indicator", "evidence_file")
-        await chooser.set_input_files({"name": data["filename"], "mimeType": mime, "buffer": content})
-        await (await resolve(self.page, self.locators, "indicator", "evidence_description")).fill(data["description"])
+    def _file(self, value: dict) -> dict:
+        """What a file field gets: the stored evidence itself, under its own name."""
+        return {"name": value["filename"], "mimeType": mimetypes.guess_type(value["filename"])[0] or "application/octet-stream",
+                "buffer": stored_path(value["sha256"]).read_bytes()}
 
-    async def preview_evidence(self, payload, screenshot: Path) -> list[str]:
+    def _evidence_values(self, payload) -> dict:
+        return payload.data["fill"]["steps"][EVIDENCE_FORM]
+
+    async def preview_evidence(self, payload, screenshot: Path) -> list:
         data = payload.data
         held = await read(self._find_evidence, data)
         if held is not None:
             await self._shot(screenshot)
             return [f"ระบบมีไฟล์นี้แล้ว (sha256 ตรงกัน เลขที่ {held['id']} ชื่อ {held['filename']}) — จะไม่อัปโหลดซ้ำ"]
-        await self.fill_evidence(data)
+        await self.site.fill(EVIDENCE_FORM, EVIDENCE_FORM, self._evidence_values(payload), self._file)
+        findings = await self.site.verdict(EVIDENCE_FORM, EVIDENCE_FORM, self._evidence_values(payload))
         await self._shot(screenshot)
-        return []
+        return self.site.problems(payload, findings)
 
     async def submit_evidence(self, payload) -> SubmitResult:
         """Upload once: the files already there are looked up by sha256 on the same page first."""
@@ -168,104 +161,84 @@ class BrowserRemote:
         held = await read(self._find_evidence, data)
         if held is not None:
             return SubmitResult(held["id"])
-        await self.fill_evidence(data)
-        upload = await resolve(self.page, self.locators, "indicator", "evidence_upload")
+        await self.site.fill(EVIDENCE_FORM, EVIDENCE_FORM, self._evidence_values(payload), self._file)
         what = f"ตัวบ่งชี้ {data['code']} ไฟล์ {data['filename']}"
-        await self._judge(await self._answer_of(upload, self._path("evidence_upload", data), what), what)
+        await self._save(f"{EVIDENCE_FORM}.{EVIDENCE_FORM}", "save", data, what, EVIDENCE_FORM, payload)
         return SubmitResult("")
 
     # ----- the round --------------------------------------------------------------------------
     async def open_round(self, data: dict) -> bool:
         """Load the round's page; True when the site shows it confirmed (locked)."""
-        await self.goto(self._path("round_page", data))
-        status = await resolve(self.page, self.locators, "round", "status")
-        return (await status.get_attribute("data-confirmed")) == "true"
+        await self.site.open("round", **self._where(data))
+        return await self.site.element("round", "confirmed") == "true"
 
     async def read_round(self, payload) -> RemoteRecord:
         confirmed = await read(self.open_round, payload.data)
-        shown = (await (await resolve(self.page, self.locators, "round", "status")).inner_text()).strip()
+        shown = await self.site.element("round", "status")
         remote_id = f"{payload.data['year']}/{payload.data['round']}"
         if confirmed:
             return RemoteRecord(remote_id, {"confirmed": True, "status": shown}, matches=True)
         return RemoteRecord(remote_id, {"confirmed": False, "status": shown}, matches=False,
                             diff=[Change(ROUND_STATUS, shown, "ยืนยันการส่งข้อมูลแล้ว (ล็อก แก้ไขไม่ได้จนกว่า สพฐ. เปิดให้)")])
 
-    async def preview_round(self, payload, screenshot: Path) -> list[str]:
+    async def preview_round(self, payload, screenshot: Path) -> list:
         confirmed = await read(self.open_round, payload.data)
-        table = await resolve(self.page, self.locators, "round", "standards")
-        counts = await table.locator("tbody tr").evaluate_all(
-            "rows => rows.map(r => [r.cells[0].textContent.trim(), r.cells[1].textContent.trim(), r.cells[2].textContent.trim()])")
-        if not confirmed:
-            await resolve(self.page, self.locators, "round", "confirm")  # the button is there (not clicked)
+        counts = await self.site.shown_rows("round", "standards")
+        findings = [] if confirmed else await self.site.inspect_page("round", **self._where(payload.data))
         await self._shot(screenshot)
-        notes = [f"{name}: บันทึกแล้ว {saved}/{total} ตัวบ่งชี้" for name, total, saved in counts]
-        return notes + (["รอบนี้ยืนยันแล้วในระบบ"] if confirmed else [])
+        notes = [f"{row['name']}: บันทึกแล้ว {row['saved']}/{row['indicators']} ตัวบ่งชี้" for row in counts]
+        return notes + (["รอบนี้ยืนยันแล้วในระบบ"] if confirmed else []) + self.site.problems(payload, findings)
 
     async def submit_round(self, payload) -> SubmitResult:
         data = payload.data
         remote_id = f"{data['year']}/{data['round']}"
         if await read(self.open_round, data):
             return SubmitResult(remote_id)  # already locked: never a second confirmation
-        button = await resolve(self.page, self.locators, "round", "confirm")
-        what = f"ยืนยันรอบ {remote_id}"
-        with answering_confirm(self.page):  # the round's confirm(), whatever its wording
-            answer = await self._answer_of(button, self._path("confirm", data), what)
-        await self._judge(answer, what, ok=(200, 303))
+        confirm = self.site.button_spec("round", "confirm")
+        with answering_confirm(self.page, confirm.confirm or ""):
+            await self._save("round", "confirm", data, f"ยืนยันรอบ {remote_id}", ok=(200, 303))
         return SubmitResult(remote_id)
 
     # ----- shared -----------------------------------------------------------------------------
-    async def _answer_of(self, button, path: str, what: str) -> tuple[int, str]:
-        """Click once; wait for the answer to the POST it sends and for the page it leads to.
-        Gives (status, redirect location). No answer in time is a timeout (it may land later)."""
+    async def _save(self, where: str, key: str, data: dict, what: str, form: str | None = None, payload=None, ok=(200,)):
+        """Click a button once; wait for the answer to the POST it sends (its ``posts``) and for
+        the page it leads to. No answer in time is a timeout (it may land later)."""
+        button = await self.site.button(where, key, **self._where(data))
+        posts = Site.path(self.site.button_spec(where, key).posts, **self._where(data))
         timeout = self.settings.action_timeout * 1000
         with answered_in_time(self.settings, what):
             async with self.page.expect_navigation(timeout=timeout, wait_until="domcontentloaded") as page_load:
                 async with self.page.expect_response(
-                        lambda r: r.url.split("?")[0].endswith(path) and r.request.method == "POST",
+                        lambda r: r.url.split("?")[0].endswith(posts) and r.request.method == "POST",
                         timeout=timeout) as answer:
                     await button.click(no_wait_after=True)  # the answer is awaited above, up to action_timeout
                 response = await answer.value
             await page_load.value
-        return response.status, response.headers.get("location", "")
+        await self._judge(response.status, response.headers.get("location", ""), what, form, payload, ok)
 
-    async def _judge(self, answer: tuple[int, str], what: str, ok=(200,)) -> None:
+    async def _judge(self, status: int, location: str, what: str, form, payload, ok) -> None:
         """200 saved (303 to the page itself for the round); 303 to the login page: the session
         expired before anything was looked at; 422 refused with the site's messages; 409 locked
         or closed; anything else is doubt."""
-        status, location = answer
-        if status in ok and "/login" not in location:
+        login = self.site.forms.login.path
+        if status in ok and login not in location:
             return
-        if status == 303 and "/login" in location:
+        if status == 303 and login in location:
             raise SessionExpired(f"{what}: หมดเวลาการใช้งานระหว่างบันทึก (ยังไม่ได้บันทึก)")
         if status in (409, 422):
-            messages = await self.page.locator("p.field-error:not([hidden]), .alert-error").all_inner_texts()
-            text = "; ".join(dict.fromkeys(m.strip() for m in messages if m.strip()))[:400]
-            raise RemoteRefused(f"{what}: ระบบไม่รับข้อมูล — {text or f'HTTP {status}'}")
+            if form is not None:
+                errors = await self.site.field_errors(form, form, payload.data["fill"]["steps"][form])
+                raise RemoteRefused(f"{what}: {readback.refusal(self.site.step(form, form), errors)}")
+            said = "; ".join(f.message for f in await self.site.page_errors())[:400]
+            raise RemoteRefused(f"{what}: ระบบไม่รับ — {said or f'HTTP {status}'}")
         raise RemoteError(f"{what}: บันทึกไม่สำเร็จ (HTTP {status})")
 
     async def _shot(self, path: Path) -> None:
-        await self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")])
+        await self.site.screenshot(path)
 
     async def failure_screenshot(self, path: Path) -> None:
         if self.page is not None:
             await self._shot(path)
-
-
-def indicator_record(payload, remote_id: str, shown: dict) -> RemoteRecord | None:
-    """What the indicator form holds, compared with the payload; None when nothing is saved."""
-    level, narrative = str(shown.get("level") or ""), narrative_text(shown.get("narrative") or "")
-    links = [line.strip() for line in str(shown.get("links") or "").splitlines() if line.strip()]
-    if not level and not narrative and not links:
-        return None
-    data = payload.data
-    diff = []
-    if level != data["level"]:
-        diff.append(Change(LEVEL, f"ระดับ {level}" if level else "", f"ระดับ {data['level']}"))
-    if narrative != data["narrative"]:
-        diff.append(Change(NARRATIVE, narrative, data["narrative"]))
-    if links != data["links"]:
-        diff.append(Change(LINKS, "\n".join(links), "\n".join(data["links"])))
-    return RemoteRecord(remote_id, {"level": level, "narrative": narrative, "links": links}, matches=not diff, diff=diff)
 
 
 def open_browser(browser, credentials, settings):

@@ -1,72 +1,77 @@
-"""``cli.py doctor emes``: log in, pick the year and round as a person does, and resolve every
-locator the push and the confirmation use, on every page they visit. Nothing is saved: the
-confirm button and the upload form are found, never clicked."""
+"""``cli.py doctor emes``: walk every page the push and the confirmation use, as a person does
+— pick the year and round, enter the round, open a standard and an indicator — and ask each
+the questions of ``core.forms.inspect``, saving nothing: the confirm button and the upload form
+are found, never clicked. Which page is which, and what each holds, is forms.yaml."""
 from __future__ import annotations
 
 from tidtam.core.contract import CheckResult
-from tidtam.core.push.browser import LocatorError, resolve
 from tidtam.core.push.retry import read
 
+from .plan import EVIDENCE_FORM, INDICATOR_FORM
 
-async def check_locators(remote) -> list[CheckResult]:
-    results = [CheckResult("pages.login.*", True, "เข้าสู่ระบบได้ (ตรวจ username, password, submit แล้ว)")]
-    page, locators = remote.page, remote.locators
 
-    async def check(page_name: str, name: str, **params):
-        key = locators.key_of(page_name, name) + (f" (ระดับ {params['level']})" if "level" in params else "")
-        try:
-            element = await resolve(page, locators, page_name, name, **params)
-            results.append(CheckResult(key, True))
-            return element
-        except LocatorError as exc:
-            results.append(CheckResult(key, False, str(exc)))
-            return None
+async def check_pages(remote, period=None) -> list[CheckResult]:
+    site = remote.site
+    results: list[CheckResult] = []
 
-    # เลือกปีงบประมาณ → รอบการประเมิน (filled by the page's script) → เข้าสู่การรายงาน
-    await read(remote.goto, remote.mapping.paths.rounds)
-    year = await check("rounds", "year")
-    round_select = await check("rounds", "round")
-    enter = await check("rounds", "enter")
-    if not (year and round_select and enter):
+    def record(where: str, findings: list) -> None:
+        results.append(CheckResult(where, not findings, ""))
+        results.extend(CheckResult(f.key, False, f.message) for f in findings)
+
+    await read(site.open, "rounds")
+    record("pages.rounds", await site.inspect_page("rounds"))
+    where = await _enter_round(remote, period, results)
+    if where is None:
         return results
-    years = [v for v in await year.locator("option").evaluate_all("o => o.map(x => x.value)") if v]
-    if not years:
-        results.append(CheckResult("pages.rounds.year", False, "ไม่มีปีงบประมาณให้เลือก"))
+    confirmed = await site.element("round", "confirmed") == "true"
+    findings = await site.inspect_page("round", **where)
+    if confirmed:  # a locked round shows no confirm button: nothing to check there
+        findings = [f for f in findings if f.key != "pages.round.buttons.confirm"]
+        results.append(CheckResult("pages.round.buttons.confirm", True, "รอบนี้ยืนยันแล้ว จึงไม่มีปุ่มยืนยันให้ตรวจ"))
+    record("pages.round", findings)
+    standards = await site.shown_rows("round", "standards")
+    if not standards:
         return results
-    await year.select_option(years[0])
-    await page.wait_for_function("s => !s.disabled && s.options.length > 1", arg=await round_select.element_handle())
-    rounds = [v for v in await round_select.locator("option").evaluate_all("o => o.map(x => x.value)") if v]
-    await round_select.select_option(rounds[0])
-    async with page.expect_navigation(wait_until="domcontentloaded"):
-        await enter.click()
-
-    status = await check("round", "status")
-    await check("round", "standards")
-    confirmed = status is not None and await status.get_attribute("data-confirmed") == "true"
+    standard = standards[0]["href"].rstrip("/").rsplit("/", 1)[-1]
+    await read(site.open, "standard", standard=standard, **where)
+    record("pages.standard", await site.inspect_page("standard", standard=standard, **where))
+    indicators = await site.shown_rows("standard", "indicators")
+    if not indicators:
+        return results
+    at = {**where, "code": indicators[0]["code"]}
+    await read(site.open_step, INDICATOR_FORM, INDICATOR_FORM, **at)
+    record(f"forms.{INDICATOR_FORM}", await site.inspect_step(INDICATOR_FORM, INDICATOR_FORM))
     if confirmed:
-        results.append(CheckResult("pages.round.confirm", True, "รอบนี้ยืนยันแล้ว จึงไม่มีปุ่มยืนยันให้ตรวจ"))
+        results.append(CheckResult(f"forms.{EVIDENCE_FORM}", True, "รอบนี้ยืนยันแล้ว จึงไม่มีแบบฟอร์มอัปโหลดให้ตรวจ"))
     else:
-        await check("round", "confirm")
-
-    # the first indicator of the first standard
-    await page.locator("#standard-table a").first.click()
-    await page.wait_for_load_state("domcontentloaded")
-    first = page.locator("tr[data-indicator] a").first
-    code = await page.locator("tr[data-indicator]").first.get_attribute("data-indicator")
-    await first.click()
-    await page.wait_for_load_state("domcontentloaded")
-    await check("indicator", "title", code=code)
-    for level in remote.mapping.levels:
-        await check("indicator", "level", level=str(level))
-    for name in ("narrative", "links", "save", "form"):
-        await check("indicator", name)
-    if confirmed:
-        results.append(CheckResult("pages.indicator.evidence_*", True, "รอบนี้ยืนยันแล้ว จึงไม่มีแบบฟอร์มอัปโหลดให้ตรวจ"))
-    else:
-        for name in ("evidence_file", "evidence_description", "evidence_upload"):
-            await check("indicator", name)
-    rows = locators.pages["indicator"].get("evidence_rows")
-    table = await page.locator("#evidence-table").count()
-    results.append(CheckResult("pages.indicator.evidence_rows", rows is not None and table == 1,
-                               "" if table == 1 else "ไม่พบตารางหลักฐาน (#evidence-table)"))
+        record(f"forms.{EVIDENCE_FORM}", await site.inspect_step(EVIDENCE_FORM, EVIDENCE_FORM))
     return results
+
+
+async def _enter_round(remote, period, results: list[CheckResult]) -> dict | None:
+    """Pick the year (the period's, or the first offered) and then a round from the list its
+    choice fills, and enter: the round's page, as a person reaches it."""
+    site = remote.site
+    try:
+        years = await site.options("rounds", "year")
+        year = str(period.fiscal_year) if period is not None and str(period.fiscal_year) in years else (years or [None])[0]
+        if year is None:
+            results.append(CheckResult("pages.rounds.fields.year", False, "ไม่มีปีงบประมาณให้เลือก"))
+            return None
+        await site.choose("rounds", "year", year)
+        rounds = await site.options("rounds", "round")  # filled by the page's script once a year is chosen
+        number = str(period.number) if period is not None and str(period.number) in rounds else rounds[0]
+        await site.choose("rounds", "round", number)
+        async with remote.page.expect_navigation(wait_until="domcontentloaded"):
+            await (await site.button("rounds", "enter")).click()
+    except Exception as exc:  # a changed rounds page: reported, the pages behind it not reached
+        if type(exc).__name__ not in ("LocatorError", "TimeoutError"):
+            raise
+        results.append(CheckResult("pages.rounds", False, f"เลือกปีและรอบไม่ได้: {exc}"))
+        return None
+    found = site.params_in_url(site.spec("round").path)
+    if not found:
+        results.append(CheckResult("pages.round.path", False, f"เข้าสู่การรายงานแล้วได้หน้า {remote.page.url} "
+                                   f"ไม่ตรงกับ path {site.spec('round').path}"))
+        return None
+    return {"year": found["year"], "round": found["round"]}

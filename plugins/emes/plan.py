@@ -1,11 +1,11 @@
 """Planning: what E-MES should hold for a round, built from the database (pure).
 
 Three kinds of payload:
-- ``indicator_result``: one indicator's self-assessed level, narrative and links (the
-  indicator form). An indicator whose owner has not reported is still planned, carrying why
+- ``indicator_result``: one indicator's self-assessed level, narrative and links (forms.yaml ›
+  forms.indicator). An indicator whose owner has not reported is still planned, carrying why
   in ``_missing``, so validation names it instead of leaving it out silently.
 - ``upload_evidence``: one evidence file of one indicator, keyed by its sha256 (a file is
-  uploaded once however often it is attached or pushed).
+  uploaded once however often it is attached or pushed; forms.yaml › forms.evidence).
 - ``confirm_round`` (stage "confirm" only): lock the round. Its data binds the approval to the
   exact indicator and evidence payloads the site holds, so any later change voids it.
 
@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tidtam.core.contract import Payload
+from tidtam.core.forms.plan import fill_of
+from tidtam.core.forms.schema import FormsFile
 from tidtam.core.models import EmesIndicator, EmesResult, EmesStandard, EvidenceFile, Office, Submission
 from tidtam.core.models import SubmissionState as S
 from tidtam.core.periods import Period
@@ -24,6 +26,7 @@ from tidtam.core.periods import Period
 from .mapping import EmesMapping
 
 RESULT, EVIDENCE, CONFIRM = "indicator_result", "upload_evidence", "confirm_round"
+INDICATOR_FORM, EVIDENCE_FORM = "indicator", "evidence"  # forms.yaml › forms
 TARGET = "emes"
 
 
@@ -66,7 +69,7 @@ def evidence_of(session: Session, result_ids: list[int]) -> dict[int, list[Evide
     return found
 
 
-def plan_round(session: Session, office: Office, period: Period, mapping: EmesMapping) -> list[Payload]:
+def plan_round(session: Session, office: Office, period: Period, mapping: EmesMapping, forms: FormsFile) -> list[Payload]:
     """Per indicator of the round's year: its result, then each of its evidence files (once per sha256)."""
     indicators = indicators_of(session, office, period.fiscal_year)
     results = {r.indicator_id: r for r in session.scalars(select(EmesResult).where(
@@ -94,13 +97,16 @@ def plan_round(session: Session, office: Office, period: Period, mapping: EmesMa
         if unique:
             notes.append(f"หลักฐาน {len(unique)} ไฟล์: " + ", ".join(
                 f"{f.filename} ({size_text(f.size)})" for f in unique.values()))
+        record = {"owner": owner,  # who reports it: for a site that asks for a reporter
+                  "level": str(result.level) if result and result.level is not None else "",
+                  "narrative": narrative_text(result.narrative if result else ""),
+                  "links": [link.strip() for link in (result.links or []) if link.strip()] if result else []}
         data = {
             "year": period.fiscal_year,
             "round": period.number,
             "code": code,
-            "level": str(result.level) if result and result.level is not None else "",
-            "narrative": narrative_text(result.narrative if result else ""),
-            "links": [link.strip() for link in (result.links or []) if link.strip()] if result else [],
+            "fill": fill_of(INDICATOR_FORM, forms.forms[INDICATOR_FORM], record)[0],
+            "_links": record["links"],
             "_indicator": indicator.name,
             "_owner": owner,
             "_missing": missing,
@@ -109,10 +115,12 @@ def plan_round(session: Session, office: Office, period: Period, mapping: EmesMa
         title = f"ตัวบ่งชี้ {code} {indicator.name}"
         payloads.append(Payload(indicator_key(code), RESULT, data, title=title))
         for n, f in enumerate(unique.values(), start=1):
+            record = {"file": {"sha256": f.sha256, "filename": f.filename, "size": f.size},
+                      "description": mapping.evidence_description.format(n=n, name=f.filename)}
             payloads.append(Payload(evidence_key(code, f.sha256), EVIDENCE, {
                 "year": period.fiscal_year, "round": period.number, "code": code,
                 "sha256": f.sha256, "filename": f.filename, "size": f.size,
-                "description": mapping.evidence_description.format(n=n, name=f.filename),
+                "fill": fill_of(EVIDENCE_FORM, forms.forms[EVIDENCE_FORM], record)[0],
             }, title=f"หลักฐานตัวบ่งชี้ {code} ลำดับที่ {n}: {f.filename} ({size_text(f.size)})"))
     return payloads
 
@@ -123,10 +131,10 @@ def narrative_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
-def plan_confirm(session: Session, office: Office, period: Period, mapping: EmesMapping) -> list[Payload]:
+def plan_confirm(session: Session, office: Office, period: Period, mapping: EmesMapping, forms: FormsFile) -> list[Payload]:
     """The round's confirmation, bound to the push payloads it locks in; ``_not_ready`` says what
     the ledger does not yet show as sent and read back with those very values."""
-    pushed = plan_round(session, office, period, mapping)
+    pushed = plan_round(session, office, period, mapping, forms)
     ledger = {(r.record_key, r.action): r for r in session.scalars(select(Submission).where(
         Submission.office_id == office.id, Submission.target == TARGET, Submission.period == period.id))}
     not_ready = []

@@ -1,9 +1,10 @@
 """E-MES's own rules, checked before any browser starts. Each problem names the indicator (its
 record key) and the field, in Thai.
 
-These mirror what the site refuses (and the stand-in enforces): a level it offers, a narrative
-within its limit, at most N http(s) links, evidence of an accepted type whose content really is
-that type, within the size limit; and, ours: an indicator without its owner's result.
+These mirror what the site refuses (and the stand-in enforces) beyond what forms.yaml states
+(core checks the level among its options, the narrative's length): at most N http(s) links,
+evidence of an accepted type whose content really is that type, within the size limit; and,
+ours: an indicator without its owner's result.
 """
 from __future__ import annotations
 
@@ -31,17 +32,12 @@ def _result(payload: Payload, mapping: EmesMapping) -> list[Problem]:
     add = lambda field, message: problems.append(Problem(key, f"ตัวบ่งชี้ {code} › {field}", message))  # noqa: E731
     for reason in data.get("_missing", []):
         add("ผลของผู้รับผิดชอบ", reason)
-    if data["level"] and data["level"] not in {str(level) for level in mapping.levels}:
-        add("ระดับผลการประเมินตนเอง", f"ระดับ \"{data['level']}\" ไม่มีในระบบ (มี {', '.join(map(str, mapping.levels))})")
-    length = len(data["narrative"])
-    if length > mapping.narrative_max_chars:
-        add("ผลการดำเนินงาน", f"ยาว {length:,} ตัวอักษร เกินที่ระบบรับ ({mapping.narrative_max_chars:,} ตัวอักษร) "
-                              f"— ต้องตัดออก {length - mapping.narrative_max_chars:,} ตัวอักษร")
-    bad = [link for link in data["links"] if not _URL.fullmatch(link)]
+    links = data["_links"]
+    bad = [link for link in links if not _URL.fullmatch(link)]
     if bad:
         add("ลิงก์หลักฐานเพิ่มเติม", "ต้องขึ้นต้นด้วย http:// หรือ https:// : " + ", ".join(bad))
-    if len(data["links"]) > mapping.links_max:
-        add("ลิงก์หลักฐานเพิ่มเติม", f"มี {len(data['links'])} ลิงก์ ระบบรับได้ไม่เกิน {mapping.links_max}")
+    if len(links) > mapping.links_max:
+        add("ลิงก์หลักฐานเพิ่มเติม", f"มี {len(links)} ลิงก์ ระบบรับได้ไม่เกิน {mapping.links_max}")
     return problems
 
 

@@ -71,3 +71,33 @@ def options(kind: str = "push", **changes) -> Options:
 def credentials() -> Credentials:
     user, password = demo_credentials()
     return Credentials(user, Secret(password), "environment")
+
+
+def entry_steps() -> list[str]:
+    """The project entry's step codes, in the order config/targets/emenscr/…/forms.yaml gives them."""
+    from tidtam.core.config import target_config
+
+    spec = load_plugins().target("emenscr")
+    return [step.code for step in target_config(spec, office_profile(PACKAGE_ROOT / "config"), PACKAGE_ROOT / "config")
+            .forms.forms["project_entry"].steps]
+
+
+def site_inputs(values: dict) -> dict[str, str]:
+    """One step's values under the stand-in's input names (``kpis-0-name``, ``spending_plan-2569-10``),
+    as strings the site shows back: how the tests compare what it holds with what was planned."""
+    inputs: dict[str, str] = {}
+    for name, value in values.items():
+        if isinstance(value, list):
+            for i, row in enumerate(value):
+                for column, cell in row.items():
+                    inputs[f"{name}-{i}-{column}"] = _normal(cell)
+        elif isinstance(value, dict):
+            for key, cell in value.items():
+                inputs[f"{name}-{key}"] = _normal(cell)
+        else:
+            inputs[name] = _normal(value)
+    return inputs
+
+
+def _normal(value) -> str:
+    return str(value if value is not None else "").replace("\r\n", "\n").strip()

@@ -74,7 +74,7 @@ def test_a_working_context_screenshots_the_whole_page_and_keeps_its_trace_when_t
 @pytest.mark.parametrize("name, site, protected", [("emenscr", "eMENSCR", "/projects"), ("emes", "E-MES", "/rounds")])
 def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password_is_refused_by_site(
         tmp_path, name, site, protected):
-    """One login for every browser target, driven by that target's ``pages.login`` locators: its
+    """One login for every browser target, driven by that target's forms.yaml › login: its
     cookies open a page that needs a login; a wrong password is a refusal naming the site."""
     config = target_config(load_plugins().target(name))
     settings = RemoteSettings(config=config, run_dir=tmp_path)
@@ -82,11 +82,10 @@ def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password
     wrong = Credentials(right.username, Secret("not-" + right.password.reveal()), "prompt")
 
     async def log_in(base: str):
-        login = base + config.mapping.paths.login
         async with chromium() as browser:
             with pytest.raises(RemoteRefused, match=f"เข้าสู่ระบบ {site} ไม่สำเร็จ"):
-                await login_cookies(browser, settings, wrong, login, site)
-            cookies = await login_cookies(browser, settings, right, login, site)
+                await login_cookies(browser, settings, wrong, base, site)
+            cookies = await login_cookies(browser, settings, right, base, site)
             context = await working_context(browser, settings)
             statuses = [(await context.request.get(base + protected, max_redirects=0)).status]
             await context.add_cookies(cookies)

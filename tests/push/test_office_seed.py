@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tidtam.plugins.emenscr.entry import STEPS, step_inputs
 from tidtam.sandbox import emenscr
 from tidtam.sandbox.site import Site
+
+from pushkit import entry_steps, site_inputs
+
+STEPS = entry_steps()
+step_inputs = site_inputs
 
 SEED = yaml.safe_load(emenscr.OFFICE_SEED.read_text(encoding="utf-8"))["projects"]
 

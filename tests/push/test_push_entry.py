@@ -18,16 +18,16 @@ from tidtam.core.models import (ActivityProgress, Approval, KpiResult, Project, 
                                 SubmissionState as S)
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.plugins.emenscr.entry import STEPS, entry_inputs, step_inputs
 from tidtam.sandbox.server import start_subprocess
 
-from pushkit import config_for, credentials, load_demo, make_target, options, push_command
+from pushkit import config_for, credentials, entry_steps, load_demo, make_target, options, push_command, site_inputs
 
 Q1 = parse_period("2570Q1")
 ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
 CREATE, SEND = "create_project", "send_for_approval"
 pytestmark = pytest.mark.browser
 KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "10"))
+STEPS = entry_steps()
 
 
 def approve_previewed(t, by="นายผู้อำนวยการ ทดสอบ"):
@@ -56,13 +56,13 @@ def assert_entered_once(state: dict, t) -> None:
     held = by_code(state)
     with t.db.session() as session:
         office = run._office(t, session)
-        planned = {p.data["project_code"]: p.data["steps"] for p in t.hook.plan_entries(
-            target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, present=None)
-            if p.action == CREATE}
+        planned = {p.data["project_code"]: p.data["fill"]["steps"] for p in t.hook.plan_entries(
+            target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, forms=t.config.forms,
+            present=None) if p.action == CREATE}
     for code in ABSENT:
         (project,) = held[code]
         assert project["status"] == "sent" and len(project["sends"]) == 1
-        assert {c: step_inputs(project["steps"][c]) for c in STEPS} == entry_inputs(planned[code]), code
+        assert {c: site_inputs(project["steps"][c]) for c in STEPS} == {c: site_inputs(planned[code][c]) for c in STEPS}, code
 
 
 def add_q1_report(db, code: str) -> None:
@@ -206,9 +206,9 @@ def test_a_half_entered_project_is_continued_not_created_again(sqlite_db, stand_
     t = target_of(sqlite_db, stand_in.url)
     with sqlite_db.session() as session:
         office = run._office(t, session)
-        steps = next(p.data["steps"] for p in t.hook.plan_entries(
-            target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, present=None)
-            if p.data["project_code"] == "2570-064" and p.action == CREATE)
+        steps = next(p.data["fill"]["steps"] for p in t.hook.plan_entries(
+            target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, forms=t.config.forms,
+            present=None) if p.data["project_code"] == "2570-064" and p.action == CREATE)
     half = stand_in.admin.post("projects", {"steps": {"M1": steps["M1"], "M2": steps["M2"]}, "status": "draft"})["id"]
     run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
     approve_previewed(t)

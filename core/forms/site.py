@@ -1,0 +1,184 @@
+"""A target's form description bound to one browser worker: open a page or a step by name, read
+what it shows, fill and read back a step, find a button. Plugins speak to the site only through
+this, by the logical names of forms.yaml, so no selector or field list lives in their code.
+
+``remote`` is the plugin's browser remote: it has ``page`` and ``goto(path)`` (which loads a path
+under the site's address, logs in again when the session expired, and raises so the caller's
+``read`` retries), and ``settings`` (whose ``config.forms`` is the description).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote, urlsplit
+
+from ..contract import Problem
+from . import inspect, page as pages
+from .schema import Button, FormsFile, Page, Step
+
+
+class Site:
+    def __init__(self, remote):
+        self.remote = remote
+        self.forms: FormsFile = remote.settings.config.forms
+
+    @property
+    def page(self):
+        return self.remote.page
+
+    # --- where things are ------------------------------------------------------------------
+
+    def spec(self, name: str) -> Page:
+        return self.forms.pages[name]
+
+    def step(self, form: str, code: str) -> Step:
+        return self.forms.forms[form].step(code)
+
+    def steps(self, form: str) -> list[Step]:
+        return self.forms.forms[form].steps
+
+    @staticmethod
+    def where(form: str, code: str) -> str:
+        return f"forms.{form}.steps.{code}"
+
+    @staticmethod
+    def path(template: str, /, **params) -> str:
+        return template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+
+    # --- opening -----------------------------------------------------------------------------
+
+    async def open(self, name: str, /, **params):
+        """Load page ``name`` (forms.yaml › pages) with its path's placeholders filled."""
+        return await self._load(self.spec(name), **params)
+
+    async def open_step(self, form: str, code: str, /, new: bool = False, **params):
+        """Load one step of a form: its ``path``, or its ``new_path`` for a record the site lacks."""
+        step = self.step(form, code)
+        return await self._load(step, new=new, **params)
+
+    async def _load(self, spec: Page, /, new: bool = False, **params):
+        response = await self.remote.goto(self.path(spec.new_path if new else spec.path, **params))
+        if spec.ready is not None:  # a page drawn by script: wait until what it draws is there
+            await pages.find(self.page, spec.ready, "ready", **params)
+        return response
+
+    def params_in_url(self, path_template: str) -> dict[str, str] | None:
+        """The placeholders' values of ``path_template`` in the page shown now, or None."""
+        path = path_template.split("?")[0]
+        pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/?#]+)", re.escape(path))
+        found = re.fullmatch(pattern, urlsplit(self.page.url).path)
+        return {k: unquote(v) for k, v in found.groupdict().items()} if found else None
+
+    def on(self, path_template: str, /, **params) -> bool:
+        """Whether the page shown now is ``path_template`` with these values (query ignored)."""
+        return self.page.url.split("?")[0].endswith(self.path(path_template, **params).split("?")[0])
+
+    async def text(self) -> str:
+        """Everything the page shown now says (for a refusal's message)."""
+        return await self.page.locator("body").inner_text()
+
+    async def screenshot(self, path) -> None:
+        """The whole page, password fields masked."""
+        await self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")])
+
+    # --- reading -------------------------------------------------------------------------------
+
+    async def element(self, name: str, key: str, /, optional: bool = False, **params):
+        """What element ``key`` of page ``name`` says (its attribute or text)."""
+        return await pages.read_element(self.page, self.spec(name).elements[key], f"pages.{name}.elements.{key}",
+                                        optional=optional, **params)
+
+    async def step_element(self, form: str, code: str, key: str, /, optional: bool = False, **params):
+        return await pages.read_element(self.page, self.step(form, code).elements[key],
+                                        f"{self.where(form, code)}.elements.{key}", optional=optional, **params)
+
+    async def rows(self, name: str, list_key: str, /, **params) -> list[dict]:
+        """Every row of list ``list_key`` of page ``name``, page after page when its path takes {page_number}."""
+        spec = self.spec(name)
+        listing = spec.lists[list_key]
+        key = f"pages.{name}.lists.{list_key}"
+        if "{page_number}" not in (spec.path or ""):
+            return (await pages.read_list(self.page, listing, key, **params))[0]
+        found, number = [], 1
+        while True:
+            await self._load(spec, **params, page_number=number)
+            rows, more = await pages.read_list(self.page, listing, key, **params)
+            found += rows
+            if not more:
+                return found
+            number += 1
+
+    async def shown_rows(self, name: str, list_key: str, /, **params) -> list[dict]:
+        """The rows of a list on the page shown now (no loading, no paging)."""
+        return (await pages.read_list(self.page, self.spec(name).lists[list_key], f"pages.{name}.lists.{list_key}", **params))[0]
+
+    async def choose(self, name: str, key: str, text: str) -> None:
+        """Pick ``text`` in select ``key`` of page ``name`` (by its text, or value: option_by)."""
+        await pages.choose(self.page, self.spec(name).fields[key], f"pages.{name}.fields.{key}", text)
+
+    async def options(self, name: str, key: str) -> list[str]:
+        """The texts (or values: option_by) a select of page ``name`` offers, blanks left out —
+        once it offers any (a cascading select fills after its parent's choice)."""
+        field = self.spec(name).fields[key]
+        element = await pages.find(self.page, field, f"pages.{name}.fields.{key}")
+        await self.page.wait_for_function("s => !s.disabled && Array.from(s.options).some(o => o.value)",
+                                          arg=await element.element_handle())
+        found = await element.evaluate("e => Array.from(e.options).map(o => [o.value, o.label.trim()])")
+        return [value if field.option_by == "value" else label for value, label in found if value]
+
+    # --- a form's step -------------------------------------------------------------------------
+
+    async def fill(self, form: str, code: str, values: dict, files=None) -> None:
+        await pages.fill_step(self.page, self.step(form, code), values, self.where(form, code), files)
+
+    async def read(self, form: str, code: str, like: dict) -> dict:
+        return await pages.read_step(self.page, self.step(form, code), like, self.where(form, code))
+
+    async def button(self, where: str, key: str, /, **params):
+        """Button ``key`` of page ``where`` (a page name, or "form.step")."""
+        spec = self._holder(where)
+        return await pages.find(self.page, spec.buttons[key], f"{self._key(where)}.buttons.{key}", **params)
+
+    def button_spec(self, where: str, key: str) -> Button:
+        return self._holder(where).buttons[key]
+
+    def _holder(self, where: str) -> Page:
+        if "." in where:
+            form, code = where.split(".", 1)
+            return self.step(form, code)
+        return self.spec(where)
+
+    def _key(self, where: str) -> str:
+        if "." in where:
+            form, code = where.split(".", 1)
+            return self.where(form, code)
+        return f"pages.{where}"
+
+    # --- would the page take it? -------------------------------------------------------------
+
+    async def verdict(self, form: str, code: str, values: dict) -> list:
+        """After filling ``values``, before saving: doctor's questions about this step (asked of the
+        filled page: every field there, every required one ours) and whether the page would take
+        it — so the dry-run and doctor never disagree about the same site."""
+        where, step = self.where(form, code), self.step(form, code)
+        findings = await inspect.inspect_step(self.page, self.forms, where, step, values)
+        findings += await inspect.verdict(self.page, self.forms, where, step,
+                                          trial_timeout=min(5.0, self.remote.settings.read_timeout))
+        return list({(f.key, f.message): f for f in findings}.values())
+
+    async def inspect_step(self, form: str, code: str, values: dict | None = None, months: list[str] | None = None) -> list:
+        return await inspect.inspect_step(self.page, self.forms, self.where(form, code), self.step(form, code), values, months)
+
+    async def inspect_page(self, name: str, /, **params) -> list:
+        return await inspect.inspect_page(self.page, f"pages.{name}", self.spec(name), **params)
+
+    async def field_errors(self, form: str, code: str, values: dict) -> list[tuple[str, str, str]]:
+        return await inspect.field_errors(self.page, self.forms, self.where(form, code), self.step(form, code), values)
+
+    async def page_errors(self) -> list:
+        return await inspect.page_errors(self.page, self.forms)
+
+    def problems(self, payload, findings: list) -> list[Problem]:
+        """Findings as the blocking problems of a payload's preview, each naming the key to edit."""
+        file = self.remote.settings.config.folder / "forms.yaml"
+        return [Problem(payload.record_key, f.field or f.key, f"{f.message} ({file} › {f.key})", action=payload.action)
+                for f in findings]
