@@ -843,7 +843,7 @@ def _round(app: App, text: str):
 @click.argument("target", type=click.Choice(["inspection"]))
 @click.option("--round", "--period", "period", required=True, help="รอบการประเมิน เช่น 2570R1")
 @click.option("--date", "memo_date", callback=_date, help="วันที่ของบันทึกข้อความและของไฟล์ (ค่าเริ่มต้น: วันนี้)")
-@click.option("--doc-no", default="", help="เลขที่หนังสือในบันทึกข้อความ (เว้นว่างได้)")
+@click.option("--doc-no", default="", help="เลขที่หนังสือในบันทึกข้อความ (ค่าเริ่มต้น: document_number_prefix ใน config/office.yaml)")
 @click.option("--allow-incomplete", is_flag=True, help="สร้างได้แม้บางตัวชี้วัดยังไม่ส่งผล (ระบุว่า \"ยังไม่ได้รับรายงานผล\")")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="คัดลอกชุดเอกสารไปไว้ที่โฟลเดอร์นี้ด้วย (เพื่อเปิดดู)")
 @click.pass_obj
@@ -865,7 +865,7 @@ def package_(app: App, target, period, memo_date, doc_no, allow_incomplete, out_
                             "ให้กระทบยอดเสร็จก่อน แล้วจึงสร้างชุดเอกสารใหม่", ExitCode.INCOMPLETE)
         sent = sum(1 for r in rows_of(session, office, target, chosen.id).values() if r.state.value == "submitted")
         built = package.build(session, office, chosen, t.config, _today(memo_date), allow_incomplete=allow_incomplete,
-                              doc_no=doc_no)
+                              doc_no=doc_no or app.profile.document_number_prefix)
     for f in built.files:
         click.echo(f"{built.folder / f.name}  {f.size:,} ไบต์  sha256 {f.sha256[:16]}…")
     if out_dir:

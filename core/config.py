@@ -132,6 +132,9 @@ class OfficeProfile(Strict):
     disbursement_targets: dict[str, Percent] = {"Q1": Decimal(38), "Q2": Decimal(61), "Q3": Decimal(81), "Q4": Decimal(100)}
     evidence: EvidenceSettings = EvidenceSettings()
     targets: dict[str, TargetChoice] = {}
+    # The memo number's prefix (ที่ in a บันทึกข้อความ), e.g. "ศธ 04999/"; the running number after it
+    # is written in when the memo is registered, or given whole with --doc-no.
+    document_number_prefix: str = ""
 
 
 def office_profile(directory: Path | None = None) -> OfficeProfile:

@@ -14,7 +14,7 @@ __all__ = [
     "BE_OFFSET", "MONTH_ABBR", "MONTH_FULL", "ThaiParseError",
     "to_thai_digits", "to_arabic_digits", "clean_text",
     "be_year", "ce_year", "parse_year", "thai_date", "parse_date",
-    "parse_number", "parse_quantity", "format_number", "format_baht",
+    "parse_number", "parse_quantity", "format_number", "format_baht", "with_unit",
 ]
 
 BE_OFFSET = 543
@@ -243,3 +243,16 @@ def format_number(value: str | int | float | Decimal, decimals: int = 2, *,
 def format_baht(amount: str | int | float | Decimal, *, thai_digits: bool = False) -> str:
     """ "1,234.50 บาท" — always two decimals."""
     return f"{format_number(amount, 2, thai_digits=thai_digits)} บาท"
+
+
+# Units Thai writes before the number ("ร้อยละ ๗๕"); every other unit follows it ("๑๒ โครงการ",
+# "๑,๒๓๔.๕๐ บาท").
+UNITS_BEFORE = ("ร้อยละ",)
+
+
+def with_unit(number: str, unit: str | None) -> str:
+    """``number`` (already formatted) with its unit where Thai usage puts it."""
+    unit = (unit or "").strip()
+    if not unit:
+        return number
+    return f"{unit} {number}" if unit in UNITS_BEFORE else f"{number} {unit}"

@@ -48,7 +48,13 @@ def test_demo_loads_a_realistic_office(demo_db):
         assert count(m.EmesStandard) == 3
         assert count(m.EmesIndicator) >= 12
         assert count(m.InspectionIndicator) >= 10
-        assert 0 < count(m.ProjectProgress) < count(m.Project)  # Q1 partly filled
+        q1 = s.scalar(select(func.count()).select_from(m.ProjectProgress).where(m.ProjectProgress.period == "2570Q1"))
+        assert 0 < q1 < count(m.Project)  # Q1 partly filled: status shows who is missing
+        for later in ("2570Q2", "2570Q3", "2570Q4"):  # then every project reports: a whole year
+            reports = s.scalar(select(func.count()).select_from(m.ProjectProgress).where(m.ProjectProgress.period == later))
+            assert reports == count(m.Project), later
+        assert {r for (r,) in s.execute(select(m.EmesResult.period).distinct())} == {"2570R1", "2570R2"}
+        assert {r for (r,) in s.execute(select(m.InspectionResult.period).distinct())} == {"2570R1", "2570R2"}
         assert count(m.AuditEntry) > 0
     database.dispose()
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tidtam.core.thai import (
     MONTH_ABBR, MONTH_FULL, ThaiParseError, be_year, ce_year, clean_text, format_baht,
     format_number, parse_date, parse_number, parse_year, thai_date, to_arabic_digits,
-    to_thai_digits,
+    to_thai_digits, with_unit,
 )
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u2060"
@@ -234,3 +234,14 @@ def test_format_baht_round_trips(x, thai_digits):
 @given(money)
 def test_format_number_round_trips(x):
     assert parse_number(format_number(x)) == x
+
+
+@pytest.mark.parametrize("number, unit, expected", [
+    ("๗๕", "ร้อยละ", "ร้อยละ ๗๕"),  # ร้อยละ goes before the number
+    ("๑๒", "โครงการ", "๑๒ โครงการ"),
+    ("๑,๒๓๔.๕๐", "บาท", "๑,๒๓๔.๕๐ บาท"),
+    ("๑๘๖", "", "๑๘๖"),
+    ("๑๘๖", None, "๑๘๖"),
+])
+def test_with_unit_puts_the_unit_where_thai_does(number, unit, expected):
+    assert with_unit(number, unit) == expected

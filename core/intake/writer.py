@@ -11,10 +11,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.page import PageMargins
 
 from .. import models as m
 from ..periods import Period
+from ..reports.officedoc import CM_PER_WIDTH_UNIT, fitting_width, lines_needed, print_setup, row_height
 from .layouts import FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
 
 FONT = "TH Sarabun New"  # the official Thai document font; Excel falls back if it is missing
@@ -97,7 +97,7 @@ def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office:
     for index, column in enumerate(sheet.columns):
         cell = ws.cell(HEADER_ROW, index + 1, column.header)
         cell.style = "tidtam_header"
-        ws.column_dimensions[column_letter(index)].width = column.width
+        ws.column_dimensions[column_letter(index)].width = fitting_width(column.header, column.width)
     ws.row_dimensions[HEADER_ROW].height = max(2 * LINE_HEIGHT, _height({c.header: c.width for c in sheet.columns}))
     for offset, row in enumerate(rows):
         excel_row = FIRST_DATA_ROW + offset
@@ -115,12 +115,15 @@ def _write_sheet(ws, sheet: SheetLayout, rows: list[dict], heading: str, office:
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.protection.sheet = True  # no password: it prevents accidents, it is not security
     ws.protection.formatColumns = False  # owners may still widen columns
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    # Print setup only (the cells are what import reads back): the title rows as tall as their
+    # text, so Thai marks above and below the line are not clipped, then the office's print setup.
+    ws.row_dimensions[1].height = row_height(1, 16)
+    ws.row_dimensions[2].height = row_height(lines_needed(INSTRUCTIONS, _merged_width_cm(sheet), 14), 14)
+    print_setup(ws, title="", title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _merged_width_cm(sheet: SheetLayout) -> float:
+    return sum(c.width for c in sheet.columns) * CM_PER_WIDTH_UNIT
 
 
 LINE_HEIGHT = 21  # points per line of 14 pt TH Sarabun

@@ -2,7 +2,8 @@
 ids, and what failed — from the ledger alone, so it can be written any time after a push."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +17,6 @@ STATE_TH = {"planned": "รอแสดงตัวอย่าง", "previewed"
             "submitting": "กำลังส่ง", "submitted": "ส่งสำเร็จ", "failed": "ล้มเหลว", "unknown": "ไม่แน่ใจ รอกระทบยอด"}
 HEADERS = ["ลำดับ", "รายการ", "การดำเนินการ", "สถานะ", "เลขที่ในระบบปลายทาง", "ส่งเมื่อ", "ผู้ส่ง", "ผู้อนุมัติ",
            "จำนวนครั้งที่ส่ง", "ข้อผิดพลาด"]
-FONT = "Noto Sans Thai"
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Report:
     title: str
     lines: list[str]
     rows: list[list]
+    approval_hashes: list[str] = field(default_factory=list)  # for the audit note at the end, not the header
 
 
 def when(value: datetime | None) -> str:
@@ -54,87 +55,83 @@ def build(session, office: Office, target_title: str, target: str, period, actio
     lines = [f"{office.name}",
              f"{target_title} · {period.label_th()}",
              f"ส่งสำเร็จและอ่านกลับตรงกัน {sent} รายการ จากทั้งหมด {len(subs)} รายการ · ล้มเหลว/ไม่แน่ใจ {failed} รายการ",
-             *(f"อนุมัติโดย {a.approved_by} เมื่อ {when(a.approved_at)} (ค่าแฮช {a.payload_set_hash[:16]}…)" for a in live),
+             *(f"อนุมัติโดย {a.approved_by} เมื่อ {when(a.approved_at)}" for a in live),
              f"จัดทำรายงานเมื่อ {when(datetime.now(timezone.utc))}"]
-    return Report(f"สรุปผลการส่งข้อมูลเข้าระบบ {target_title} {period.label_th()}", lines, rows)
+    return Report(f"สรุปผลการส่งข้อมูลเข้าระบบ {target_title} {period.label_th()}", lines, rows,
+                  [a.payload_set_hash for a in live])
 
 
 def write_xlsx(report: Report, path: Path) -> Path:
+    """The summary lines above the table; the table's header row repeats on every printed page."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+
+    from ..reports import officedoc as od
 
     book = Workbook()
     sheet = book.active
     sheet.title = "สรุปการส่ง"
     sheet.append([report.title])
-    sheet["A1"].font = Font(name=FONT, bold=True, size=14)
+    sheet["A1"].font = od.XLSX_TITLE
     for line in report.lines:
         sheet.append([line])
+        sheet.cell(sheet.max_row, 1).font = od.XLSX_FONT
     sheet.append([])
     sheet.append(HEADERS)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
-        cell.font = Font(name=FONT, bold=True, color="FFFFFF")
+        cell.font = Font(name=od.FONT_BY_NAME, size=od.XLSX_PT, bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="2C4A7C")
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in report.rows:
         sheet.append(row)
     for row in sheet.iter_rows(min_row=header_row + 1):
         for cell in row:
-            cell.font = Font(name=FONT)
+            cell.font = od.XLSX_FONT
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJ", (6, 60, 22, 20, 18, 20, 14, 34, 10, 50)):
+    widths = [od.fitting_width(header, width) for header, width in zip(HEADERS, (6, 48, 18, 14, 14, 18, 12, 30, 8, 36))]
+    for column, width in zip("ABCDEFGHIJ", widths):
         sheet.column_dimensions[column].width = width
+    od.fit_rows(sheet, header_row, widths)
+    for row in range(1, header_row):
+        sheet.row_dimensions[row].height = od.row_height(1, od.BODY_PT if row == 1 else od.XLSX_PT)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    od.print_setup(sheet, title=report.title, title_rows=f"{header_row}:{header_row}")
+    for digest in report.approval_hashes:  # below the table: an audit detail, not a heading
+        sheet.append([])
+        sheet.append([f"ค่าแฮชของชุดข้อมูลที่อนุมัติ: {digest}"])
+        sheet.cell(sheet.max_row, 1).font = od.XLSX_FONT
     book.save(path)
     return path
 
 
+DOCX_HEADERS = ["ที่", "รหัส", "โครงการ", "การดำเนินการ", "สถานะ", "เลขที่\nในระบบ", "ส่งเมื่อ", "ข้อผิดพลาด"]
+_CODE = re.compile(r"^(\d{4}-\d{3}) (.*)$", re.S)
+
+
+def _docx_row(row: list) -> list[str]:
+    """A ledger row as the docx shows it: the project code apart (Arabic digits, as people type
+    it), the operator and attempts left to the xlsx."""
+    number, record, action, state, remote_id, sent_at, _operator, _approver, _attempts, error = row
+    code, name = _CODE.match(record).groups() if _CODE.match(record) else ("", record)
+    return [str(number), code, name, action, state, remote_id, sent_at, error or "-"]
+
+
 def write_docx(report: Report, path: Path) -> Path:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    """A4 landscape in the office style (a wide table), its font embedded."""
+    from datetime import date
 
-    document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    section.left_margin = section.right_margin = Cm(1.5)
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = FONT, Pt(10)
-    style.element.rPr.rFonts.set(qn("w:cs"), FONT)  # Thai is "complex script" in Word
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    heading = document.add_paragraph()
-    run = heading.add_run(report.title)
-    run.bold, run.font.size = True, Pt(14)
-    run.element.get_or_add_rPr().append(_size_cs(28))  # Thai text takes the complex-script size
+    from ..reports import officedoc as od
+
+    doc = od.new_document(landscape=True, title=report.title, author=report.lines[0] if report.lines else "")
+    od.title(doc, report.title)
     for line in report.lines:
-        document.add_paragraph(line)
-    columns = [0, 1, 2, 3, 4, 5, 7, 9]  # the docx leaves out operator and attempts for width
-    table = document.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    for cell, index in zip(table.rows[0].cells, columns):
-        cell.text = HEADERS[index]
-        cell.paragraphs[0].runs[0].bold = True
-    for row in report.rows:
-        cells = table.add_row().cells
-        for cell, index in zip(cells, columns):
-            cell.text = str(row[index])
-    widths = (Cm(1.4), Cm(7.3), Cm(3), Cm(2.5), Cm(2.5), Cm(3), Cm(3.5), Cm(3.3))
-    table.autofit = False
-    for column, width in zip(table.columns, widths):
-        column.width = width  # the grid LibreOffice reads
-    for row in table.rows:  # Word reads a column's width from each of its cells
-        for cell, width in zip(row.cells, widths):
-            cell.width = width
-    document.save(path)
-    return path
-
-
-def _size_cs(half_points: int):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    size = OxmlElement("w:szCs")
-    size.set(qn("w:val"), str(half_points))
-    return size
+        od.para(doc, line, align=od.CENTER if line is report.lines[0] else None)
+    od.para(doc)
+    od.table(doc, DOCX_HEADERS, [_docx_row(row) for row in report.rows], arabic_columns=[1, 5],
+             align=[od.CENTER, od.CENTER, od.LEFT, od.LEFT, od.CENTER, od.CENTER, od.CENTER, od.LEFT])
+    for digest in report.approval_hashes:
+        od.para(doc)
+        od.para(doc, f"ค่าแฮชของชุดข้อมูลที่อนุมัติ (ใช้ตรวจว่าข้อมูลที่ส่งตรงกับที่อนุมัติ): {digest}",
+                thai_digits=False)
+    return od.save_docx(doc, path, date.today())

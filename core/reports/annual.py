@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from tidtam.core import models as m
 from tidtam.core.config import OfficeProfile, Strict, load
-from tidtam.core.periods import quarter, quarters, rounds
+from tidtam.core.periods import fiscal_year_bounds, quarter, quarters, rounds
 from tidtam.core.settings import config_dir
-from tidtam.core.thai import MONTH_FULL, be_year, thai_date
+from tidtam.core.thai import MONTH_FULL, be_year, thai_date, with_unit
 
 from . import charts, progress
 from . import officedoc as od
@@ -281,12 +281,15 @@ def write_docx(report: AnnualReport, path: Path, chart_files: dict[str, Path]) -
 def _cover(doc, report: AnnualReport) -> None:
     for _ in range(6):
         od.para(doc)
-    od.para(doc, report.settings.title, bold=True, size=32, align=od.CENTER)
-    od.para(doc, f"ประจำปีงบประมาณ พ.ศ. {report.fy}", bold=True, size=28, align=od.CENTER)
+    od.title(doc, report.settings.title, size=32)
+    od.title(doc, f"ประจำปีงบประมาณ พ.ศ. {th(report.fy)}", size=28)
+    if report.as_of <= fiscal_year_bounds(report.fy)[1]:  # a draft before the year's end says so
+        od.para(doc, f"(ร่าง ข้อมูล ณ วันที่ {thai_date(report.as_of, thai_digits=True, full=True)} "
+                     "ก่อนสิ้นปีงบประมาณ)", align=od.CENTER)
     for _ in range(7):
         od.para(doc)
-    od.para(doc, report.office["name"], bold=True, size=20, align=od.CENTER)
-    od.para(doc, "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน กระทรวงศึกษาธิการ", size=18, align=od.CENTER)
+    od.title(doc, report.office["name"], size=od.HEADING_PT[0])
+    od.para(doc, "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน กระทรวงศึกษาธิการ", size=od.HEADING_PT[1], align=od.CENTER)
     od.page_break(doc)
 
 
@@ -307,17 +310,17 @@ def _profile_part(doc, report: AnnualReport) -> None:
     rows = [["ชื่อหน่วยงาน", facts["name"]], ["ที่ตั้ง", facts["address"]], ["โทรศัพท์", facts["phone"]],
             ["อีเมล", facts["email"]], ["หน่วยงานตรวจราชการ", facts["region_office"]],
             ["ผู้อำนวยการ", facts["director"]]]
-    od.table(doc, ["รายการ", "ข้อมูล"], rows, [4.5, 11.5], align=[od.LEFT, od.LEFT])
+    od.table(doc, ["รายการ", "ข้อมูล"], rows, align=[od.LEFT, od.LEFT])
     if report.settings.vision:
         od.heading(doc, "วิสัยทัศน์", 2)
         od.para(doc, report.settings.vision, indent_first=True)
     if report.settings.mission:
         od.heading(doc, "พันธกิจ", 2)
         for number, text in enumerate(report.settings.mission, 1):
-            od.para(doc, f"{number}. {text}")
+            od.para(doc, f"{number}. {text}", indent_first=True)
     od.heading(doc, "กลุ่มงานและบุคลากร", 2)
     od.table(doc, ["กลุ่ม", "บุคลากร (คน)"], [[name, th(count)] for name, count in report.groups]
-             + [["รวม", th(sum(c for _, c in report.groups))]], [12.0, 4.0], align=[od.LEFT, od.CENTER])
+             + [["รวม", th(sum(c for _, c in report.groups))]], align=[od.LEFT, od.CENTER])
     od.page_break(doc)
 
 
@@ -335,9 +338,9 @@ def _strategy_part(doc, report: AnnualReport, chart_files) -> None:
              f"{th(s.kpis_achieved)}/{th(s.kpis_measured)}"] for s in plan.by_strategy()]
     rows.append(["รวม", th(total.projects), baht(total.budget), baht(total.disbursed), pct(total.disbursed_percent),
                  f"{th(total.kpis_achieved)}/{th(total.kpis_measured)}"])
-    od.table(doc, ["กลยุทธ์", "โครงการ", "งบประมาณ (บาท)", "เบิกจ่าย (บาท)", "ร้อยละ", "ตัวชี้วัด\nบรรลุ/วัดผล"], rows,
-             [5.0, 1.4, 3.3, 3.3, 1.5, 1.5], align=[od.LEFT, od.CENTER, od.RIGHT, od.RIGHT, od.RIGHT, od.CENTER], size=12)
-    od.picture(doc, chart_files["budget"], 15.5, "แผนภูมิที่ ๑ งบประมาณและการเบิกจ่าย รายกลยุทธ์")
+    od.table(doc, ["กลยุทธ์", "โครงการ", "งบประมาณ\n(บาท)", "เบิกจ่าย\n(บาท)", "ร้อยละ", "ตัวชี้วัด\nบรรลุ/\nวัดผล"], rows,
+             align=[od.LEFT, od.CENTER, od.RIGHT, od.RIGHT, od.RIGHT, od.CENTER])
+    od.picture(doc, chart_files["budget"], od.text_width_cm(doc), "แผนภูมิที่ ๑ งบประมาณและการเบิกจ่าย รายกลยุทธ์")
     od.page_break(doc)
 
 
@@ -345,12 +348,12 @@ def _projects_part(doc, report: AnnualReport) -> None:
     od.heading(doc, PARTS[2], 1)
     for s in report.plan.by_strategy():
         od.heading(doc, f"{strategy_label(s.code)} {s.name}", 2)
-        rows = [[p.code, f"{p.name}\n({p.group})", p.status, baht(p.budget), baht(p.disbursed),
+        rows = [[p.code, f"{p.name}\n({p.group})", p.status, f"{baht(p.budget)}\n{baht(p.disbursed)}",
                  f"{th(sum(1 for k in p.kpis if k.achieved))}/{th(sum(1 for k in p.kpis if k.achieved is not None))}"]
                 for p in report.plan.projects if p.strategy_code == s.code]
-        od.table(doc, ["รหัส", "โครงการ (กลุ่มที่รับผิดชอบ)", "สถานะล่าสุด", "งบประมาณ (บาท)", "เบิกจ่าย (บาท)", "บรรลุ"],
-                 rows, [2.1, 4.9, 2.0, 2.9, 2.9, 1.2], align=[od.CENTER, od.LEFT, od.CENTER, od.RIGHT, od.RIGHT, od.CENTER],
-                 size=12, arabic_columns=[0])
+        od.table(doc, ["รหัส", "โครงการ\n(กลุ่มที่รับผิดชอบ)", "สถานะ\nล่าสุด", "งบประมาณ\nเบิกจ่าย (บาท)",
+                       "ตัวชี้วัด\nบรรลุ/\nวัดผล"],
+                 rows, align=[od.CENTER, od.LEFT, od.CENTER, od.RIGHT, od.CENTER], arabic_columns=[0])
     od.page_break(doc)
 
 
@@ -360,13 +363,13 @@ def _emes_part(doc, report: AnnualReport, chart_files) -> None:
         od.heading(doc, standard, 2)
         od.table(doc, ["ตัวบ่งชี้", "ชื่อตัวบ่งชี้", *[f"ระดับ\n{r}" for r in report.emes_rounds]],
                  [[r.code, r.name, *[th(v) if v else "-" for v in r.levels]] for r in rows],
-                 [1.6, 10.4, *[2.0] * len(report.emes_rounds)], align=[od.CENTER, od.LEFT, *[od.CENTER] * len(report.emes_rounds)], size=13)
-    od.picture(doc, chart_files["emes"], 15.5, "แผนภูมิที่ ๒ ระดับผลการประเมินตนเอง E-MES รายตัวบ่งชี้")
+                 align=[od.CENTER, od.LEFT, *[od.CENTER] * len(report.emes_rounds)])
+    od.picture(doc, chart_files["emes"], od.text_width_cm(doc), "แผนภูมิที่ ๒ ระดับผลการประเมินตนเอง E-MES รายตัวบ่งชี้")
     od.heading(doc, "ผลการดำเนินงานรายตัวบ่งชี้", 2)
     for _, rows in report.emes:
         for r in rows:
             if r.narrative:
-                od.para(doc, f"ตัวบ่งชี้ที่ {r.code} {r.name}", bold=True)
+                od.heading(doc, f"ตัวบ่งชี้ที่ {r.code} {r.name}", 3)
                 od.para(doc, r.narrative, indent_first=True)
     od.page_break(doc)
 
@@ -375,17 +378,17 @@ def _inspection_part(doc, report: AnnualReport, chart_files) -> None:
     od.heading(doc, PARTS[4], 1)
     for policy, rows in report.inspection:
         od.heading(doc, policy, 2)
-        od.table(doc, ["ตัวชี้วัด", "ชื่อตัวชี้วัด", "ค่าเป้าหมาย", "ผล", "บรรลุ"],
+        od.table(doc, ["ตัวชี้วัด", "ชื่อตัวชี้วัด", "ค่าเป้าหมาย", "ผล", "ผลการประเมิน"],
                  [[r.code, r.name, _amount(r.target, r.unit), _amount(r.result, r.unit) if r.result is not None else ("รายงานเชิงคุณภาพ" if r.result_text else "ยังไม่รายงาน"),
                    {True: "บรรลุ", False: "ยังไม่บรรลุ", None: "-"}[r.achieved]] for r in rows],
-                 [1.6, 8.4, 2.2, 2.4, 1.8], align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.CENTER], size=13)
-    od.picture(doc, chart_files["inspection"], 15.5, "แผนภูมิที่ ๓ ผลการตรวจราชการเทียบค่าเป้าหมาย")
+                 align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.CENTER])
+    od.picture(doc, chart_files["inspection"], od.text_width_cm(doc), "แผนภูมิที่ ๓ ผลการตรวจราชการเทียบค่าเป้าหมาย")
     od.heading(doc, "ปัญหาอุปสรรค ข้อเสนอแนะ และแนวปฏิบัติที่ดี", 2)
     for _, rows in report.inspection:
         for r in rows:
             if not (r.problems or r.suggestions or r.good_practice):
                 continue
-            od.para(doc, f"ตัวชี้วัดที่ {r.code} {r.name}", bold=True)
+            od.heading(doc, f"ตัวชี้วัดที่ {r.code} {r.name}", 3)
             for label, text in (("ปัญหาอุปสรรค", r.problems), ("ข้อเสนอแนะ", r.suggestions), ("แนวปฏิบัติที่ดี", r.good_practice)):
                 if text:
                     od.para(doc, f"{label}: {text}", indent_first=True)
@@ -397,20 +400,20 @@ def _budget_part(doc, report: AnnualReport, chart_files) -> None:
     total = sum((amount for *_, amount in report.budget_lines), ZERO)
     od.table(doc, ["แหล่งงบประมาณ", "หมวดงบ", "จำนวนเงิน (บาท)"],
              [[source, line, baht(amount)] for source, line, amount in report.budget_lines] + [["รวม", "", baht(total)]],
-             [5.5, 5.5, 5.0], align=[od.LEFT, od.LEFT, od.RIGHT])
+             align=[od.LEFT, od.LEFT, od.RIGHT])
     od.heading(doc, "การเบิกจ่ายสะสมรายไตรมาส", 2)
     od.table(doc, ["ไตรมาส", "เบิกจ่ายสะสม (ร้อยละ)", "เป้าหมายสะสม (ร้อยละ)"],
              [[label, pct(actual) if actual is not None else "ยังไม่มีรายงาน", pct(target)] for label, actual, target in report.quarterly],
-             [5.0, 5.5, 5.5], align=[od.LEFT, od.CENTER, od.CENTER])
-    od.picture(doc, chart_files["quarterly"], 15.5, "แผนภูมิที่ ๔ การเบิกจ่ายสะสมรายไตรมาสเทียบเป้าหมาย")
+             align=[od.LEFT, od.CENTER, od.CENTER])
+    od.picture(doc, chart_files["quarterly"], od.text_width_cm(doc), "แผนภูมิที่ ๔ การเบิกจ่ายสะสมรายไตรมาสเทียบเป้าหมาย")
     od.para(doc)
-    od.para(doc, progress.LATE_FOOTNOTE.split(" โครงการล่าช้า")[0], size=14, italic=True)
+    od.para(doc, progress.LATE_FOOTNOTE.split(" โครงการล่าช้า")[0])
 
 
 def _amount(value: Decimal | None, unit: str) -> str:
     if value is None:
         return "-"
-    return f"{pct(value) if unit == 'ร้อยละ' else th(f'{value:,.0f}')} {unit}".strip()
+    return with_unit(pct(value) if unit == "ร้อยละ" else th(f"{value:,.0f}"), unit)
 
 
 # --- the website ----------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Charts for the reports, drawn by matplotlib with an explicit Thai font.
 
 matplotlib's default font has no Thai glyphs and would draw boxes, so every chart asks
-:func:`thai_font` for an installed font that covers both Thai and Latin letters (numbers and
-codes share the labels) and fails with a Thai message when there is none. Output is stable:
+:func:`thai_font` for a font that covers both Thai and Latin letters (numbers and codes share
+the labels): the office font shipped with Tidtam (``fontfiles``), loaded from its files, so the
+charts look like the documents they sit in; an installed Thai font only if those files are
+missing, and a Thai message when there is none. Output is stable:
 no version or date in the PNG/SVG metadata, and a fixed SVG hash salt for element ids.
 """
 from __future__ import annotations
@@ -23,10 +25,15 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from tidtam.core.thai import to_thai_digits  # noqa: E402
 
-# Sarabun-like faces first, so the charts look like the documents they sit in.
-PREFERRED_FONTS = ("TH Sarabun New", "Sarabun", "TH SarabunPSK", "Laksaman", "Garuda", "Loma",
-                   "Norasi", "Waree", "Tahoma", "Leelawadee UI")
-FONT_HINT = "ติดตั้งฟอนต์ภาษาไทย เช่น sudo apt-get install fonts-thai-tlwg (หรือ ./scripts/setup.sh)"
+from . import fontfiles  # noqa: E402
+
+PREFERRED_FONTS = (fontfiles.FAMILY, "Laksaman", "Garuda", "Loma", "Norasi", "Waree", "Tahoma", "Leelawadee UI")
+FONT_HINT = ("ติดตั้ง tidtam ใหม่ (ฟอนต์ของโครงการอยู่ใน core/reports/fonts) "
+             "หรือติดตั้งฟอนต์ภาษาไทย เช่น sudo apt-get install fonts-thai-tlwg")
+# Text size in the office font's points (TH Sarabun New's proportions: 20 pt reads like 13 pt of
+# a common font); the installed fallbacks have common proportions.
+SIZE_PT = {fontfiles.FAMILY: 20}
+FALLBACK_PT = 13
 
 BLUE, ORANGE, GREY, RED, GREEN = "#2c4a7c", "#e08a1e", "#9aa5b1", "#c0392b", "#2e8b57"
 
@@ -45,7 +52,10 @@ def _covers_thai_and_latin(path: str) -> bool:
 
 @lru_cache(maxsize=1)
 def thai_font() -> str:
-    """The family name of an installed font that draws Thai and Latin text."""
+    """The family name of a font that draws Thai and Latin text: the shipped one first."""
+    for path in fontfiles.faces():
+        if path.is_file():
+            font_manager.fontManager.addfont(str(path))
     by_name: dict[str, list[str]] = {}
     for entry in font_manager.fontManager.ttflist:
         by_name.setdefault(entry.name, []).append(entry.fname)
@@ -62,7 +72,8 @@ def themed(draw):
     """
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
-        settings = {"font.family": thai_font(), "font.size": 13, "axes.unicode_minus": False,
+        family = thai_font()
+        settings = {"font.family": family, "font.size": SIZE_PT.get(family, FALLBACK_PT), "axes.unicode_minus": False,
                     "svg.hashsalt": "tidtam", "svg.fonttype": "path"}
         with plt.rc_context(settings):
             return draw(*args, **kwargs)
@@ -133,7 +144,7 @@ def stacked_counts(stem: Path, title: str, labels: Sequence[str], series: dict[s
     ax.set_yticks(list(range(len(labels))), labels)
     ax.invert_yaxis()
     thai_ticks(ax, "x")
-    ax.legend(loc="lower right", frameon=False, ncols=len(series))
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.12), frameon=False, ncols=len(series))  # below, clear of bars and title
     ax.set_title(title, loc="left")
     return save(fig, stem)
 
@@ -183,7 +194,7 @@ def levels(stem: Path, title: str, labels: Sequence[str], values: Sequence[int |
     ax.bar(xs, [v or 0 for v in values], color=[BLUE if v else GREY for v in values])
     for x, v in zip(xs, values):
         ax.text(x, (v or 0) + 0.08, to_thai_digits(v) if v else "ยังไม่รายงาน", ha="center", va="bottom",
-                rotation=0 if v else 90, fontsize=11 if v else 9)
+                rotation=0 if v else 90, fontsize="medium" if v else "small")
     ax.set_xticks(xs, labels)
     ax.set_ylim(0, top + 1.5)
     thai_ticks(ax, "y")

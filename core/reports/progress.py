@@ -31,7 +31,7 @@ from tidtam.core import models as m
 from tidtam.core.config import ConfigError
 from tidtam.core.periods import Period, quarters
 from tidtam.core.settings import config_dir
-from tidtam.core.thai import MONTH_ABBR, format_number, thai_date, to_thai_digits
+from tidtam.core.thai import MONTH_ABBR, format_number, thai_date, to_thai_digits, with_unit
 
 from . import charts
 from . import officedoc as od
@@ -344,17 +344,17 @@ def _activities_text(p: ProjectRow) -> str:
 
 
 def _kpi_text(k: KpiRow) -> str:
-    value = "ยังไม่รายงาน" if k.value is None else pct(k.value)
-    target = "" if k.target is None else f" / เป้าหมาย {pct(k.target)}"
-    mark = {True: " ✓", False: "", None: ""}[k.achieved]
-    return f"{th(k.seq)}. {value}{target} {k.unit}{mark}".rstrip()
+    value = "ยังไม่รายงาน" if k.value is None else with_unit(pct(k.value), k.unit)
+    target = "" if k.target is None else f" (เป้าหมาย {pct(k.target)})"
+    return f"{th(k.seq)}) {value}{target}"
 
 
 def write_docx(report: ProgressReport, path: Path, chart_files: dict[str, Path]) -> Path:
-    doc = od.new_document(landscape=True, title=f"รายงานความก้าวหน้า {report.period.id}", author=report.office_short_name)
+    """A4 portrait, as the meeting's other papers: the tables are laid out to read down the page."""
+    doc = od.new_document(title=f"รายงานความก้าวหน้า {report.period.id}", author=report.office_short_name)
     fy = th(report.period.fiscal_year)
-    od.para(doc, "รายงานความก้าวหน้าการดำเนินงานตามแผนปฏิบัติราชการ", bold=True, size=20, align=od.CENTER)
-    od.para(doc, f"ประจำปีงบประมาณ พ.ศ. {fy} {report.label}", bold=True, size=18, align=od.CENTER)
+    od.title(doc, "รายงานความก้าวหน้าการดำเนินงานตามแผนปฏิบัติราชการ")
+    od.title(doc, f"ประจำปีงบประมาณ พ.ศ. {fy} {report.label}", size=od.HEADING_PT[1])
     od.para(doc, report.office_name, align=od.CENTER)
     od.para(doc, f"ข้อมูล ณ วันที่ {thai_date(report.as_of, thai_digits=True, full=True)}", align=od.CENTER)
 
@@ -364,7 +364,7 @@ def write_docx(report: ProgressReport, path: Path, chart_files: dict[str, Path])
     _projects_section(doc, report)
     _late_section(doc, report)
     od.para(doc)
-    od.para(doc, LATE_FOOTNOTE, size=14, italic=True)
+    od.para(doc, LATE_FOOTNOTE)
     return od.save_docx(doc, path, report.as_of)
 
 
@@ -377,17 +377,18 @@ def _summary_section(doc, report: ProgressReport, chart_files) -> None:
         f"เบิกจ่ายสะสม {baht(total.disbursed)} บาท คิดเป็นร้อยละ {pct(total.disbursed_percent)} ของงบประมาณ "
         f"เทียบกับเป้าหมายการเบิกจ่ายสะสมร้อยละ {pct(report.target_percent)} "
         f"มีโครงการล่าช้า {th(total.late)} โครงการ"), indent_first=True)
-    od.picture(doc, chart_files["disbursement"], 17, f"แผนภูมิที่ ๑ ร้อยละการเบิกจ่ายสะสมเทียบกับเป้าหมายร้อยละ {pct(report.target_percent)} รายกลยุทธ์ {report.label}")
-    od.picture(doc, chart_files["late"], 17, f"แผนภูมิที่ ๒ จำนวนโครงการตามแผนและล่าช้า รายกลยุทธ์ {report.label}")
+    width = od.text_width_cm(doc)
+    od.picture(doc, chart_files["disbursement"], width, f"แผนภูมิที่ ๑ ร้อยละการเบิกจ่ายสะสมเทียบกับเป้าหมายร้อยละ {pct(report.target_percent)} รายกลยุทธ์ {report.label}")
+    od.picture(doc, chart_files["late"], width, f"แผนภูมิที่ ๒ จำนวนโครงการตามแผนและล่าช้า รายกลยุทธ์ {report.label}")
 
 
-ROLLUP_HEADERS = ["โครงการ", "ส่งรายงาน", "กิจกรรมถึงกำหนด\nเสร็จ/ทั้งหมด", "ตัวชี้วัด\nบรรลุ/วัดผลแล้ว",
-                  "งบประมาณ (บาท)", "เบิกจ่ายสะสม (บาท)", "ร้อยละ", "ล่าช้า"]
+ROLLUP_HEADERS = ["โครงการ\n(ส่ง\nรายงาน)", "กิจกรรม\nเสร็จ/\nถึงกำหนด", "ตัวชี้วัด\nบรรลุ/\nวัดผล",
+                  "งบประมาณ\nเบิกจ่ายสะสม\n(บาท)", "ร้อยละ", "ล่าช้า"]
 
 
 def _rollup_values(r: Rollup) -> list[str]:
-    return [th(r.projects), th(r.reported), f"{th(r.activities_due_done)}/{th(r.activities_due)}",
-            f"{th(r.kpis_achieved)}/{th(r.kpis_measured)}", baht(r.budget), baht(r.disbursed),
+    return [f"{th(r.projects)} ({th(r.reported)})", f"{th(r.activities_due_done)}/{th(r.activities_due)}",
+            f"{th(r.kpis_achieved)}/{th(r.kpis_measured)}", f"{baht(r.budget)}\n{baht(r.disbursed)}",
             pct(r.disbursed_percent), th(r.late)]
 
 
@@ -398,25 +399,30 @@ def _rollup_section(doc, title: str, rows: list[Rollup], report: ProgressReport,
     body = [[(f"{strategy_label(r.code)} {r.name}" if by_strategy else r.name), *_rollup_values(r)] for r in rows]
     body.append([total.name, *_rollup_values(total)])
     below = [r.disbursed_percent is not None and r.disbursed_percent < report.target_percent for r in rows] + [False]
-    od.table(doc, [first, *ROLLUP_HEADERS], body, [6.0, 1.5, 1.5, 2.0, 2.0, 3.9, 3.9, 1.8, 1.6],
-             align=[od.LEFT] + [od.CENTER] * 4 + [od.RIGHT] * 3 + [od.CENTER], highlight=below)
-    od.para(doc, f"แถวที่แรเงา: เบิกจ่ายสะสมต่ำกว่าเป้าหมายร้อยละ {pct(report.target_percent)}", size=14, italic=True)
+    od.table(doc, [first, *ROLLUP_HEADERS], body,
+             align=[od.LEFT] + [od.CENTER] * 3 + [od.RIGHT] * 2 + [od.CENTER], highlight=below)
+    od.para(doc, f"แถวที่แรเงา: เบิกจ่ายสะสมต่ำกว่าเป้าหมายร้อยละ {pct(report.target_percent)}")
+
+
+PROJECT_HEADERS = ["รหัส", "โครงการ / ผู้รับผิดชอบ\nตัวชี้วัด: ผลล่าสุด (เป้าหมาย)", "สถานะ", "กิจกรรม\nเสร็จ/\nถึงกำหนด",
+                   "งบประมาณ\nเบิกจ่ายสะสม\n(บาท)", "ร้อยละ"]
+
+
+def _project_values(p: ProjectRow) -> list[str]:
+    kpis = [("ตัวชี้วัด " if k is p.kpis[0] else "") + _kpi_text(k) for k in p.kpis]
+    return [p.code, "\n".join([p.name, f"{p.owner} ({p.group})", *kpis]), p.status + ("\n(ล่าช้า)" if p.late else ""),
+            _activities_text(p), f"{baht(p.budget)}\n{baht(p.disbursed)}", pct(p.disbursed_percent)]
 
 
 def _projects_section(doc, report: ProgressReport) -> None:
     od.heading(doc, "๔. รายละเอียดรายโครงการ", 1)
-    headers = ["รหัส", "โครงการ / ผู้รับผิดชอบ", "สถานะ", "กิจกรรม\nเสร็จ/\nถึงกำหนด", "ตัวชี้วัด: ผล / เป้าหมาย",
-               "งบประมาณ (บาท)", "เบิกจ่ายสะสม (บาท)", "ร้อยละ"]
     for s in report.by_strategy():
         od.heading(doc, f"{strategy_label(s.code)} {s.name}", 2)
         rows = [p for p in report.projects if p.strategy_code == s.code]
-        body = [[p.code, f"{p.name}\n({p.owner} · {p.group})", p.status + ("\n(ล่าช้า)" if p.late else ""),
-                 _activities_text(p), "\n".join(_kpi_text(k) for k in p.kpis) or "-", baht(p.budget),
-                 baht(p.disbursed), pct(p.disbursed_percent)] for p in rows]
-        od.table(doc, headers, body, [2.4, 6.0, 2.6, 2.1, 4.7, 3.1, 3.1, 1.6], arabic_columns=[0],
-                 align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.LEFT, od.RIGHT, od.RIGHT, od.RIGHT],
-                 highlight=[p.late for p in rows], size=13)
-        od.para(doc, "แถวที่แรเงา: โครงการล่าช้า (ดูเหตุในข้อ ๕)", size=13, italic=True)
+        od.table(doc, PROJECT_HEADERS, [_project_values(p) for p in rows], arabic_columns=[0],
+                 align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.RIGHT, od.RIGHT],
+                 highlight=[p.late for p in rows])
+        od.para(doc, "แถวที่แรเงา: โครงการล่าช้า (ดูเหตุในข้อ ๕)")
 
 
 def _late_section(doc, report: ProgressReport) -> None:
@@ -425,49 +431,56 @@ def _late_section(doc, report: ProgressReport) -> None:
     if not late:
         od.para(doc, "ไม่มีโครงการล่าช้า")
         return
-    body = [[p.code, p.name, f"{p.owner}\n{p.group}" + (f"\nโทร {th(p.owner_phone)}" if p.owner_phone else ""),
-             p.status, "\n".join(f"• {r}" for r in p.late_reasons)] for p in late]
-    od.table(doc, ["รหัส", "โครงการ", "ผู้รับผิดชอบ", "สถานะ", "เหตุที่ล่าช้า"], body, [2.4, 7.2, 5.0, 2.6, 8.5], arabic_columns=[0],
-             align=[od.CENTER, od.LEFT, od.LEFT, od.CENTER, od.LEFT], size=13)
+    body = [[p.code, f"{p.name}\n{p.owner} {p.group}" + (f" โทร {th(p.owner_phone)}" if p.owner_phone else "")
+             + f"\nสถานะ: {p.status}", "\n".join(f"• {r}" for r in p.late_reasons)] for p in late]
+    od.table(doc, ["รหัส", "โครงการ / ผู้รับผิดชอบ", "เหตุที่ล่าช้า"], body, arabic_columns=[0],
+             align=[od.CENTER, od.LEFT, od.LEFT])
 
 
 def write_xlsx(report: ProgressReport, path: Path) -> Path:
     wb = od.new_workbook(f"รายงานความก้าวหน้า {report.period.id}", report.office_short_name)
     rollup_headers = ["รหัส", "ชื่อ", "โครงการ", "ส่งรายงาน", "กิจกรรมถึงกำหนด", "กิจกรรมถึงกำหนดที่เสร็จ",
-                      "ตัวชี้วัดที่วัดผลแล้ว", "ตัวชี้วัดที่บรรลุ", "งบประมาณ (บาท)", "เบิกจ่ายสะสม (บาท)",
-                      "ร้อยละเบิกจ่าย", "เป้าหมายร้อยละ", "โครงการล่าช้า"]
+                   "ตัวชี้วัดที่วัดผลแล้ว", "ตัวชี้วัดที่บรรลุ", "งบประมาณ (บาท)", "เบิกจ่ายสะสม (บาท)",
+                   "ร้อยละเบิกจ่าย", "เป้าหมายร้อยละ", "โครงการล่าช้า"]
     money = {8: od.BAHT, 9: od.BAHT, 10: od.PERCENT, 11: od.PERCENT}
+    heading = f"รายงานความก้าวหน้า {to_thai_digits(report.period.label_th())}"
+
+    def sheet(name: str, *args, **kwargs):
+        return od.sheet(wb, name, *args, print_title=f"{heading} — {name}", **kwargs)
 
     def rollup_rows(rows: list[Rollup]):
-        return [[r.code, r.name, r.projects, r.reported, r.activities_due, r.activities_due_done, r.kpis_measured,
-                 r.kpis_achieved, r.budget, r.disbursed, _round(r.disbursed_percent), report.target_percent, r.late]
+        # a group's rollup is keyed by its name: no code to show
+        return [[r.code if r.code != r.name else "", r.name, r.projects, r.reported, r.activities_due,
+                 r.activities_due_done, r.kpis_measured, r.kpis_achieved, r.budget, r.disbursed,
+                 _round(r.disbursed_percent), report.target_percent, r.late]
                 for r in rows]
 
-    od.sheet(wb, "สรุป", rollup_headers, rollup_rows([report.total()]), [6, 30, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
-    od.sheet(wb, "รายกลยุทธ์", rollup_headers, rollup_rows(report.by_strategy()), [6, 60, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
-    od.sheet(wb, "รายกลุ่ม", rollup_headers, rollup_rows(report.by_group()), [6, 45, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
-    od.sheet(wb, "รายโครงการ",
-             ["รหัส", "โครงการ", "กลยุทธ์", "กลุ่ม", "ผู้รับผิดชอบ", "สถานะ", "กิจกรรมถึงกำหนด", "กิจกรรมถึงกำหนดที่เสร็จ",
-              "งบประมาณ (บาท)", "เบิกจ่ายสะสม (บาท)", "ร้อยละเบิกจ่าย", "เป้าหมาย (บาท)", "ล่าช้า", "เหตุที่ล่าช้า", "ปัญหาอุปสรรค"],
-             [[p.code, p.name, p.strategy_code, p.group, p.owner, p.status, sum(a.due for a in p.activities),
-               sum(a.due and a.done for a in p.activities), p.budget, p.disbursed, _round(p.disbursed_percent),
-               p.target_amount, "ล่าช้า" if p.late else "", "\n".join(p.late_reasons), p.problems] for p in report.projects],
-             [11, 60, 8, 30, 28, 18, 10, 10, 16, 16, 10, 16, 8, 50, 40], {8: od.BAHT, 9: od.BAHT, 10: od.PERCENT, 11: od.BAHT},
-             late_column=12)
-    od.sheet(wb, "กิจกรรม", ["รหัสโครงการ", "ลำดับ", "กิจกรรม", "เดือนตามแผน", "ถึงกำหนดเสร็จ", "ความก้าวหน้าล่าสุด (%)"],
-             [[p.code, a.seq, a.name, " ".join(MONTH_ABBR[mo] for mo in a.months), "ใช่" if a.due else "",
-               a.percent] for p in report.projects for a in p.activities],
-             [11, 7, 60, 20, 12, 14], {5: "0"})
-    od.sheet(wb, "ตัวชี้วัด", ["รหัสโครงการ", "ลำดับ", "ตัวชี้วัด", "เป้าหมาย", "หน่วย", "ผลล่าสุด", "บรรลุ", "หมายเหตุ"],
-             [[p.code, k.seq, k.name, k.target, k.unit, k.value, {True: "บรรลุ", False: "ยังไม่บรรลุ", None: ""}[k.achieved], k.note]
-              for p in report.projects for k in p.kpis],
-             [11, 7, 60, 10, 10, 10, 12, 40])
+    sheet("สรุป", rollup_headers, rollup_rows([report.total()]), [6, 30, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
+    sheet("รายกลยุทธ์", rollup_headers, rollup_rows(report.by_strategy()), [6, 60, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
+    sheet("รายกลุ่ม", rollup_headers, rollup_rows(report.by_group()), [6, 45, 10, 10, 12, 12, 12, 12, 18, 18, 12, 12, 12], money)
+    sheet("รายโครงการ",
+          ["รหัส", "โครงการ", "กลยุทธ์", "กลุ่ม", "ผู้รับผิดชอบ", "สถานะ", "กิจกรรมถึงกำหนด", "กิจกรรมถึงกำหนดที่เสร็จ",
+           "งบประมาณ (บาท)", "เบิกจ่ายสะสม (บาท)", "ร้อยละเบิกจ่าย", "เป้าหมาย (บาท)", "ล่าช้า", "เหตุที่ล่าช้า", "ปัญหาอุปสรรค"],
+          [[p.code, p.name, p.strategy_code, p.group, p.owner, p.status, sum(a.due for a in p.activities),
+            sum(a.due and a.done for a in p.activities), p.budget, p.disbursed, _round(p.disbursed_percent),
+            p.target_amount, "ล่าช้า" if p.late else "", "\n".join(p.late_reasons), p.problems] for p in report.projects],
+          [11, 60, 8, 30, 28, 18, 10, 10, 16, 16, 10, 16, 8, 50, 40], {8: od.BAHT, 9: od.BAHT, 10: od.PERCENT, 11: od.BAHT},
+          late_column=12)
+    sheet("กิจกรรม", ["รหัสโครงการ", "ลำดับ", "กิจกรรม", "เดือนตามแผน", "ถึงกำหนดเสร็จ", "ความก้าวหน้าล่าสุด (%)"],
+          [[p.code, a.seq, a.name, " ".join(MONTH_ABBR[mo] for mo in a.months), "ใช่" if a.due else "",
+            a.percent] for p in report.projects for a in p.activities],
+          [11, 7, 60, 20, 12, 14], {5: "0"})
+    sheet("ตัวชี้วัด", ["รหัสโครงการ", "ลำดับ", "ตัวชี้วัด", "เป้าหมาย", "หน่วย", "ผลล่าสุด", "บรรลุ", "หมายเหตุ"],
+          [[p.code, k.seq, k.name, k.target, k.unit, k.value, {True: "บรรลุ", False: "ยังไม่บรรลุ", None: ""}[k.achieved], k.note]
+           for p in report.projects for k in p.kpis],
+          [11, 7, 60, 10, 10, 10, 12, 40])
     note = wb.create_sheet("หมายเหตุ")
     note["A1"] = LATE_FOOTNOTE
     note["A1"].font = od.XLSX_FONT
     note["A1"].alignment = Alignment(wrap_text=True, vertical="top")
-    note.column_dimensions["A"].width = 120
-    note.row_dimensions[1].height = 160
+    note.column_dimensions["A"].width = 90
+    od.fit_rows(note, 1, [90])
+    od.print_setup(note, title=f"{heading} — หมายเหตุ", title_rows="1:1")
     return od.save_xlsx(wb, path, report.as_of)
 
 

@@ -22,7 +22,7 @@ from tidtam.core.evidence import stored_path
 from tidtam.core.models import Approval, EmesResult, Office, Submission
 from tidtam.core.periods import BANGKOK, Period
 from tidtam.core.push.plan import ledger_name
-from tidtam.core.thai import thai_date
+from tidtam.core.thai import thai_date, to_thai_digits
 
 from .plan import CONFIRM, EVIDENCE, RESULT, TARGET, evidence_of, evidence_key, indicator_key, indicators_of, size_text
 
@@ -172,39 +172,48 @@ ol{{margin:0;padding-left:1.2rem}}.none{{color:#a33;list-style:none}}</style></h
 
 
 def write_docx(summary: Summary, path: Path, as_of: date) -> Path:
-    from tidtam.core.reports.officedoc import CENTER, heading, new_document, para, save_docx, table
+    """The office style (A4, 16 pt, Thai digits, the font embedded); file names and links keep
+    their digits as they are on disk and on the web."""
+    from tidtam.core.reports import officedoc as od
 
     period = summary.period
-    doc = new_document(title=f"สรุปผลการรายงาน E-MES {period.id}", author=summary.office)
-    para(doc, "สรุปผลการรายงานการติดตาม ประเมินผลการบริหารและการจัดการศึกษา (E-MES)", bold=True, size=20, align=CENTER)
-    para(doc, f"ปีงบประมาณ พ.ศ. {period.fiscal_year} {period.label_th()}", bold=True, align=CENTER)
-    para(doc, summary.office, align=CENTER)
-    para(doc, f"ข้อมูล ณ วันที่ {thai_date(as_of)}", align=CENTER)
-    heading(doc, "ภาพรวม", 1)
+    doc = od.new_document(title=f"สรุปผลการรายงาน E-MES {period.id}", author=summary.office)
+    od.title(doc, "สรุปผลการรายงานการติดตาม ประเมินผลการบริหาร\nและการจัดการศึกษา (E-MES)")
+    od.title(doc, f"ปีงบประมาณ พ.ศ. {period.fiscal_year} {period.label_th()}", size=od.HEADING_PT[1])
+    od.para(doc, summary.office, align=od.CENTER)
+    od.para(doc, f"ข้อมูล ณ วันที่ {thai_date(as_of, full=True)}", align=od.CENTER)
+    od.heading(doc, "๑. ภาพรวม", 1)
     files = sum(len(i.files) for i in summary.indicators)
-    para(doc, f"ส่งผลการประเมินตนเองเข้าระบบ E-MES และอ่านกลับตรงกันแล้ว {summary.sent} จาก {len(summary.indicators)} "
-              f"ตัวบ่งชี้ พร้อมไฟล์หลักฐาน {files} ไฟล์", indent_first=True)
-    para(doc, summary.confirmation, indent_first=True)
-    for line, digest in summary.approvals:
-        para(doc, line, indent_first=True)
-        para(doc, f"ค่าแฮชของชุดที่อนุมัติ: {digest}", size=11, thai_digits=False)
-    heading(doc, "ผลรายตัวบ่งชี้", 1)
+    od.para(doc, f"ส่งผลการประเมินตนเองเข้าระบบ E-MES และอ่านกลับตรงกันแล้ว {summary.sent} จาก {len(summary.indicators)} "
+                 f"ตัวบ่งชี้ พร้อมไฟล์หลักฐาน {files} ไฟล์", indent_first=True)
+    od.para(doc, summary.confirmation, indent_first=True)
+    for line, _digest in summary.approvals:
+        od.para(doc, line, indent_first=True)
+    od.heading(doc, "๒. ผลรายตัวบ่งชี้", 1)
     rows = [[i.code, f"{i.name}\n{i.owner}", f"{i.level} {LEVEL_TH.get(i.level, '')}" if i.level else "-",
              str(len(i.files)), f"{i.state}\n{i.sent_at}"] for i in summary.indicators]
-    table(doc, ["ตัวบ่งชี้", "ชื่อ / ผู้รับผิดชอบ", "ระดับ", "หลักฐาน (ไฟล์)", "การส่งเข้า E-MES"], rows,
-          [1.7, 6.8, 2.2, 1.8, 3.5], align=[CENTER, None, CENTER, CENTER, None])
-    heading(doc, "รายละเอียดและหลักฐาน", 1)
+    od.table(doc, ["ตัวบ่งชี้", "ชื่อตัวบ่งชี้ / ผู้รับผิดชอบ", "ระดับ", "หลักฐาน\n(ไฟล์)", "การส่งเข้า E-MES"], rows,
+             align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.LEFT])
+    od.heading(doc, "๓. รายละเอียดและหลักฐาน", 1)
     standard = None
     for i in summary.indicators:
         if i.standard != standard:
             standard = i.standard
-            heading(doc, standard, 2)
-        heading(doc, f"ตัวบ่งชี้ {i.code} {i.name}", 3)
-        para(doc, f"ผู้รับผิดชอบ: {i.owner} · ระดับผลการประเมินตนเอง: "
-                  + (f"ระดับ {i.level} {LEVEL_TH.get(i.level, '')}" if i.level else "ยังไม่ได้รับผล"))
-        para(doc, i.narrative or "(ยังไม่ได้รับผลการดำเนินงานจากผู้รับผิดชอบ)", indent_first=True)
+            od.heading(doc, standard, 2)
+        od.heading(doc, f"ตัวบ่งชี้ที่ {i.code} {i.name}", 3)
+        od.para(doc, f"ผู้รับผิดชอบ: {i.owner} ระดับผลการประเมินตนเอง: "
+                     + (f"ระดับ {i.level} {LEVEL_TH.get(i.level, '')}" if i.level else "ยังไม่ได้รับผล"))
+        od.para(doc, i.narrative or "(ยังไม่ได้รับผลการดำเนินงานจากผู้รับผิดชอบ)", indent_first=True)
         for link in i.links:
-            para(doc, f"ลิงก์: {link}", size=14, thai_digits=False)
+            od.para(doc, f"ลิงก์: {link}", thai_digits=False)
         for f in i.files:
-            para(doc, f"หลักฐาน {i.code}-{f.number:02d}: {f.filename} ({size_text(f.size)}) — {f.state}", size=14)
-    return save_docx(doc, path, as_of)
+            name = f.folder_name.rsplit("/", 1)[-1] if f.folder_name else f.filename  # as in the evidence folder
+            paragraph = od.para(doc, "หลักฐาน ")
+            od.set_fonts(paragraph.add_run(name), od.BODY_PT)
+            od.set_fonts(paragraph.add_run(to_thai_digits(f" ({size_text(f.size)}) {f.state}")), od.BODY_PT)
+    if summary.approvals:
+        od.para(doc)
+        for _line, digest in summary.approvals:
+            od.para(doc, f"ค่าแฮชของชุดที่อนุมัติ (ใช้ตรวจว่าข้อมูลที่ส่งตรงกับที่อนุมัติ): {digest}",
+                    thai_digits=False)
+    return od.save_docx(doc, path, as_of)

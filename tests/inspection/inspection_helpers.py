@@ -10,6 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tidtam.core.reports.fontfiles import render_env
 from tidtam.core.settings import PACKAGE_ROOT
 
 MEMO_DATE = "2027-03-15"
@@ -101,7 +102,8 @@ def config_for(folder: Path, mail=None, **changes) -> Path:
 def to_pdf(document: Path, out_dir: Path) -> Path:
     soffice = need_tool("soffice")
     subprocess.run([soffice, f"-env:UserInstallation=file://{out_dir / 'lo-profile'}", "--headless", "--convert-to",
-                    "pdf", "--outdir", str(out_dir), str(document)], check=True, capture_output=True, timeout=180)
+                    "pdf", "--outdir", str(out_dir), str(document)], check=True, capture_output=True, timeout=180,
+                   env=render_env(out_dir / "fonts"))  # the office font stands in for TH Sarabun New
     pdf = out_dir / (document.stem + ".pdf")
     assert pdf.is_file(), f"LibreOffice made no PDF of {document.name}"
     return pdf

@@ -125,7 +125,8 @@ def test_a_rebuilt_package_voids_the_approval_and_sends_nothing(demo_sqlite, mai
     _flow(demo_sqlite)
     database = Database(demo_sqlite)
     with database.session() as session:
-        result = session.scalars(select(m.InspectionResult).join(m.InspectionIndicator).where(m.InspectionIndicator.code == "1.3")).one()
+        result = session.scalars(select(m.InspectionResult).join(m.InspectionIndicator).where(
+            m.InspectionIndicator.code == "1.3", m.InspectionResult.period == "2570R1")).one()
         result.result = 33.3
     database.dispose()
     assert cli("package", "inspection", "--round", "2570R1", "--date", MEMO_DATE, "--allow-incomplete",

@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,6 +15,8 @@ from docx import Document
 from pptx import Presentation
 
 from tidtam.core.app import ExitCode
+from tidtam.core.reports import officedoc as od
+from tidtam.core.reports.fontfiles import render_env
 from tidtam.core.settings import PACKAGE_ROOT
 
 from inspection_helpers import MEMO_DATE, cli, config_for, need_tool, package_folder, to_pdf
@@ -55,19 +58,22 @@ def test_package_holds_report_slides_workbook_evidence_and_manifest(demo_url, tm
         assert expected in text, expected
     doc = Document(str(folder / "inspection-2570R1-report.docx"))
     normal = doc.styles["Normal"].element.rPr
-    assert normal.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}cs") == "TH Sarabun New"
+    assert normal.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}cs") == od.FONT
     assert doc.styles["Normal"].font.size.pt == 16
+    with zipfile.ZipFile(folder / "inspection-2570R1-report.docx") as docx:  # the font travels with the file
+        assert len([n for n in docx.namelist() if n.startswith("word/fonts/") and n.endswith(".odttf")]) == 2  # regular, bold
     assert len(doc.inline_shapes) == 3  # the three photos
 
     slides = Presentation(str(folder / "inspection-2570R1-slides.pptx")).slides
     titles = [next((s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text), "") for slide in slides]
     assert "รอบที่ ๑ ประจำปีงบประมาณ พ.ศ. ๒๕๗๐" in titles[0]
-    policy_slides = [t for t in titles if t.startswith("นโยบายที่")]
-    assert len(policy_slides) == 6  # one per policy
-    for slide in slides:
-        if slide.shapes[0].text_frame.text.startswith("นโยบายที่ ๑"):
-            assert any(s.has_table for s in slide.shapes)
-            assert sum(1 for s in slide.shapes if s.shape_type == 13) == 1  # the chart picture
+    for number in "๑๒๓๔๕๖":  # each policy's indicators in a table, on one slide or more
+        tables = [s for s, t in zip(slides, titles) if t.startswith(f"นโยบายที่ {number} ") and "ค่าเป้าหมาย" not in t]
+        assert tables and all(any(shape.has_table for shape in s.shapes) for s in tables), number
+    charts = [s for s, t in zip(slides, titles) if "ค่าเป้าหมายและผลการดำเนินงาน" in t]
+    assert len(charts) == 4  # policies 1, 2, 3, 5 have percentage indicators with a result; a chart alone on its slide
+    assert all(sum(1 for shape in s.shapes if shape.shape_type == 13) == 1 for s in charts)
+    assert sum(1 for t in titles if t.startswith("ปัญหาอุปสรรคและข้อเสนอแนะ")) == 6
     practice = [s for s, t in zip(slides, titles) if t.startswith("แนวปฏิบัติที่ดี")]
     assert {t.split()[-1] for t in titles if t.startswith("แนวปฏิบัติที่ดี")} == {"๑.๑", "๑.๓", "๒.๑", "๕.๑"}
     assert sum(1 for s in practice for shape in s.shapes if shape.shape_type == 13) == 3  # photos
@@ -121,9 +127,11 @@ def test_wrong_data_names_indicator_and_field_and_keeps_the_old_package(demo_sql
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     database = Database(demo_sqlite)
     with database.session() as session:
-        r13 = session.scalars(select(m.InspectionResult).join(m.InspectionIndicator).where(m.InspectionIndicator.code == "1.3")).one()
+        r13 = session.scalars(select(m.InspectionResult).join(m.InspectionIndicator).where(
+            m.InspectionIndicator.code == "1.3", m.InspectionResult.period == "2570R1")).one()
         r13.result = -5
-        r31 = session.scalars(select(m.InspectionResult).join(m.InspectionIndicator).where(m.InspectionIndicator.code == "3.1")).one()
+        r31 = session.scalars(select(m.InspectionResult).join(m.InspectionIndicator).where(
+            m.InspectionIndicator.code == "3.1", m.InspectionResult.period == "2570R1")).one()
         r31.result_text = "  "
         photo = session.scalars(select(m.EvidenceFile).where(m.EvidenceFile.filename == "แผนที่.png")).one()
         stored_path(photo.sha256).unlink()
@@ -182,8 +190,9 @@ def _base(text: str) -> str:
     return "".join(text.split()).translate(_MARKS)
 
 
-def _thai_fonts() -> set[str]:
-    out = subprocess.run([need_tool("fc-list"), ":lang=th", "family"], check=True, capture_output=True, text=True).stdout
+def _thai_fonts(folder: Path) -> set[str]:
+    out = subprocess.run([need_tool("fc-list"), ":lang=th", "family"], check=True, capture_output=True, text=True,
+                         env=render_env(folder / "fonts")).stdout
     return {name.replace(" ", "") for line in out.splitlines() for name in line.split(",")}
 
 
@@ -201,5 +210,5 @@ def test_rendered_pdf_shows_thai_glyphs(demo_sqlite, tmp_path, kind, expected):
     rows = fonts.splitlines()[2:]
     assert rows and all(" yes " in row for row in rows), fonts  # every font embedded
     names = [row.split()[0].split("+")[-1].split("-")[0] for row in rows]
-    thai = _thai_fonts()
+    thai = _thai_fonts(tmp_path)
     assert all(name in thai for name in names), f"a font without Thai glyphs drew text: {names}"

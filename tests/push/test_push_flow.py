@@ -316,4 +316,4 @@ def test_report_lists_what_was_sent_when_by_whom_and_remote_ids(sqlite_db, stand
     assert [row[4] for row in body] == ["10001/Q1", "10002/Q1"]
     assert all(row[3] == "ส่งสำเร็จ" and "นางสาวผู้อำนวยการ ทดสอบ" in row[7] and row[5] != "-" for row in body)
     text = "\n".join(p.text for p in Document(docx).paragraphs)
-    assert "ส่งสำเร็จและอ่านกลับตรงกัน 2 รายการ" in text
+    assert "ส่งสำเร็จและอ่านกลับตรงกัน ๒ รายการ" in text  # Thai digits, as in the other documents

@@ -223,7 +223,7 @@ def test_summary_and_evidence_folder_for_the_on_site_visit(sqlite_db, emes_site,
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert 'href="01_ตัวบ่งชี้_1.1/1.1-02_แผน.pdf"' in index and "ยังไม่ได้ยืนยันการส่งข้อมูลรอบการประเมิน" in index
     text = "\n".join(p.text for p in Document(docx).paragraphs)
-    assert "๗ จาก ๑๔ ตัวบ่งชี้" in text and "หลักฐาน ๑.๑-๐๒: แผน.pdf" in text and BY in text
+    assert "๗ จาก ๑๔ ตัวบ่งชี้" in text and "หลักฐาน 1.1-02_แผน.pdf" in text and BY in text
 
 
 def test_a_save_slower_than_a_page_read_is_waited_for_up_to_the_action_timeout(sqlite_db, emes_site, emes_target, tmp_path):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tidtam.core.reports.fontfiles import render_env
+
 REPORT_DATE = "2027-04-10"
 
 
@@ -54,7 +56,7 @@ def to_pdf(document: Path, out_dir: Path) -> Path:
     subprocess.run(
         [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
          "--outdir", str(out_dir), str(document)],
-        check=True, capture_output=True, timeout=180,
+        check=True, capture_output=True, timeout=180, env=render_env(out_dir / "fonts"),
     )
     pdf = out_dir / (document.stem + ".pdf")
     assert pdf.is_file(), f"LibreOffice made no PDF of {document.name}"
@@ -73,7 +75,9 @@ def pdf_font_names(pdf: Path) -> list[str]:
     return [row.split()[0].split("+")[-1] for row in rows]
 
 
-def thai_font_families() -> set[str]:
-    """Families fontconfig says cover Thai, without spaces (as PDF font names spell them)."""
-    out = subprocess.run([need_tool("fc-list"), ":lang=th", "family"], check=True, capture_output=True, text=True).stdout
+def thai_font_families(folder: Path) -> set[str]:
+    """Families fontconfig says cover Thai (the shipped font among them, as ``to_pdf`` renders),
+    without spaces (as PDF font names spell them)."""
+    out = subprocess.run([need_tool("fc-list"), ":lang=th", "family"], check=True, capture_output=True, text=True,
+                         env=render_env(folder / "fonts")).stdout
     return {name.replace(" ", "") for line in out.splitlines() for name in line.split(",")}

@@ -76,8 +76,8 @@ def test_annual_docx_and_website_content(db_url, tmp_path):
     out = make_annual(db_url, tmp_path / "annual")
     settings = annual.load_settings()
     office = demo("office.yaml")["office"]
-    emes_results = demo("emes_results_2570R1.yaml")["results"]
-    inspection = demo("inspection_results_2570R1.yaml")["results"]
+    emes_results = demo("emes_results_2570R2.yaml")["results"]  # the year's latest round
+    inspection = demo("inspection_results_2570R2.yaml")["results"]
 
     text = docx_text(out / "รายงานประจำปี_2570.docx")
     foreword = to_thai_digits(settings.foreword.paragraphs[0].replace("{fy}", "2570"))
@@ -88,7 +88,7 @@ def test_annual_docx_and_website_content(db_url, tmp_path):
     # E-MES: a reported indicator's level and narrative; inspection: a result against its target.
     first = emes_results[0]
     assert to_thai_digits(first["narrative"][:40]) in text
-    assert "๗๑.๘ ร้อยละ" in text and "๗๕.๐ ร้อยละ" in text  # indicator 1.1: 71.8 against 75
+    assert "ร้อยละ ๗๖.๔" in text and "ร้อยละ ๗๕.๐" in text  # indicator 1.1: 76.4 against 75, the unit first
     assert to_thai_digits(inspection[0]["good_practice"]) in text
     doc = Document(str(out / "รายงานประจำปี_2570.docx"))
     assert len(doc.inline_shapes) == 4  # the four charts
@@ -117,7 +117,7 @@ def test_annual_docx_renders_in_libreoffice_with_thai_glyphs(annual_dir, tmp_pat
     for expected in ("รายงานผลการดำเนินงาน", "สารบัญ", "ข้อมูลพื้นฐาน", "ผลการตรวจราชการ", "แผนภูมิที่"):
         assert expected in text, expected
     fonts = pdf_font_names(pdf)
-    thai = thai_font_families()
+    thai = thai_font_families(tmp_path)
     assert fonts and all(name.split("-")[0] in thai for name in fonts), f"a font without Thai: {fonts}"
 
 
@@ -141,7 +141,7 @@ def test_website_opens_in_chromium_and_draws_thai(annual_dir, tmp_path):
             page.screenshot(path=str(shot))
         finally:
             browser.close()
-    thai = thai_font_families()
+    thai = thai_font_families(tmp_path)
     assert used and all(name.replace(" ", "") in thai for name in used), f"Chromium drew Thai with {used}"
     assert shot.stat().st_size > 20_000  # a page of text, not a blank one
 

@@ -79,7 +79,12 @@ def test_disbursement_below_the_cumulative_target_is_late_unless_completed_or_ca
 # --- the files, on both databases ---------------------------------------------------------
 
 
-def add_q2_report(db_url: str, project_code: str, disbursed: str, percents: dict[int, int]) -> None:
+def demo_reports(period: str) -> dict[str, dict]:
+    data = yaml.safe_load((DEMO_DIR / f"progress_{period}.yaml").read_text(encoding="utf-8"))
+    return {r["project"]: r for r in data["reports"]}
+
+
+def remove_report(db_url: str, project_code: str, period: str) -> None:
     from sqlalchemy import select
 
     from tidtam.core import models as m
@@ -87,20 +92,15 @@ def add_q2_report(db_url: str, project_code: str, disbursed: str, percents: dict
 
     database = Database(db_url)
     with database.session(actor="test") as s:
-        project = s.scalars(select(m.Project).where(m.Project.code == project_code)).one()
-        report = m.ProjectProgress(project_id=project.id, period="2570Q2", status=m.ProgressStatus.IN_PROGRESS,
-                                   disbursed=Decimal(disbursed))
-        by_seq = {a.seq: a for a in project.activities}
-        report.activities = [m.ActivityProgress(activity_id=by_seq[seq].id, percent=Decimal(p)) for seq, p in percents.items()]
-        s.add(report)
+        s.delete(s.scalars(select(m.ProjectProgress).join(m.Project)
+                           .where(m.Project.code == project_code, m.ProjectProgress.period == period)).one())
     database.dispose()
 
 
 def test_progress_report_numbers_on_both_databases(db_url, tmp_path):
     assert cli("demo", db_url=db_url).exit_code == 0
-    q1 = demo_q1()
-    # 2570-001 reports Q2: 30,000 more, activity 1 finished, activity 3 (Jan–Mar) at 100.
-    add_q2_report(db_url, "2570-001", "30000.00", {1: 100, 3: 100})
+    q1, q2 = demo_q1(), demo_reports("2570Q2")
+    remove_report(db_url, "2570-002", "2570Q2")  # as if its owner had not sent Q2 yet
     out = tmp_path / "q2"
     result = cli("report", "progress", "--period", "2570Q2", "--date", REPORT_DATE, "--out", str(out), db_url=db_url)
     assert result.exit_code == 0, result.output
@@ -112,9 +112,11 @@ def test_progress_report_numbers_on_both_databases(db_url, tmp_path):
 
     # Cumulative disbursement = Q1 + Q2; its target is 61% of the budget.
     first = projects["2570-001"]
-    assert first["เบิกจ่ายสะสม (บาท)"] == pytest.approx(q1["2570-001"]["disbursed"] + 30000)
+    cumulative = q1["2570-001"]["disbursed"] + q2["2570-001"]["disbursed"]
+    assert first["เบิกจ่ายสะสม (บาท)"] == pytest.approx(cumulative)
     assert first["เป้าหมาย (บาท)"] == pytest.approx(68000 * 0.61)
-    assert first["ล่าช้า"] in (None, "")  # 55,404 ≥ 41,480 and every activity due by March is done
+    assert all(a["percent"] == 100 for a in q2["2570-001"]["activities"])  # every activity due by March is done:
+    assert (first["ล่าช้า"] == "ล่าช้า") == (cumulative < 68000 * 0.61)  # late only for its money
     assert first["สถานะ"] == "อยู่ระหว่างดำเนินการ"
 
     # A project reported in Q1 only: its Q1 money still counts, its Q2 status is "not reported".
@@ -123,7 +125,8 @@ def test_progress_report_numbers_on_both_databases(db_url, tmp_path):
     assert second["สถานะ"] == "ไม่ส่งรายงาน" and second["ล่าช้า"] == "ล่าช้า"
 
     total = sheet_rows(xlsx_path, "สรุป")[0]
-    expected_total = sum(r["disbursed"] for r in q1.values()) + 30000
+    expected_total = sum(r["disbursed"] for r in q1.values()) + sum(r["disbursed"] for r in q2.values()) \
+        - q2["2570-002"]["disbursed"]
     assert total["เบิกจ่ายสะสม (บาท)"] == pytest.approx(expected_total)
     assert total["เป้าหมายร้อยละ"] == 61
     assert len(sheet_rows(xlsx_path, "รายกลยุทธ์")) == len(plan["strategies"])
@@ -214,5 +217,5 @@ def test_docx_renders_in_libreoffice_with_thai_glyphs(demo_sqlite, tmp_path):
     for expected in ("รายงานความก้าวหน้าการดำเนินงานตามแผนปฏิบัติราชการ", "ไตรมาสที่ ๑", "โครงการล่าช้า", "เบิกจ่ายสะสม"):
         assert expected in text
     fonts = pdf_font_names(pdf)
-    thai = thai_font_families()
+    thai = thai_font_families(tmp_path)
     assert any(name.split("-")[0] in thai for name in fonts), f"no Thai-capable font embedded: {fonts}"
