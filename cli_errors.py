@@ -12,7 +12,24 @@ import sys
 
 import click
 
-from tidtam.core.app import ExitCode, UserError
+from tidtam.core.errors import BadInput, Misuse, NoDatabase, NotYet, UserError
+
+
+class ExitCode:
+    """Documented exit codes of ``cli.py`` (README, "Exit codes")."""
+
+    OK = 0
+    ERROR = 1  # unexpected failure (a bug: please report it with the message)
+    USAGE = 2  # wrong command-line usage (click's own)
+    INCOMPLETE = 3  # ran fine, but something is still missing or failed (for scripts)
+    BAD_DATA = 4  # a config or data file is wrong (the message names file and key), or a target's credentials are missing, empty or refused
+    PLUGIN = 5  # a plugin could not load (strict mode) or a target is unknown
+    DATABASE = 6  # the database cannot be reached, is not there (a mistyped --db) or is behind the migrations
+
+
+# What each kind of problem core reports means for a script that runs the CLI.
+EXIT_OF = {NotYet: ExitCode.INCOMPLETE, BadInput: ExitCode.BAD_DATA, Misuse: ExitCode.USAGE,
+           NoDatabase: ExitCode.DATABASE}
 
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 # click ≥ 8.2 raises this for a group called with no arguments at all; it shows the group's help.
@@ -133,11 +150,14 @@ def _translated(message: str) -> str:
 # --- what a command raised → exit code and message ------------------------------------------
 
 
-def classify(exc: Exception, app) -> tuple[int, str]:
+def classify(exc: Exception, app, steps=None) -> tuple[int, str]:
     """The exit code and Thai message of an exception that left a command; ``app`` is the run's
-    ``App``, or None when the group failed before making it."""
+    ``App``, or None when the group failed before making it; ``steps`` (``cli_kit.Steps``) are the
+    commands of the running flow, to name the one that comes next."""
     if isinstance(exc, UserError):
-        return exc.exit_code, str(exc)
+        step = getattr(steps, exc.next_step, None) if exc.next_step else None
+        code = next((c for kind, c in EXIT_OF.items() if isinstance(exc, kind)), ExitCode.BAD_DATA)
+        return code, str(exc) + (f"\nต่อไป: python cli.py {step}" if step else "")
     if _is(exc, "tidtam.core.config", "ConfigError"):
         return ExitCode.BAD_DATA, f"ข้อมูลหรือไฟล์ตั้งค่าไม่ถูกต้อง:\n{exc}"
     if _is(exc, "tidtam.core.plugins", "PluginLoadError"):

@@ -3,25 +3,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-
-class ExitCode:
-    """Documented exit codes of ``cli.py`` (README, "Exit codes")."""
-
-    OK = 0
-    ERROR = 1  # unexpected failure (a bug: please report it with the message)
-    USAGE = 2  # wrong command-line usage (click's own)
-    INCOMPLETE = 3  # ran fine, but something is still missing or failed (for scripts)
-    BAD_DATA = 4  # a config or data file is wrong (the message names file and key), or a target's credentials are missing, empty or refused
-    PLUGIN = 5  # a plugin could not load (strict mode) or a target is unknown
-    DATABASE = 6  # the database cannot be reached, is not there (a mistyped --db) or is behind the migrations
-
-
-class UserError(Exception):
-    """A problem the user can fix; shown in Thai without a traceback."""
-
-    def __init__(self, message: str, exit_code: int = ExitCode.BAD_DATA):
-        super().__init__(message)
-        self.exit_code = exit_code
+from .errors import BadInput
 
 
 class App:
@@ -75,10 +57,10 @@ class App:
         if not self._office_code and len(offices) == 1:
             return offices[0]
         known = ", ".join(o.code for o in offices) or "ยังไม่มี"
-        raise UserError(
+        raise BadInput(
             f'ไม่พบสำนักงานรหัส "{self.office_code}" ในฐานข้อมูล (ที่มี: {known}) — '
             "โหลดสำนักงานตัวอย่างด้วย `python cli.py demo` หรือระบุ --office"
         )
 
 
-__all__ = ["App", "ExitCode", "UserError"]
+__all__ = ["App"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .errors import BadInput
+
 
 class Secret:
     """A string that refuses to show itself; ``reveal()`` is the one way out (to fill a field)."""
@@ -38,9 +40,22 @@ class Credentials:
     source: str  # "keyring", "environment" or "prompt": shown to the user, never the value
 
 
-class CredentialsMissing(Exception):
+class CredentialsMissing(BadInput):
     """No usable username/password: nothing found, or a variable set but empty. The message (Thai)
-    says where to put them; for the CLI this is a configuration error, not "something missing"."""
+    says where to put them: a configuration error, not "something missing"."""
+
+
+class Vault:
+    """``vault(name)``: the credentials of ``name``, looked up (or asked for) the first time a remote
+    needs them and kept for the run; a target that needs none (e-mail without a login) asks nothing."""
+
+    def __init__(self, prompt=None):
+        self.prompt, self._found = prompt, {}
+
+    def __call__(self, name: str) -> Credentials:
+        if name not in self._found:
+            self._found[name] = get_credentials(name, prompt=self.prompt)
+        return self._found[name]
 
 
 def _env_names(target: str) -> tuple[str, str]:

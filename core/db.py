@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit  # noqa: F401  (registers the audit listener on every Session)
-from .app import ExitCode, UserError
+from .errors import NoDatabase
 from .settings import database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -45,8 +45,8 @@ class Database:
         try:
             self.engine = make_engine(url)
         except (ArgumentError, NoSuchModuleError) as exc:
-            raise UserError(f"ที่อยู่ฐานข้อมูลใช้ไม่ได้: {exc} — ตรวจ --db หรือ TIDTAM_DATABASE_URL "
-                            "(ไฟล์ SQLite หรือ URL เช่น postgresql+psycopg://user@host/tidtam)", ExitCode.DATABASE) from None
+            raise NoDatabase(f"ที่อยู่ฐานข้อมูลใช้ไม่ได้: {exc} — ตรวจ --db หรือ TIDTAM_DATABASE_URL "
+                            "(ไฟล์ SQLite หรือ URL เช่น postgresql+psycopg://user@host/tidtam)") from None
         self.url = self.engine.url
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -103,12 +103,12 @@ def check_sqlite_file(url: str, create: bool) -> None:
     path = Path(parsed.database)
     fix = "ตรวจ --db หรือ TIDTAM_DATABASE_URL (พิมพ์ผิดหรือไม่?)"
     if not path.parent.is_dir():
-        raise UserError(f"ไม่มีโฟลเดอร์ {path.parent} ของฐานข้อมูล {path} — {fix}", ExitCode.DATABASE)
+        raise NoDatabase(f"ไม่มีโฟลเดอร์ {path.parent} ของฐานข้อมูล {path} — {fix}")
     if path.is_dir():
-        raise UserError(f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ฐานข้อมูล — {fix}", ExitCode.DATABASE)
+        raise NoDatabase(f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ฐานข้อมูล — {fix}")
     if not create and not path.exists():
-        raise UserError(f"ไม่พบฐานข้อมูล {path} — {fix} หรือสร้างฐานข้อมูลใหม่ด้วย python cli.py init "
-                        "(python cli.py demo สำหรับสำนักงานตัวอย่าง)", ExitCode.DATABASE)
+        raise NoDatabase(f"ไม่พบฐานข้อมูล {path} — {fix} หรือสร้างฐานข้อมูลใหม่ด้วย python cli.py init "
+                        "(python cli.py demo สำหรับสำนักงานตัวอย่าง)")
 
 
 def driver_message(exc: Exception) -> str:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tidtam.cli import main
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 
 
 def cli(*args: str, db: str | None = None):

@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..app import ExitCode, UserError
+from ..errors import NotYet
 from ..models import PushLock
 from ..models.base import utcnow
 
@@ -49,12 +49,12 @@ class Lock:
         with self.db.session(actor="push-lock") as session:
             current = session.scalars(select(PushLock).where(*self._where())).one()
             if not _stale(current):
-                raise UserError(f"มีการส่ง {self.target} {self.period} อีกงานหนึ่งกำลังทำอยู่ ({current.holder}) "
-                                "— รอให้เสร็จก่อน แล้วจึงรันอีกครั้ง", ExitCode.INCOMPLETE)
+                raise NotYet(f"มีการส่ง {self.target} {self.period} อีกงานหนึ่งกำลังทำอยู่ ({current.holder}) "
+                                "— รอให้เสร็จก่อน แล้วจึงรันอีกครั้ง")
             taken = session.execute(update(PushLock).where(*self._where(), PushLock.holder == current.holder)
                                     .values(holder=self.holder, renewed_at=utcnow())).rowcount
         if taken != 1:
-            raise UserError(f"มีการส่ง {self.target} {self.period} อีกงานหนึ่งเพิ่งเริ่ม — รอให้เสร็จก่อน", ExitCode.INCOMPLETE)
+            raise NotYet(f"มีการส่ง {self.target} {self.period} อีกงานหนึ่งเพิ่งเริ่ม — รอให้เสร็จก่อน")
 
     def renew(self) -> bool:
         with self.db.session(actor="push-lock") as session:
