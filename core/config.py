@@ -1,6 +1,8 @@
 """Loading and validating config files (YAML). Every error names the file and the key."""
 from __future__ import annotations
 
+import importlib
+
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -191,6 +193,10 @@ def target_config(spec, profile: OfficeProfile | None = None, directory: Path | 
             f"(รุ่นที่มี: {', '.join(available) or 'ไม่มี'})"
         )
     raw_mapping = read_yaml(folder / "mapping.yaml")
-    mapping = validate(spec.mapping_schema, raw_mapping, folder / "mapping.yaml") if spec.mapping_schema else raw_mapping
+    schema = spec.mapping_schema
+    if isinstance(schema, str):
+        module, _, name = schema.partition(":")
+        schema = getattr(importlib.import_module(module), name)
+    mapping = validate(schema, raw_mapping, folder / "mapping.yaml") if schema else raw_mapping
     forms = load(FormsFile, folder / "forms.yaml") if (folder / "forms.yaml").exists() else None
     return TargetConfig(spec.name, version, mapping, forms, folder)

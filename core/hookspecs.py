@@ -1,19 +1,16 @@
 """The contract between core and a reporting target. Each hook's docstring is its contract.
 
-A plugin is a module (or object) with functions marked ``@hookimpl``. Core calls every verb
-hook with ``target=<name>``; a plugin answers for its own targets and returns ``None`` for any
-other, so the first non-None answer wins (``firstresult``). An implementation may accept
-fewer arguments than the spec declares, so hooks can gain arguments without breaking plugins.
+A plugin is a module (or object) with functions marked ``@hookimpl``. Core calls a target's hooks
+through ``PluginRegistry.hooks_for(target)``, which reaches only the plugin that registered that
+target, so an implementation answers for its own targets without checking the name. An
+implementation may accept fewer arguments than the spec declares, so hooks can gain arguments
+without breaking plugins.
 
-The flow core drives (``core/push/``): register_targets → plan_payloads (+ list_remote →
-plan_entries for records the site lacks) → validate_payload → (open_remote → lookup_remote →
-preview_payload) → approval → submit_payload → lookup_remote (read back).
-
-Remote hooks (``list_remote``, ``lookup_remote``, ``preview_payload``, ``submit_payload``,
-``check_target``) return an *awaitable* for their own target and ``None`` for any other: the
-implementation is a plain function that returns a coroutine, so ``firstresult`` still picks the
-right plugin. Core runs several remotes at once on one event loop (browser contexts or HTTP
-clients); a remote object is used by one task at a time.
+The flow core drives (``core/push/run.py``): register_targets → plan_payloads (+ plan_entries for
+records the site lacks) → validate_payload → open_remote → the remote's lookup and preview →
+approval → the remote's submit → lookup (read back). What a remote is and does is the
+``core.contract.Remote`` class: a web form, an upload, an e-mail or a file drop are all remotes
+of the one engine. ``register_commands`` adds a plugin's own commands to the CLI.
 """
 from __future__ import annotations
 
@@ -57,15 +54,10 @@ def plan_entries(target, period, session, office, mapping, forms, present):
     """Return the ``Payload`` list that puts records the site does not hold yet onto it (for
     eMENSCR: project entry M1–M5 and send for approval M7), in the order they must run.
 
-    ``present`` is the set of record keys the site holds (from ``list_remote``); ``None`` means
+    ``present`` is the set of record keys the site holds (the remote's ``keys()``); ``None`` means
     "plan every record", which core uses to re-derive approved payloads without the network.
     Pure like ``plan_payloads``. A record's payloads run in the order returned, one at a time.
     """
-
-
-@hookspec(firstresult=True)
-def list_remote(target, remote):
-    """Return an awaitable of the set of record keys the site holds now (read only)."""
 
 
 @hookspec(firstresult=True)
@@ -78,12 +70,14 @@ def validate_payload(target, payload, mapping, forms):
 
 @hookspec(firstresult=True)
 def open_remote(target, mode, credentials, settings, browser):
-    """Return an *async* context manager that logs in and yields one remote worker for ``mode``
-    ("browser" or "http"); core opens several (``settings.concurrency``) and gives each task one.
+    """Return an *async* context manager that logs in and yields one ``core.contract.Remote`` for
+    ``mode`` (one of ``TargetSpec.modes``: "browser", "http", "email"...); core opens several
+    (``settings.concurrency``) and gives each task one.
 
     ``browser`` is core's shared Playwright browser in browser mode (open a context of your own
-    on it), None in http mode. ``settings`` is a ``RemoteSettings``. ``credentials`` is a
-    ``Credentials``: never log or store it, and keep it out of traces and screenshots (log in
+    on it), None in other modes. ``settings`` is a ``RemoteSettings``. ``credentials(name)`` gives
+    the ``Credentials`` of ``name`` (the target's own name, or another login it needs), asked for
+    on first use: never log or store them, and keep them out of traces and screenshots (log in
     where no trace records). An expired session must log in again and go on by itself.
     Raise ``RemoteError`` for a mode the target does not support. A target whose spec sets
     ``request_slots`` gets one worker more than ``--concurrency`` in browser mode and must hold
@@ -92,42 +86,13 @@ def open_remote(target, mode, credentials, settings, browser):
 
 
 @hookspec(firstresult=True)
-def lookup_remote(target, payload, remote):
-    """Return an awaitable of the ``RemoteRecord`` the site holds for ``payload``'s record and
-    action (with ``matches`` and a ``diff`` against the payload), or None if it holds nothing.
-
-    Read only, safe to retry. Core uses it to preview a diff, to read back after a submit, and
-    to decide whether an action already happened before it is ever repeated.
-    """
+def preview_section(target, period, payloads, mapping, office):
+    """Return HTML (a ``markupsafe.Markup``) that the dry-run page shows under its table of records,
+    for what a target shows besides each record (the files of a package, their pictures), or None."""
 
 
-@hookspec(firstresult=True)
-def preview_payload(target, payload, remote, screenshot_path):
-    """Return an awaitable: open the form for ``payload``, fill it WITHOUT saving, ask the page
-    whether it would accept it (``core.forms.inspect.verdict``: the browser's constraint
-    validation, the site's messages, a trial click of the save button), save a screenshot to
-    ``screenshot_path`` (password fields masked) and give a list whose items are warnings (Thai
-    ``str``) or ``Problem`` (what keeps the record from being ready; every one is listed).
-    Http mode, which has no form to show, may return an empty list and no screenshot."""
-
-
-@hookspec(firstresult=True)
-def submit_payload(target, payload, remote):
-    """Return an awaitable that performs the action once and gives a ``SubmitResult``.
-
-    Core has committed the ledger row as SUBMITTING before calling, and marks it SUBMITTED
-    only after ``lookup_remote`` reads the saved values back. Never retry a save inside:
-    raise on any doubt (``RemoteError``; ``RemoteRefused`` when the site refused the values,
-    naming the fields) and core reconciles through ``lookup_remote`` before any repeat. A
-    multi-step action (create a project, then its steps) must continue from what the site
-    already holds rather than start again.
-    """
-
-
-@hookspec(firstresult=True)
-def check_target(target, remote, mapping, period):
-    """Return an awaitable of a list of ``CheckResult`` (``cli.py doctor``): every page the push
-    uses, reached the way the push reaches it, asked ``core.forms.inspect``'s questions (every
-    field, button and list is there; every option we map to is offered; every field the page
-    requires is one we fill), saving nothing. Core checks the login page itself. ``period``
-    (or None) is the period the office is about to push, for pages that depend on it."""
+@hookspec
+def register_commands(cli, report):
+    """Add a plugin's own commands with click: ``cli`` is the main group, ``report`` its ``report``
+    group. A command gets the run's ``core.app.App`` through ``@click.pass_obj`` and may use
+    ``tidtam.cli_kit`` (periods, credentials, the generic push and approve flows, messages)."""

@@ -65,10 +65,28 @@ class PluginRegistry:
             known = ", ".join(sorted(self.targets)) or "(ไม่มี)"
             raise PluginLoadError(f'ไม่รู้จักเป้าหมาย "{name}" — เป้าหมายที่มี: {known}') from None
 
+    def hooks_for(self, target: str) -> "TargetHooks":
+        """The hooks of ``target`` alone: each call reaches only the plugin that registered it."""
+        self.target(target)
+        return TargetHooks(self.manager, self.manager.get_plugin(self.target_owner[target]))
+
     def hooks_of(self, plugin: LoadedPlugin) -> list[str]:
         if plugin.module is None:
             return []
         return sorted(h.name for h in self.manager.get_hookcallers(plugin.module) or [])
+
+
+class TargetHooks:
+    """``hook.<name>(...)`` as pluggy calls it, with every plugin but the target's owner left out."""
+
+    def __init__(self, manager: pluggy.PluginManager, owner: object):
+        self._manager = manager
+        self._others = [p for p in manager.get_plugins() if p is not owner]
+
+    def __getattr__(self, name: str):
+        caller = self._manager.subset_hook_caller(name, self._others)
+        setattr(self, name, caller)  # made once per name
+        return caller
 
 
 def _allowed() -> set[str] | None:

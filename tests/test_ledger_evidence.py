@@ -24,10 +24,11 @@ def test_happy_path_counts_attempts_and_stamps_submission():
     assert row.attempts == 1 and row.remote_id == "10001" and row.submitted_at is not None
 
 
-@given(st.sampled_from(list(S)), st.sampled_from(list(S)))
-def test_only_allowed_moves_pass(start, end):
+@given(st.sampled_from(list(S)), st.sampled_from(list(S)), st.integers(0, 2))
+def test_only_allowed_moves_pass(start, end, attempts):
     row = _row(start)
-    if end in m.ALLOWED_TRANSITIONS[start]:
+    row.attempts = attempts
+    if end in m.ALLOWED_TRANSITIONS[start] and (attempts or end is not S.SUBMITTED):
         transition(row, end)
         assert row.state is end
     else:
@@ -37,9 +38,16 @@ def test_only_allowed_moves_pass(start, end):
 
 
 def test_submitted_is_never_reached_without_submitting():
-    # (a FAILED row was attempted already: a lookup may show that it landed after all)
-    for start in (S.PLANNED, S.PREVIEWED, S.APPROVED):
+    # A row attempted before (FAILED, or re-approved after a failure) may be found landed by a
+    # lookup; one never attempted cannot have landed.
+    for start in (S.PLANNED, S.PREVIEWED):
         assert S.SUBMITTED not in m.ALLOWED_TRANSITIONS[start]
+    with pytest.raises(LedgerError):
+        transition(_row(S.APPROVED), S.SUBMITTED)
+    again = _row(S.APPROVED)
+    again.attempts = 1
+    transition(again, S.SUBMITTED)
+    assert again.state is S.SUBMITTED
 
 
 def test_idempotency_key_is_stable_and_distinct():

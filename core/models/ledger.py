@@ -23,15 +23,33 @@ class SubmissionState(enum.StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
 
+    @property
+    def th(self) -> str:
+        """The state in Thai, as every page, report and message shows it."""
+        return STATE_TH[self]
+
+
+STATE_TH = {
+    SubmissionState.PLANNED: "ยังไม่ได้อนุมัติ",
+    SubmissionState.PREVIEWED: "แสดงตัวอย่างแล้ว รออนุมัติ",
+    SubmissionState.APPROVED: "อนุมัติแล้ว รอส่ง",
+    SubmissionState.SUBMITTING: "กำลังส่ง (ยังไม่รู้ผล)",
+    SubmissionState.SUBMITTED: "ส่งสำเร็จ",
+    SubmissionState.FAILED: "ส่งไม่สำเร็จ",
+    SubmissionState.UNKNOWN: "ไม่แน่ใจว่าถึงหรือไม่ (รอกระทบยอด)",
+}
+
 
 # The only moves a ledger row may make; anything else is a bug in the caller.
 ALLOWED_TRANSITIONS: dict[SubmissionState, set[SubmissionState]] = {
     SubmissionState.PLANNED: {SubmissionState.PREVIEWED, SubmissionState.PLANNED},
     SubmissionState.PREVIEWED: {SubmissionState.APPROVED, SubmissionState.PLANNED, SubmissionState.PREVIEWED},
-    SubmissionState.APPROVED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED},
+    # APPROVED -> SUBMITTED: re-approved after an earlier attempt, whose lookup shows it landed.
+    SubmissionState.APPROVED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED, SubmissionState.SUBMITTED},
     # SUBMITTING -> SUBMITTING: a repeat, allowed only after a lookup showed the action did not happen.
     SubmissionState.SUBMITTING: {SubmissionState.SUBMITTED, SubmissionState.FAILED, SubmissionState.UNKNOWN, SubmissionState.SUBMITTING},
-    SubmissionState.UNKNOWN: {SubmissionState.SUBMITTED, SubmissionState.SUBMITTING, SubmissionState.FAILED},
+    # UNKNOWN -> UNKNOWN: a later lookup still could not tell (its reason is noted).
+    SubmissionState.UNKNOWN: {SubmissionState.SUBMITTED, SubmissionState.SUBMITTING, SubmissionState.FAILED, SubmissionState.UNKNOWN},
     # FAILED -> SUBMITTED/UNKNOWN: a lookup before any repeat found it landed, or could not ask.
     SubmissionState.FAILED: {SubmissionState.SUBMITTING, SubmissionState.PLANNED, SubmissionState.SUBMITTED, SubmissionState.UNKNOWN},
     SubmissionState.SUBMITTED: {SubmissionState.PLANNED},
@@ -60,6 +78,8 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
+    # When the last attempt began (committed SUBMITTING): a repeat waits out that request's deadline.
+    attempted_at: Mapped[datetime | None]
     # The approval that covers this exact payload; cleared whenever the payload changes.
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id", ondelete="SET NULL"), index=True)
     submitted_by: Mapped[str | None] = mapped_column(String(200))  # the operator (OS user), never the site login

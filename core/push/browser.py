@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..contract import LoginRefused, RemoteError, RemoteTimeout
+from ..contract import LoginRefused, RemoteAnswered, RemoteError, RemoteTimeout
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -204,9 +204,9 @@ def answering_confirm(page, starts_with: str = ""):
 
 
 def check_status(response, allow=()) -> None:
-    """A page answered with 4xx/5xx (other than ``allow``) is a RemoteError naming status and URL."""
+    """A page answered with 4xx/5xx (other than ``allow``) is a RemoteAnswered naming status and URL."""
     if response is not None and response.status >= 400 and response.status not in allow:
-        raise RemoteError(f"ระบบตอบกลับ HTTP {response.status} ({response.url})")
+        raise RemoteAnswered(f"ระบบตอบกลับ HTTP {response.status} ({response.url})")
 
 
 _loads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

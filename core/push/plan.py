@@ -1,17 +1,12 @@
-"""Plan: ask the target for payloads, validate them, and keep the ledger in step with them."""
+"""Plan: ask the target for its payloads and validate them (the target's rules and its forms.yaml)."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..contract import Payload, Problem
-from ..ledger import idempotency_key, transition
-from ..models import Office, Submission, SubmissionState as S
-
-IN_FLIGHT = (S.SUBMITTING, S.UNKNOWN)
+from ..models import Office
 
 
 @dataclass
@@ -74,56 +69,3 @@ def _filled(values: dict) -> bool:
 def _with_action(problem: Problem, action: str) -> Problem:
     return problem if problem.action else Problem(problem.record_key, problem.field, problem.message,
                                                   problem.severity, action)
-
-
-def ledger_name(target: str, stage: str = "push") -> str:
-    """The ledger's target key: the target's name for its push, "<name>:<stage>" for a separate step."""
-    return target if stage == "push" else f"{target}:{stage}"
-
-
-def set_hash(items) -> str:
-    """The hash of a payload set: (record, action, payload hash) triples in a stable order."""
-    lines = sorted(f"{key}\x1f{action}\x1f{digest}" for key, action, digest in items)
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-
-
-def rows_of(session: Session, office: Office, target: str, period: str) -> dict[tuple[str, str], Submission]:
-    rows = session.scalars(select(Submission).where(
-        Submission.office_id == office.id, Submission.target == target, Submission.period == period)).all()
-    return {(r.record_key, r.action): r for r in rows}
-
-
-def sync_ledger(session: Session, office: Office, target: str, period: str, payloads: list[Payload]) -> tuple[list[Submission], list[Submission]]:
-    """Put each payload in the ledger as PLANNED (new or changed). Returns (to preview, already sent).
-
-    A row already SUBMITTED with the same hash is on the site: it is left alone. A changed
-    payload loses any approval it had. In-flight rows are never touched here (see run.py)."""
-    rows = rows_of(session, office, target, period)
-    todo, done = [], []
-    for payload in payloads:
-        row = rows.get((payload.record_key, payload.action))
-        if row is None:
-            row = Submission(office_id=office.id, target=target, period=period, record_key=payload.record_key,
-                             action=payload.action, payload=payload.data, payload_hash=payload.hash,
-                             idempotency_key=idempotency_key(office.code, target, period, payload.record_key, payload.action))
-            session.add(row)
-        elif row.state is S.SUBMITTED and row.payload_hash == payload.hash:
-            done.append(row)
-            continue
-        else:
-            if row.payload_hash != payload.hash:
-                row.payload, row.payload_hash = payload.data, payload.hash
-            row.approval_id = None
-            transition(row, S.PLANNED)
-        todo.append(row)
-    planned = {(p.record_key, p.action) for p in payloads}
-    for key, row in rows.items():  # dropped from the plan: out of any approved set
-        if key not in planned and row.state in (S.PREVIEWED, S.APPROVED):
-            row.approval_id = None
-            transition(row, S.PLANNED)
-    session.flush()
-    return todo, done
-
-
-def in_flight(session: Session, office: Office, target: str, period: str) -> list[Submission]:
-    return [r for r in rows_of(session, office, target, period).values() if r.state in IN_FLIGHT]

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..thai import thai_date
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATE_TH = {"preview": "พร้อมส่ง", "invalid": "ยังไม่พร้อม: ต้องแก้ตามข้อความ", "sent": "ส่งแล้ว ไม่ต้องส่งซ้ำ",
+VERDICT_TH = {"preview": "พร้อมส่ง", "invalid": "ยังไม่พร้อม: ต้องแก้ตามข้อความ", "sent": "ส่งแล้ว ไม่ต้องส่งซ้ำ",
             "error": "อ่านหรือเปิดแบบฟอร์มไม่ได้"}
 
 
@@ -52,16 +52,17 @@ def steps_of(forms, payload) -> list[dict] | None:
     return layout(forms.forms[fill["form"]], fill["steps"])
 
 
-def write_preview(path: Path, t, period, rows, digest: str, options) -> Path:
+def write_preview(path: Path, t, period, rows, digest: str, options, section=None) -> Path:
+    """The page; ``section`` is the target's own HTML shown under the table (hook preview_section)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["word_diff"] = word_diff
     env.filters["steps_of"] = lambda payload: steps_of(t.config.forms, payload)
     now = datetime.now()
     html = env.get_template("preview.html.j2").render(
         target=t.spec, period=period, rows=rows, digest=digest, mode=options.mode, office=t.office_code,
-        generated=f"{thai_date(now.date())} {now:%H:%M} น.", state_th=STATE_TH,
+        generated=f"{thai_date(now.date())} {now:%H:%M} น.", state_th=VERDICT_TH,
         action_th=dict(getattr(t.spec, "action_titles", {})),
-        counts={state: sum(1 for r in rows if r.state == state) for state in STATE_TH},
+        counts={state: sum(1 for r in rows if r.state == state) for state in VERDICT_TH}, section=section,
         approve=getattr(options, "approve_command", None)
         or f'python cli.py approve {t.spec.name} --period {period.id} --by "ชื่อผู้อนุมัติ"')
     path.write_text(html, encoding="utf-8")

@@ -13,8 +13,6 @@ from ..models import Approval, Office, Project, Submission
 from ..periods import BANGKOK
 from ..thai import thai_date
 
-STATE_TH = {"planned": "รอแสดงตัวอย่าง", "previewed": "แสดงตัวอย่างแล้ว", "approved": "อนุมัติแล้ว รอส่ง",
-            "submitting": "กำลังส่ง", "submitted": "ส่งสำเร็จ", "failed": "ล้มเหลว", "unknown": "ไม่แน่ใจ รอกระทบยอด"}
 HEADERS = ["ลำดับ", "รายการ", "การดำเนินการ", "สถานะ", "เลขที่ในระบบปลายทาง", "ส่งเมื่อ", "ผู้ส่ง", "ผู้อนุมัติ",
            "จำนวนครั้งที่ส่ง", "ข้อผิดพลาด"]
 
@@ -45,7 +43,7 @@ def build(session, office: Office, target_title: str, target: str, period, actio
     rows = []
     for n, s in enumerate(subs, start=1):
         approval = approvals.get(s.approval_id)
-        rows.append([n, names.get(s.record_key, s.record_key), titles.get(s.action, s.action), STATE_TH.get(s.state.value, s.state.value),
+        rows.append([n, names.get(s.record_key, s.record_key), titles.get(s.action, s.action), s.state.th,
                      s.remote_id or "-", when(s.submitted_at), s.submitted_by or "-",
                      f"{approval.approved_by} ({when(approval.approved_at)})" if approval else "-", s.attempts,
                      s.last_error or ""])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from ..contract import RemoteError, RemoteRefused
+from ..contract import LookupUnavailable, RemoteError, RemoteRefused
 
 READ_ATTEMPTS = 8
 # Playwright's and httpx's timeouts and network errors, named so core imports neither.
@@ -12,8 +12,8 @@ _TRANSIENT = {"TimeoutError", "ReadTimeout", "ConnectTimeout", "ConnectError", "
 
 
 def retryable(exc: BaseException) -> bool:
-    if isinstance(exc, RemoteRefused):
-        return False  # the site answered "no": asking again gives the same answer
+    if isinstance(exc, (RemoteRefused, LookupUnavailable)):
+        return False  # the site answered "no", or there is nothing to ask: the same again
     # Any Playwright error in a read (aborted navigation, closed target...) is worth a new try.
     return isinstance(exc, RemoteError) or type(exc).__name__ in _TRANSIENT \
         or type(exc).__module__.startswith("playwright")

@@ -1,33 +1,37 @@
-"""Dry-run and push: the remotes, the ledger around every side effect, reconcile first.
+"""The one engine of every target: dry-run, approval and push, exactly once.
 
-The rule of every submission: the ledger row is committed SUBMITTING *before* the action and
-SUBMITTED only after ``lookup_remote`` reads the very values back. A row found SUBMITTING or
-UNKNOWN (a run that was killed, or a save whose answer never came) is looked up on the site
-before anything is repeated. Reads are retried freely; an action is repeated only after a
-lookup shows it did not happen, and never after a timeout (it may still land): that record
-stays UNKNOWN until the next run reconciles it. A record's actions run in order, one at a time,
-and an action runs only after the record's earlier ones were read back (SUBMITTED): the rest
-stay APPROVED, with the reason, for the next run.
+A target reaches its site through remotes (``core.contract.Remote``): a web form through
+Chromium, a JSON endpoint, an e-mail server. The rule of every action, whatever the remote:
+
+* the ledger row is committed SUBMITTING *before* the action and SUBMITTED only once the action
+  is confirmed: a lookup reads the very values back (or the remote's own answer proves it, as an
+  SMTP 250 does);
+* a row that was ever attempted is looked up before it is attempted again;
+* an action whose request may still be on its way (a run that died, an answer that never came)
+  is repeated only once that request's deadline has passed (``Remote.settle_seconds``) and a
+  lookup shows it did not land; a wait longer than one action timeout is left to a later run;
+* the site refusing the values is FAILED (fix, then push again); no answer is UNKNOWN;
+* a record's actions run in order, each only after the one before it was confirmed.
+Reads and page loads are retried freely; a record the dry-run could not open says so.
 """
 from __future__ import annotations
 
 import asyncio
-import getpass
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
-from ..app import ExitCode, UserError
-from ..contract import LoginRefused, Payload, Problem, RemoteRefused, RemoteSettings, RemoteTimeout
+from ..contract import LoginRefused, LookupUnavailable, Payload, Problem, RemoteAnswered, RemoteError, RemoteRefused, RemoteSettings
 from ..credentials import where_to_fix
+from ..errors import BadInput, Misuse, NotYet
 from ..forms.page import LocatorError
-from ..ledger import transition
-from ..models import Submission, SubmissionState as S
-from . import approval as approvals
-from .lock import Lock
-from .plan import Plan, in_flight, ledger_name, make_plan, rows_of, set_hash, sync_ledger
+from ..ledger import NOT_PREVIEWED, Ledger, Summary, operator, set_hash, transition
+from ..models import SubmissionState as S
+from ..models.base import utcnow
+from .plan import Plan, make_plan
 from .retry import read
 
 MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the last did not land
@@ -39,19 +43,17 @@ SPARE_BROWSER_WORKERS = 1
 
 @dataclass
 class Target:
-    """What one run needs to know of its target: hooks, spec, validated config, database."""
+    """What one run needs to know of its target: its hooks, spec, validated config, database."""
 
     db: object
-    hook: object
+    hook: object  # core.plugins.TargetHooks: reaches only this target's plugin
     spec: object
     config: object  # core.config.TargetConfig
     office_code: str
     stage: str = "push"  # or one of spec.stages: a separate step with its own ledger rows and approval
 
-    @property
-    def ledger(self) -> str:
-        """The ledger's target key of this run (see plan.ledger_name)."""
-        return ledger_name(self.spec.name, self.stage)
+    def ledger(self, period) -> Ledger:
+        return Ledger(self.db, self.office_code, self.spec.name, period.id, self.stage)
 
 
 @dataclass
@@ -63,7 +65,7 @@ class Options:
     read_timeout: float = 15.0
     action_timeout: float = 120.0
     run_dir: Path | None = None
-    approve_command: str | None = None  # what the preview tells the approver to run (default: approve <target>)
+    approve_command: str | None = None  # what the preview page tells the approver to run
 
 
 @dataclass
@@ -71,7 +73,7 @@ class PreviewRow:
     payload: Payload
     state: str  # "preview" | "invalid" | "sent" | "error"
     diff: list = field(default_factory=list)
-    site_holds: bool = False
+    site_holds: bool | None = False  # None: the remote has no way to look
     screenshot: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -86,14 +88,13 @@ class DryRunResult:
 
 
 @dataclass
-class PushResult:
-    counts: dict[str, int]
-    failures: list[tuple[str, str, str]]  # (record, action, error)
-    run_dir: Path
-    refused: set[tuple[str, str]] = field(default_factory=set)  # (record, action) the site refused: fix, not rerun
+class PushResult(Summary):
+    run_dir: Path | None = None
 
 
 def new_run_dir(base: Path, target: str, period: str, kind: str) -> Path:
+    from datetime import datetime
+
     folder = base / "runs" / f"{datetime.now():%Y%m%d-%H%M%S-%f}-{target}-{period}-{kind}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -108,54 +109,51 @@ async def remotes(t: Target, credentials, options: Options, records: int):
     browser mode), each making one request at a time: ``options.concurrency`` of them, or one
     spare browser worker more and that many request slots (TargetSpec.request_slots)."""
     if options.mode not in t.spec.modes:
-        raise UserError(f"{t.spec.name} ไม่รองรับโหมด {options.mode} (มี: {', '.join(t.spec.modes)})", ExitCode.USAGE)
+        raise Misuse(f"{t.spec.name} ไม่รองรับโหมด {options.mode} (มี: {', '.join(t.spec.modes)})")
     slots = options.concurrency if options.mode == "browser" and t.spec.request_slots else None
     count = max(1, min(options.concurrency + (SPARE_BROWSER_WORKERS if slots else 0), records))
+    count = 1 if t.spec.in_order else count
     settings = RemoteSettings(config=t.config, run_dir=options.run_dir, concurrency=count,
                               read_timeout=options.read_timeout, action_timeout=options.action_timeout,
                               trace=options.trace, site_slots=asyncio.Semaphore(slots) if slots else None)
+    keys = credentials if callable(credentials) else (lambda name: credentials)  # a Vault, or one login
     async with AsyncExitStack() as stack:
         browser = None
         if options.mode == "browser":
             from .browser import chromium
 
             browser = await stack.enter_async_context(chromium())
-        opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=credentials,
+        opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=keys,
                                      settings=settings, browser=browser) for _ in range(count)]
         try:
             workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
         except LoginRefused as exc:
-            raise UserError(f"{exc} — {where_to_fix(t.spec.name, credentials)} แล้วรันคำสั่งเดิมอีกครั้ง",
-                            ExitCode.BAD_DATA) from None
+            raise BadInput(f"{exc} — {where_to_fix(t.spec.name, keys(t.spec.name))} แล้วรันคำสั่งเดิมอีกครั้ง") from None
         yield list(workers)
+
+
+def _plan(t: Target, period, session, office, present=None, entries: bool = False, entry_keys=None) -> Plan:
+    return make_plan(t.hook, t.spec.name, period, session, office, t.config.mapping, t.config.forms, present=present,
+                     entries=entries, entry_keys=entry_keys, stage=t.stage)
 
 
 # --- dry-run -------------------------------------------------------------------------------
 
 
 def dry_run(t: Target, period, credentials, options: Options) -> DryRunResult:
-    with t.db.session() as session:
-        office_id = _office(t, session).id
-    with Lock(t.db, office_id, t.spec.name, period.id) as lock:
-        return asyncio.run(_dry_run(t, period, credentials, options, lock))
+    ledger = t.ledger(period)
+    with ledger.lock() as lock:
+        return asyncio.run(_dry_run(t, period, ledger, credentials, options, lock))
 
 
-async def _dry_run(t: Target, period, credentials, options: Options, lock: Lock) -> DryRunResult:
-    name, ledger = t.spec.name, t.ledger
+async def _dry_run(t: Target, period, ledger: Ledger, credentials, options: Options, lock) -> DryRunResult:
     with t.db.session() as session:
-        stuck = in_flight(session, _office(t, session), ledger, period.id)
-        if stuck:
-            raise UserError(f"มี {len(stuck)} รายการที่ค้างจากการส่งครั้งก่อน (เช่น {stuck[0].record_key}) "
-                            f"— รัน push {name} --period {period.id} เพื่อกระทบยอดและส่งต่อก่อน", ExitCode.INCOMPLETE)
+        ledger.refuse_in_flight(session, "แสดงตัวอย่าง")
     async with remotes(t, credentials, options, options.concurrency) as workers:
-        present = None
-        if options.new_projects:
-            present = await read(lambda: t.hook.list_remote(target=name, remote=workers[0]))
-        with t.db.session(actor=_operator()) as session:
-            office = _office(t, session)
-            plan = make_plan(t.hook, name, period, session, office, t.config.mapping, t.config.forms, present=present,
-                             entries=options.new_projects, stage=t.stage)
-            todo, done = sync_ledger(session, office, ledger, period.id, plan.payloads)
+        present = await read(workers[0].keys) if options.new_projects else None
+        with t.db.session(actor=operator()) as session:
+            plan = _plan(t, period, session, ledger.office(session), present=present, entries=options.new_projects)
+            todo, _ = ledger.sync(session, plan.payloads)
             todo_keys = {(r.record_key, r.action) for r in todo}
         rows = [_preview_row(plan, p, todo_keys) for p in plan.payloads]
         queue = [r for r in rows if r.state == "preview"]
@@ -164,23 +162,33 @@ async def _dry_run(t: Target, period, credentials, options: Options, lock: Lock)
 
         async def work(remote):
             while queue:
-                row = queue.pop(0)
-                await _preview_one(t, row, remote, shots)
+                await _preview_one(t, queue.pop(0), remote, shots)
         await asyncio.gather(*(work(w) for w in workers))
     if lock.lost:  # another run owns the ledger rows now: record nothing as previewed
-        raise UserError(lock.lost, ExitCode.INCOMPLETE)
-    with t.db.session(actor=_operator()) as session:
-        held = rows_of(session, _office(t, session), ledger, period.id)
-        for row in rows:
-            entry = held[(row.payload.record_key, row.payload.action)]
-            entry.last_error = "; ".join(row.errors) or None
-            if row.state == "preview":
-                transition(entry, S.PREVIEWED)
-        digest = set_hash((r.payload.record_key, r.payload.action, r.payload.hash) for r in rows if r.state == "preview")
+        raise NotYet(lock.lost)
+    _record_preview(ledger, rows)
+    digest = set_hash((r.payload.record_key, r.payload.action, r.payload.hash) for r in rows if r.state == "preview")
     from .preview import write_preview
 
-    path = write_preview(options.run_dir / "preview.html", t, period, rows, digest, options)
+    with t.db.session() as session:
+        section = t.hook.preview_section(target=t.spec.name, period=period, payloads=plan.payloads,
+                                         mapping=t.config.mapping, office=ledger.office(session))
+    path = write_preview(options.run_dir / "preview.html", t, period, rows, digest, options, section)
     return DryRunResult(rows, digest, path, options.run_dir)
+
+
+def _record_preview(ledger: Ledger, rows: list[PreviewRow]) -> None:
+    """Previewed rows move on; rows that are not ready say why. Approved and failed rows keep their
+    state and approval: a dry-run never undoes what an approval or a push did."""
+    with ledger.db.session(actor=operator()) as session:
+        held = ledger.rows(session)
+        for row in rows:
+            if row.state == "sent":
+                continue
+            entry = held[(row.payload.record_key, row.payload.action)]
+            entry.last_error = "; ".join(row.errors) or None
+            if entry.state in (S.PLANNED, S.PREVIEWED):
+                transition(entry, S.PREVIEWED if row.state == "preview" else S.PLANNED, error=entry.last_error)
 
 
 def _preview_row(plan: Plan, payload: Payload, todo_keys) -> PreviewRow:
@@ -192,223 +200,226 @@ def _preview_row(plan: Plan, payload: Payload, todo_keys) -> PreviewRow:
 
 
 async def _preview_one(t: Target, row: PreviewRow, remote, shots: Path) -> None:
-    name, payload = t.spec.name, row.payload
+    payload = row.payload
+    shot = shots / f"{_safe(payload.record_key)}-{payload.action}.png"
     try:
-        held = await read(lambda: t.hook.lookup_remote(target=name, payload=payload, remote=remote))
-        row.site_holds = held is not None
-        row.diff = held.diff if held else []
-        if held is not None and held.matches:
-            row.warnings.append("ระบบมีข้อมูลนี้ตรงกันอยู่แล้ว")
-        shot = shots / f"{_safe(payload.record_key)}-{payload.action}.png"
-        said = await read(lambda: t.hook.preview_payload(target=name, payload=payload, remote=remote,
-                                                         screenshot_path=shot)) or []
+        try:
+            held = await read(_signed_in, t, remote, remote.lookup, payload)
+            row.site_holds, row.diff = held is not None, held.diff if held else []
+            if held is not None and held.matches:
+                row.warnings.append("ระบบมีข้อมูลนี้ตรงกันอยู่แล้ว")
+        except LookupUnavailable:
+            row.site_holds = None
+        said = await read(_signed_in, t, remote, remote.preview, payload, shot) or []
         row.warnings += [item for item in said if not isinstance(item, Problem)]
         row.errors += [f"{item.field}: {item.message}" for item in said if isinstance(item, Problem)]
         if row.errors:  # the page itself would not take it: not ready, whatever the data checks said
             row.state = "invalid"
         row.screenshot = f"screenshots/{shot.name}" if shot.exists() else None
-    except Exception as exc:  # shown on the record's row; the rest of the preview goes on
+    except LocatorError as exc:  # the page is not what forms.yaml says: a problem to fix in config
         row.state = "error"
         row.errors.append(_describe(exc))
+    except Exception as exc:  # the site did not answer even after retries: try the preview again
+        row.state = "error"
+        row.errors.append(f"{NOT_PREVIEWED}: {_describe(exc)}")
+
+
+async def _signed_in(t: Target, remote, fn, *args):
+    """``fn(*args)``; a form missing because the page shown is the login page (another worker
+    signing in again) is a session that expired, which ``read`` retries, not a changed site."""
+    try:
+        return await fn(*args)
+    except LocatorError:
+        page, forms = getattr(remote, "page", None), t.config.forms
+        if page is not None and forms is not None and urlsplit(forms.login.path).path in page.url:
+            raise RemoteAnswered("พบหน้าเข้าสู่ระบบแทนแบบฟอร์ม (หมดเวลาการใช้งาน)") from None
+        raise
+
+
+# --- approve -------------------------------------------------------------------------------
+
+
+def approve(t: Target, period, by: str, only_ready: bool = False) -> tuple[object, int]:
+    """Record ``by``'s approval of what the last dry-run previewed as ready (see Ledger.approve):
+    the Approval and how many rows it covers."""
+    ledger = t.ledger(period)
+    with ledger.lock(), t.db.session(actor=by) as session:
+        # The live approval's rows still to send come along when the data still gives them as
+        # approved (a row left from another kind of run, e.g. a create before a progress-only
+        # preview, stays outside and does not void this one).
+        live = ledger.live_approval(session)
+        carried = {r.id for r in ledger.rows(session).values()
+                   if live is not None and r.approval_id == live.id and r.state in (S.APPROVED, S.FAILED)}
+        plan = _plan_again(t, period, ledger, session, lambda row: row.state is S.PREVIEWED or row.id in carried)
+        fresh = {(p.record_key, p.action): p.hash for p in plan.payloads}
+        still = {r.id for r in ledger.rows(session).values() if r.id in carried
+                 and fresh.get((r.record_key, r.action)) == r.payload_hash}
+        if still != carried:
+            plan = _plan_again(t, period, ledger, session, lambda row: row.state is S.PREVIEWED or row.id in still)
+        record = ledger.approve(session, plan, by, only_ready, carried=still)
+        count = sum(1 for r in ledger.rows(session).values() if r.approval_id == record.id)
+    return record, count
+
+
+def _plan_again(t: Target, period, ledger: Ledger, session, covered: Callable) -> Plan:
+    """The plan of the rows ``covered`` picks. Entry rows (records the site lacked) are planned only
+    for records whose entry rows it picks: approve and push must plan exactly the same set, or a
+    row left over from an earlier approval would look like a new record and void the live one."""
+    entry_keys = None
+    if t.stage == "push":
+        entry_keys = {key for (key, action), row in ledger.rows(session).items()
+                      if action in t.spec.entry_actions and covered(row)} or None
+    return _plan(t, period, session, ledger.office(session), entry_keys=entry_keys)
 
 
 # --- push ----------------------------------------------------------------------------------
 
 
 def push(t: Target, period, credentials, options: Options, on_progress: Callable | None = None) -> PushResult:
-    with t.db.session() as session:
-        office_id = _office(t, session).id
-    lock = Lock(t.db, office_id, t.spec.name, period.id)
-    with lock:
-        return asyncio.run(_push(t, period, credentials, options, lock, on_progress or (lambda *a: None)))
+    ledger = t.ledger(period)
+    with ledger.lock() as lock:
+        asyncio.run(_push(t, period, ledger, credentials, options, lock, on_progress or (lambda *a: None)))
+    return PushResult(**vars(ledger.summary()), run_dir=options.run_dir)
 
 
-def approve(t: Target, period, by: str, only_ready: bool = False) -> tuple[object, int]:
-    """Record ``by``'s approval of what the last dry-run previewed as ready: (the Approval, its row
-    count). The data is planned again first and must give the very payloads the preview showed;
-    records the preview found problems in refuse the set, or are left out with ``only_ready``."""
-    with t.db.session() as session:
-        office_id = _office(t, session).id
-    with Lock(t.db, office_id, t.spec.name, period.id), t.db.session(actor=by) as session:
-        office = _office(t, session)
-        plan = _plan_again(t, period, session, office, lambda row: row.state is S.PREVIEWED)
-        record = approvals.approve(session, office, t.ledger, period.id, by, plan, only_ready)
-        count = sum(1 for r in rows_of(session, office, t.ledger, period.id).values() if r.approval_id == record.id)
-    return record, count
-
-
-def _plan_again(t: Target, period, session, office, covered: Callable) -> Plan:
-    """The plan of the rows ``covered`` picks. Project entry rows are planned only for records
-    whose entry rows it picks: approve and push must plan exactly the same set (approve: the
-    rows the dry-run previewed; push: the rows of the live approval), or a row left over from
-    an earlier approval would look like a new record and void the live one."""
-    entry_keys = None
-    if t.stage == "push":
-        ledger = rows_of(session, office, t.ledger, period.id)
-        entry_keys = {key for (key, action), row in ledger.items()
-                      if action in t.spec.entry_actions and covered(row)} or None
-    return make_plan(t.hook, t.spec.name, period, session, office, t.config.mapping, t.config.forms, entry_keys=entry_keys,
-                     stage=t.stage)
-
-
-def _approved_work(t: Target, period) -> tuple[list[list[tuple[int, Payload]]], int]:
+def _approved_work(t: Target, period, ledger: Ledger) -> tuple[list[list[tuple[int, Payload]]], int]:
     """The approved rows still to do, grouped by record (a record's actions run in order)."""
-    voided = None
-    with t.db.session(actor=_operator()) as session:
-        office = _office(t, session)
-        live = approvals.current_approvals(session, office, t.ledger, period.id)
-        live_id = live[-1].id if live else None
-        plan = _plan_again(t, period, session, office, lambda row: live_id is not None and row.approval_id == live_id)
-        try:
-            _, rows = approvals.check(session, office, t.ledger, period.id, plan)
-        except approvals.ApprovalVoided as exc:
-            voided = exc  # commit the void, then refuse
-        else:
-            fresh = {(p.record_key, p.action): p for p in plan.payloads}
-            order = {key: i for i, key in enumerate(fresh)}
-            todo = sorted((r for r in rows if r.state is not S.SUBMITTED), key=lambda r: order[(r.record_key, r.action)])
-            groups: dict[str, list] = {}
-            for r in todo:
-                groups.setdefault(r.record_key, []).append((r.id, fresh[(r.record_key, r.action)]))
-            done = sum(1 for r in rows if r.state is S.SUBMITTED)
-    if voided:
-        raise voided
-    return list(groups.values()), done
+    def plan_for(session, office):
+        live = ledger.live_approval(session)
+        return _plan_again(t, period, ledger, session, lambda row: live is not None and row.approval_id == live.id)
+
+    rows, plan = ledger.approved(plan_for)
+    fresh = {(p.record_key, p.action): p for p in plan.payloads}
+    order = {key: i for i, key in enumerate(fresh)}
+    groups: dict[str, list] = {}
+    for r in sorted((r for r in rows if r.state is not S.SUBMITTED), key=lambda r: order[(r.record_key, r.action)]):
+        groups.setdefault(r.record_key, []).append((r.id, fresh[(r.record_key, r.action)]))
+    return list(groups.values()), sum(1 for r in rows if r.state is S.SUBMITTED)
 
 
-async def _push(t: Target, period, credentials, options: Options, lock: Lock, on_progress) -> PushResult:
-    groups, already = _approved_work(t, period)
-    total = sum(len(g) for g in groups)
-    on_progress("start", total, already)
+async def _push(t: Target, period, ledger: Ledger, credentials, options: Options, lock, on_progress) -> None:
+    groups, already = _approved_work(t, period, ledger)
+    on_progress("start", sum(len(g) for g in groups), already)
     if groups:
         async with remotes(t, credentials, options, len(groups)) as workers:
             async def work(remote):
                 while groups and not lock.lost:  # a run that lost the lock takes no new records
                     group = groups.pop(0)
                     for i, (row_id, payload) in enumerate(group):
-                        state = await _deliver(t, row_id, payload, remote, options)
+                        state = await _deliver(ledger, row_id, payload, remote, options)
                         on_progress("record", payload, state)
-                        if state is not S.SUBMITTED:  # a record's later actions need this one read back
-                            _hold(t, group[i + 1:], payload)
+                        if state is not S.SUBMITTED:  # a record's later actions need this one confirmed
+                            rest = [row for row, _ in group[i + 1:]]
+                            ledger.note(rest, f'ยังไม่ได้ส่ง: รอ "{payload.action}" ของรายการนี้ให้สำเร็จก่อน')
                             break
             await asyncio.gather(*(work(w) for w in workers))
     if lock.lost and groups:
-        raise UserError(f"{lock.lost} — รายการที่ส่งแล้วบันทึกไว้ครบ ที่เหลือให้งานนั้นส่งต่อ", ExitCode.INCOMPLETE)
-    return _summary(t, period, options.run_dir)
+        raise NotYet(f"{lock.lost} — รายการที่ส่งแล้วบันทึกไว้ครบ ที่เหลือให้งานนั้นส่งต่อ")
 
 
-async def _reconcile(t: Target, row_id: int, lookup) -> S | None:
-    """SUBMITTED if the site holds the values, UNKNOWN if it cannot be asked, None if it does not."""
-    try:
-        held = await read(lookup)
-    except Exception as exc:
-        return _move(t, row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
-    if held is not None and held.matches:
-        return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+async def _deliver(ledger: Ledger, row_id: int, payload: Payload, remote, options: Options) -> S:
+    """One approved action, exactly once (see the module docstring)."""
+    row = ledger.view(row_id)
+    if row.attempts or row.state in (S.SUBMITTING, S.UNKNOWN, S.FAILED):
+        settled = await _settle(ledger, row, payload, remote, options)
+        if settled is not None:
+            return settled
+    for _ in range(MAX_SUBMITS):
+        ledger.move(row_id, S.SUBMITTING)  # committed before the side effect
+        try:
+            done = await remote.submit(payload)
+        except RemoteRefused as exc:
+            return await _failed(ledger, row_id, remote, options, exc)
+        except LocatorError as exc:  # the page is not what forms.yaml says: nothing was clicked
+            return await _failed(ledger, row_id, remote, options, RemoteRefused(_locator_advice(ledger, exc)))
+        except RemoteAnswered:  # the request is over: a lookup tells whether it landed
+            found = await _look_unsure(ledger, row_id, payload, remote)
+            if found is not None:
+                return found
+            continue  # it did not land: a repeat is safe
+        except Exception as exc:  # no answer: it may still land, so never repeated in this run
+            return ledger.move(row_id, S.UNKNOWN, error=_describe(exc))
+        if done.confirmed:
+            return ledger.move(row_id, S.SUBMITTED, remote_id=done.remote_id, read_back=done.read_back)
+        try:
+            held = await read(remote.lookup, payload)
+        except Exception as exc:
+            return ledger.move(row_id, S.UNKNOWN, error=f"อ่านกลับไม่ได้: {_describe(exc)}")
+        if held is not None and held.matches:
+            return ledger.move(row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+        diff = "; ".join(f"{c.field}: ระบบ={c.site!r} ส่ง={c.ours!r}" for c in (held.diff if held else []))
+        return await _failed(ledger, row_id, remote, options, RuntimeError(f"บันทึกแล้วแต่อ่านกลับไม่ตรง: {diff or 'ไม่พบข้อมูล'}"))
+    return await _failed(ledger, row_id, remote, options, RuntimeError(f"ระบบตอบข้อผิดพลาด {MAX_SUBMITS} ครั้งติดกัน"))
+
+
+async def _settle(ledger: Ledger, row, payload: Payload, remote, options: Options) -> S | None:
+    """Before a row that was attempted is attempted again: SUBMITTED if the site holds it, UNKNOWN
+    if that cannot be known yet, None when the lookup (after the old request's deadline, for a
+    request that may still be on its way) shows it did not land."""
+    if row.state not in (S.SUBMITTING, S.UNKNOWN):  # refused, or a person said it did not arrive
+        try:
+            return await _look(ledger, row.id, payload, remote)
+        except LookupUnavailable:
+            return None
+        except Exception as exc:  # nothing may be repeated without knowing: wait for a later run
+            ledger.note([row.id], f"ตรวจในระบบก่อนส่งซ้ำไม่ได้: {_describe(exc)} — รันคำสั่งเดิมอีกครั้ง")
+            return row.state
+    found = await _look_unsure(ledger, row.id, payload, remote)
+    if found is not None:
+        return found
+    deadline = _deadline(row, remote, options)
+    left = (deadline - utcnow()).total_seconds()
+    if left > options.action_timeout:
+        return ledger.move(row.id, S.UNKNOWN, error=f"ยังไม่พบในระบบ แต่คำขอเดิมอาจยังไม่ถึง — "
+                                                   f"รันคำสั่งเดิมอีกครั้งหลัง {_local_time(deadline)}")
+    if left > 0:
+        await asyncio.sleep(left)  # until the old request's deadline, then look again
+        return await _look_unsure(ledger, row.id, payload, remote)
     return None
 
 
-async def _deliver(t: Target, row_id: int, payload: Payload, remote, options: Options) -> S:
-    """One approved action, exactly once (see the module docstring)."""
-    name = t.spec.name
-    lookup = lambda: t.hook.lookup_remote(target=name, payload=payload, remote=remote)  # noqa: E731
-    if _state(t, row_id) in (S.SUBMITTING, S.UNKNOWN, S.FAILED):
-        # It may have landed (a FAILED row may be a save whose read-back disagreed): look first.
-        settled = await _reconcile(t, row_id, lookup)
-        if settled is not None:
-            return settled
-        quiet = _quiet_left(t, row_id, options.action_timeout) if payload.action in getattr(t.spec, "not_repeatable", ()) else 0
-        if quiet > 0:
-            await asyncio.sleep(quiet)  # until the old request's own deadline, then look again
-            settled = await _reconcile(t, row_id, lookup)
-            if settled is not None:
-                return settled
-    doubt: Exception | None = None
-    for _ in range(MAX_SUBMITS):
-        _move(t, row_id, S.SUBMITTING)  # committed before the side effect
-        doubt = None
-        try:
-            await t.hook.submit_payload(target=name, payload=payload, remote=remote)
-        except RemoteRefused as exc:
-            return await _failed(t, row_id, remote, options, exc)
-        except LocatorError as exc:  # the page is not what forms.yaml says: nothing was clicked
-            return await _failed(t, row_id, remote, options, RemoteRefused(_locator_advice(t, exc)))
-        except RemoteTimeout as exc:  # may still land later: never repeated in this run
-            return _move(t, row_id, S.UNKNOWN, error=_describe(exc))
-        except Exception as exc:
-            doubt = exc
-        try:
-            held = await read(lookup)
-        except Exception as exc:
-            return _move(t, row_id, S.UNKNOWN, error=f"อ่านกลับไม่ได้: {_describe(exc)}")
-        if held is not None and held.matches:
-            return _move(t, row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
-        if doubt is None:
-            diff = "; ".join(f"{c.field}: ระบบ={c.site!r} ส่ง={c.ours!r}" for c in (held.diff if held else []))
-            return await _failed(t, row_id, remote, options, RuntimeError(f"บันทึกแล้วแต่อ่านกลับไม่ตรง: {diff or 'ไม่พบข้อมูล'}"))
-        # The lookup shows the action did not land: a repeat is safe.
-    return await _failed(t, row_id, remote, options, doubt or RuntimeError("ไม่สำเร็จ"))
+async def _look(ledger: Ledger, row_id: int, payload: Payload, remote) -> S | None:
+    """SUBMITTED if the site holds the values, None if it does not (a failed read raises)."""
+    held = await read(remote.lookup, payload)
+    if held is not None and held.matches:
+        return ledger.move(row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
+    return None
 
 
-def _hold(t: Target, rest: list[tuple[int, Payload]], blocker: Payload) -> None:
-    """Leave a record's later actions APPROVED, saying why they were not attempted this run."""
-    if not rest:
-        return
-    with t.db.session(actor=_operator()) as session:
-        for row_id, _ in rest:
-            row = session.get(Submission, row_id)
-            row.last_error = f"ยังไม่ได้ส่ง: รอ \"{blocker.action}\" ของรายการนี้ให้สำเร็จก่อน"
+async def _look_unsure(ledger: Ledger, row_id: int, payload: Payload, remote) -> S | None:
+    """``_look`` for a row that may have landed: a lookup that cannot be made leaves it UNKNOWN."""
+    try:
+        return await _look(ledger, row_id, payload, remote)
+    except LookupUnavailable as exc:
+        return ledger.move(row_id, S.UNKNOWN, error=f"{exc} — ตรวจเองแล้วบันทึกผล: --mark-delivered (ถึงแล้ว) "
+                                                    "หรือ --allow-resend (ไม่ถึง)")
+    except Exception as exc:
+        return ledger.move(row_id, S.UNKNOWN, error=f"กระทบยอดไม่ได้: {_describe(exc)}")
 
 
-async def _failed(t: Target, row_id: int, remote, options: Options, exc: Exception) -> S:
-    if options.trace and hasattr(remote, "failure_screenshot"):
+def _deadline(row, remote, options: Options):
+    started = row.attempted_at or utcnow()
+    started = started if started.tzinfo else started.replace(tzinfo=utcnow().tzinfo)
+    return started + timedelta(seconds=remote.settle_seconds(options.action_timeout))
+
+
+def _local_time(moment) -> str:
+    from ..periods import BANGKOK
+
+    return f"{moment.astimezone(BANGKOK):%H:%M:%S} น."
+
+
+async def _failed(ledger: Ledger, row_id: int, remote, options: Options, exc: Exception) -> S:
+    if options.trace:
         try:
             await remote.failure_screenshot(options.run_dir / f"failure-{row_id}.png")
         except Exception:  # a failure screenshot must never hide the failure itself
             pass
-    return _move(t, row_id, S.FAILED, error=_describe(exc))
+    return ledger.move(row_id, S.FAILED, error=_describe(exc))
 
 
-def _locator_advice(t: Target, exc: Exception) -> str:
-    return (f"หน้าเว็บไม่ตรงกับ {t.config.folder / 'forms.yaml'} › {exc} — ยังไม่ได้บันทึก; "
-            f"รัน python cli.py doctor {t.spec.name} เพื่อดูทุกจุดที่ต้องแก้ แล้ว dry-run ใหม่")
-
-
-def _quiet_left(t: Target, row_id: int, timeout: float) -> float:
-    """Seconds until the last attempt of a row is older than ``timeout`` (0 when it already is)."""
-    from ..models.base import utcnow
-
-    with t.db.session() as session:
-        last = session.get(Submission, row_id).updated_at
-    last = last if last.tzinfo else last.replace(tzinfo=utcnow().tzinfo)
-    return max(0.0, timeout - (utcnow() - last).total_seconds())
-
-
-def _state(t: Target, row_id: int) -> S:
-    with t.db.session() as session:
-        return session.get(Submission, row_id).state
-
-
-def _move(t: Target, row_id: int, state: S, error: str | None = None, remote_id: str | None = None,
-          read_back: dict | None = None) -> S:
-    with t.db.session(actor=_operator()) as session:
-        row = session.get(Submission, row_id)
-        transition(row, state, error=error, remote_id=remote_id)
-        if state is S.SUBMITTED:
-            row.read_back, row.submitted_by = read_back, _operator()
-    return state
-
-
-def _summary(t: Target, period, run_dir: Path) -> PushResult:
-    with t.db.session() as session:
-        rows = rows_of(session, _office(t, session), t.ledger, period.id).values()
-        counts: dict[str, int] = {}
-        for r in rows:
-            counts[str(r.state)] = counts.get(str(r.state), 0) + 1
-        failures = [(r.record_key, r.action, r.last_error or "") for r in rows
-                    if r.state in (S.FAILED, S.UNKNOWN) or (r.state is S.APPROVED and r.last_error)]
-        refused = {(r.record_key, r.action) for r in rows if r.state is S.FAILED}
-    return PushResult(counts, failures, run_dir, refused)
+def _locator_advice(ledger: Ledger, exc: Exception) -> str:
+    return f"หน้าเว็บไม่ตรงกับ forms.yaml › {exc} — ยังไม่ได้บันทึก; ตรวจทุกจุดด้วย doctor {ledger.target} แก้ forms.yaml แล้ว dry-run ใหม่"
 
 
 # --- doctor --------------------------------------------------------------------------------
@@ -429,30 +440,11 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
         if findings:
             return results + [CheckResult("หน้าอื่น", False, "เข้าสู่ระบบไม่ได้ จึงยังไม่ได้ตรวจหน้าอื่น — แก้รายการข้างบนแล้วรัน doctor อีกครั้ง")]
         async with remotes(t, credentials, options, 1) as (remote,):
-            return results + await t.hook.check_target(target=t.spec.name, remote=remote, mapping=t.config.mapping,
-                                                       period=period)
+            return results + await remote.check(period)
     return asyncio.run(check())
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def _office(t: Target, session):
-    from sqlalchemy import select
-
-    from ..models import Office
-
-    office = session.scalars(select(Office).where(Office.code == t.office_code)).one_or_none()
-    if office is None:
-        raise UserError(f'ไม่พบสำนักงานรหัส "{t.office_code}" ในฐานข้อมูล')
-    return office
-
-
-def _operator() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "-"
 
 
 def _safe(text: str) -> str:
@@ -463,7 +455,9 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, LocatorError):
         return f"หน้าเว็บไม่ตรงกับ forms.yaml › {exc} — รัน doctor เพื่อดูทุกจุดที่ต้องแก้"[:500]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:500] if not isinstance(exc, (RemoteRefused,)) else text[:500]
+    if isinstance(exc, RemoteError):
+        return text[:500]
+    return f"{type(exc).__name__}: {text}"[:500]
 
 
-__all__ = ["Target", "Options", "dry_run", "approve", "push", "new_run_dir"]
+__all__ = ["Target", "Options", "dry_run", "approve", "push", "doctor", "new_run_dir"]
