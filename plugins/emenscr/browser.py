@@ -10,9 +10,10 @@ working context: the password never enters a trace, a screenshot or a log. Page 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tidtam.core.contract import RemoteError, RemoteRefused, SubmitResult
+from tidtam.core.contract import Remote, RemoteAnswered, RemoteRefused, SubmitResult
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import from_inputs
 from tidtam.core.forms.site import Site
@@ -24,8 +25,23 @@ from .entry_browser import EntryPages
 from .plan import PROGRESS
 
 
-class SessionExpired(RemoteError):
+class SessionExpired(RemoteAnswered):
     pass
+
+
+@dataclass
+class RunState:
+    """What a run's workers share (RemoteSettings.run_wide): one logged-in browser context, and
+    the site's id of each project, listed once."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    context: object = None
+    users: int = 0
+    session: int = 0  # logins so far: a worker takes a login made since its own request went out
+    login_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    ids: dict[str, int | None] = field(default_factory=dict)
+    listing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    listed: bool = False
 
 
 class NotReportable(RemoteRefused):
@@ -46,29 +62,31 @@ def _lines(text: str) -> str:
     return " — ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-class BrowserRemote(EntryPages):
+class BrowserRemote(EntryPages, Remote):
     mode = "browser"
+    ACTIONS = {"progress": ("read_progress", "preview_progress", "submit_progress"),
+               "create_project": ("lookup_entry", "preview_entry", "submit_entry"),
+               "send_for_approval": ("lookup_send", "preview_send", "submit_send")}
 
     def __init__(self, browser, credentials, settings):
         self.browser, self.credentials, self.settings = browser, credentials, settings
         self.mapping = settings.config.mapping
         self.base = self.mapping.base_url.rstrip("/")
         self.site = Site(self)
-        self.ids: dict[str, int | None] = settings.shared.setdefault("project_ids", {})
-        self.shared = settings.shared.setdefault("browser", {"lock": asyncio.Lock(), "context": None, "users": 0,
-                                                             "session": 0})
-        self.seen = 0  # the login (shared["session"]) this worker's requests go out with
+        self.shared = settings.run_wide(RunState)
+        self.ids = self.shared.ids
+        self.seen = 0  # the login (shared.session) this worker's requests go out with
         self.context = self.page = None
 
     async def start(self) -> None:
         """One context for the run's workers, one page each: they share one logged-in session
         (one login per run, not per worker); each page has its own renderer process."""
         shared = self.shared
-        async with shared["lock"]:
-            if shared["context"] is None:
-                shared["context"] = await working_context(self.browser, self.settings)
-            shared["users"] += 1
-        self.context = shared["context"]
+        async with shared.lock:
+            if shared.context is None:
+                shared.context = await working_context(self.browser, self.settings)
+            shared.users += 1
+        self.context = shared.context
         self.page = await self.context.new_page()
         await read(self.login)
 
@@ -78,27 +96,27 @@ class BrowserRemote(EntryPages):
         shared = self.shared
         if self.page is not None:
             await self.page.close()
-        async with shared["lock"]:
-            shared["users"] -= 1
-            if shared["users"] or shared["context"] is None:
+        async with shared.lock:
+            shared.users -= 1
+            if shared.users or shared.context is None:
                 return
-            context, shared["context"] = shared["context"], None
+            context, shared.context = shared.context, None
         await close_working_context(context, self.settings)
 
     async def login(self) -> None:
         """Log in where nothing is traced, then hand the session cookie to the shared context.
         A worker whose session expired takes a login another worker made since its own request
         went out instead of logging in again."""
-        async with self.shared.setdefault("login_lock", asyncio.Lock()):
-            if self.shared["session"] > self.seen:
-                self.seen = self.shared["session"]
+        async with self.shared.login_lock:
+            if self.shared.session > self.seen:
+                self.seen = self.shared.session
                 return
             async with at_the_site(self.settings):
                 cookies = await login_cookies(self.browser, self.settings, self.credentials, self.base, "eMENSCR")
             await self.context.clear_cookies()
             await self.context.add_cookies(cookies)
-            self.shared["session"] += 1
-            self.seen = self.shared["session"]
+            self.shared.session += 1
+            self.seen = self.shared.session
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
@@ -113,14 +131,23 @@ class BrowserRemote(EntryPages):
     async def project_id(self, code: str) -> int | None:
         """The site's id of a project: from one listing of every project per run (a few pages
         instead of a search per record), then a search for codes the listing did not have."""
-        listing = self.settings.shared.setdefault("listing", asyncio.Lock())
-        async with listing:
-            if not self.settings.shared.get("listed"):
+        async with self.shared.listing:
+            if not self.shared.listed:
                 await self.project_codes()
-                self.settings.shared["listed"] = True
+                self.shared.listed = True
         if self.ids.get(code) is None:
             self.ids[code] = await read(self.find_code, code)
         return self.ids[code]
+
+    async def keys(self) -> set[str]:
+        """Projects the site holds *complete*: a draft (entered in part by a killed run, or by
+        hand) or a project returned for correction still needs project entry."""
+        return {f"project:{code}" for code in await self.project_codes() - await self.open_codes()}
+
+    async def check(self, period):
+        from .doctor import check_pages
+
+        return await check_pages(self, period)
 
     async def project_codes(self) -> set[str]:
         rows = await read(self.site.rows, "projects", "projects", q="")
@@ -215,11 +242,11 @@ async def _judge(status: int, body, step, payload) -> None:
         raise readback.refusal(step, readback.by_input(step, values, (await body()).get("errors", {})))
     if status == 401:
         raise SessionExpired("หมดเวลาการใช้งานระหว่างบันทึก (ยังไม่ได้บันทึก)")
-    raise RemoteError(f"บันทึกไม่สำเร็จ: HTTP {status}")
+    raise RemoteAnswered(f"บันทึกไม่สำเร็จ: HTTP {status}")
 
 
 def open_browser(browser, credentials, settings):
-    return started(BrowserRemote(browser, credentials, settings))
+    return started(BrowserRemote(browser, credentials("emenscr"), settings))
 
 
 __all__ = ["open_browser", "BrowserRemote", "SessionExpired"]

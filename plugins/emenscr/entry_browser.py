@@ -11,7 +11,7 @@ Used as a mixin of ``BrowserRemote`` (``self.site``, ``self.page``, ``self.goto`
 """
 from __future__ import annotations
 
-from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
+from tidtam.core.contract import Change, RemoteAnswered, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import differences
 from tidtam.core.push.browser import answered_in_time, answering_confirm, at_the_site
@@ -117,14 +117,14 @@ class EntryPages:
         if response.request.method == "POST":  # answered without a redirect
             if response.status in (409, 422):
                 raise await self._refused(what, step, payload)
-            raise RemoteError(f"{what}: ระบบตอบกลับ HTTP {response.status}")
+            raise RemoteAnswered(f"{what}: ระบบตอบกลับ HTTP {response.status}")
         if self.site.on(self.site.forms.login.path):
             from .browser import SessionExpired
 
             await self.login()  # the form body was never looked at: nothing was saved
             raise SessionExpired(f"{what}: หมดเวลาการใช้งาน (ยังไม่ได้บันทึก) — เข้าสู่ระบบใหม่แล้ว")
         if response.status >= 400:
-            raise RemoteError(f"{what}: ระบบตอบกลับ HTTP {response.status} ({response.url})")
+            raise RemoteAnswered(f"{what}: ระบบตอบกลับ HTTP {response.status} ({response.url})")
         return response
 
     async def _refused(self, what: str, step, payload) -> RemoteRefused:

@@ -7,23 +7,26 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from tidtam.core.contract import LoginRefused, RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
+from tidtam.core.contract import LoginRefused, Remote, RemoteAnswered, RemoteError, RemoteRefused, RemoteTimeout, SubmitResult
 from tidtam.core.forms import html, readback
 from tidtam.core.forms.plan import from_inputs, inputs_of
 from tidtam.core.forms.site import Site
 from tidtam.core.push.retry import read
 
-from .browser import NotReportable, SessionExpired, _judge, not_approved, not_on_site
+from .browser import NotReportable, RunState, SessionExpired, _judge, not_approved, not_on_site
 from .plan import PROGRESS
 
 
-class HttpRemote:
+class HttpRemote(Remote):
     mode = "http"
+    ACTIONS = {"progress": ("read_progress", "preview_progress", "submit_progress")}
+    WHY_NOT = (": การบันทึกโครงการ (M1–M5) และส่งขออนุมัติ (M7) บนเว็บเป็นแบบฟอร์มหลายขั้นตอนที่ไม่มี JSON endpoint "
+               "— ใช้ --mode browser")
 
     def __init__(self, credentials, settings):
         self.credentials, self.settings = credentials, settings
         self.mapping, self.forms = settings.config.mapping, settings.config.forms
-        self.ids: dict[str, int | None] = settings.shared.setdefault("project_ids", {})
+        self.ids = settings.run_wide(RunState).ids
         self.client = httpx.AsyncClient(base_url=self.mapping.base_url.rstrip("/"), timeout=settings.read_timeout,
                                         follow_redirects=False)
         self.headers: dict[str, str] = {}
@@ -75,6 +78,9 @@ class HttpRemote:
             self.ids[code] = found[0] if found else None
         return self.ids[code]
 
+    async def keys(self) -> set[str]:
+        return {f"project:{code}" for code in await self.project_codes()}
+
     async def project_codes(self) -> set[str]:
         return {row["code"] for row in await self._rows("projects", q="")}
 
@@ -119,7 +125,9 @@ class HttpRemote:
                                               headers=self.headers, timeout=self.settings.action_timeout)
         except httpx.TimeoutException:
             raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
-        except httpx.TransportError as exc:
+        except httpx.ConnectError as exc:  # no connection: nothing went out
+            raise RemoteAnswered(f"เชื่อมต่อระบบไม่ได้ (ยังไม่ได้บันทึก): {type(exc).__name__}") from None
+        except httpx.TransportError as exc:  # the request may have gone out: no answer
             raise RemoteError(f"การเชื่อมต่อขัดข้องระหว่างบันทึก: {type(exc).__name__}") from None
         if response.status_code == 401:
             await read(self.login)
@@ -128,8 +136,6 @@ class HttpRemote:
         await _judge(response.status_code, _async(response.json), self.step, payload)
         return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
 
-    async def failure_screenshot(self, path) -> None:
-        return None
 
 
 def _async(fn):
@@ -140,12 +146,12 @@ def _async(fn):
 
 def _ok(response: httpx.Response, allow=()) -> None:
     if response.status_code >= 400 and response.status_code not in allow:
-        raise RemoteError(f"ระบบตอบกลับ HTTP {response.status_code} ({response.url.path})")
+        raise RemoteAnswered(f"ระบบตอบกลับ HTTP {response.status_code} ({response.url.path})")
 
 
 @asynccontextmanager
 async def open_http(credentials, settings):
-    remote = HttpRemote(credentials, settings)
+    remote = HttpRemote(credentials("emenscr"), settings)
     try:
         await read(remote.login)
         yield remote

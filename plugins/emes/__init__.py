@@ -15,10 +15,9 @@ Actions (browser mode only: the site has no JSON endpoint to speak of):
 """
 from __future__ import annotations
 
-from tidtam.core.contract import RemoteError, RemoteRefused, TargetSpec
+from tidtam.core.contract import TargetSpec
 from tidtam.core.hookspecs import hookimpl
 
-from .mapping import EmesMapping
 
 __version__ = "0.2.0"
 TARGET = "emes"
@@ -37,24 +36,17 @@ def register_targets(register):
             modes=("browser",),
             actions=("indicator_result", "upload_evidence", "confirm_round"),
             period_kinds=("R",),
-            mapping_schema=EmesMapping,
+            mapping_schema="tidtam.plugins.emes.mapping:EmesMapping",
             action_titles=ACTION_TITLES,
             stages=(CONFIRM_STAGE,),
             # an upload adds another file; a save repeated while the first is still on a slow line
             # shows twice in the site's history
-            not_repeatable=("upload_evidence", "indicator_result"),
         )
     )
 
 
 @hookimpl
-def plan_payloads(target, period, session, office, mapping, forms, stage):
-    if target != TARGET:
-        return None
-    if period.kind != "R":
-        from tidtam.core.app import ExitCode, UserError
-
-        raise UserError(f"E-MES รายงานเป็นรอบการประเมิน เช่น {period.fiscal_year}R1 (ได้ {period.id})", ExitCode.USAGE)
+def plan_payloads(period, session, office, mapping, forms, stage):
     from .plan import plan_confirm, plan_round
 
     if stage == CONFIRM_STAGE:
@@ -63,62 +55,21 @@ def plan_payloads(target, period, session, office, mapping, forms, stage):
 
 
 @hookimpl
-def validate_payload(target, payload, mapping):
-    if target != TARGET:
-        return None
+def validate_payload(payload, mapping):
     from .validate import validate
 
     return validate(payload, mapping)
 
 
 @hookimpl
-def open_remote(target, mode, credentials, settings, browser):
-    if target != TARGET:
-        return None
-    if mode != "browser":
-        raise RemoteError(f"E-MES ไม่รองรับโหมด {mode} (มีเฉพาะ browser)")
+def open_remote(credentials, settings, browser):
     from .browser import open_browser
 
     return open_browser(browser, credentials, settings)
 
 
-_LOOKUP = {"indicator_result": "read_indicator", "upload_evidence": "find_evidence", "confirm_round": "read_round"}
-_PREVIEW = {"indicator_result": "preview_indicator", "upload_evidence": "preview_evidence", "confirm_round": "preview_round"}
-_SUBMIT = {"indicator_result": "submit_indicator", "upload_evidence": "submit_evidence", "confirm_round": "submit_round"}
-
-
-def _method(table: dict, payload, remote):
-    name = table.get(payload.action)
-    if name is None:
-        raise RemoteRefused(f"E-MES ไม่รู้จักการดำเนินการ \"{payload.action}\"")
-    return getattr(remote, name)
-
-
 @hookimpl
-def lookup_remote(target, payload, remote):
-    if target != TARGET:
-        return None
-    return _method(_LOOKUP, payload, remote)(payload)
+def register_commands(cli, report):
+    from .commands import register
 
-
-@hookimpl
-def preview_payload(target, payload, remote, screenshot_path):
-    if target != TARGET:
-        return None
-    return _method(_PREVIEW, payload, remote)(payload, screenshot_path)
-
-
-@hookimpl
-def submit_payload(target, payload, remote):
-    if target != TARGET:
-        return None
-    return _method(_SUBMIT, payload, remote)(payload)
-
-
-@hookimpl
-def check_target(target, remote, mapping, period):
-    if target != TARGET:
-        return None
-    from .doctor import check_pages
-
-    return check_pages(remote, period)
+    register(cli, report)

@@ -18,7 +18,7 @@ import hashlib
 import mimetypes
 from pathlib import Path
 
-from tidtam.core.contract import Change, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
+from tidtam.core.contract import Change, Remote, RemoteAnswered, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.evidence import stored_path
 from tidtam.core.forms import readback
 from tidtam.core.forms.site import Site
@@ -31,12 +31,15 @@ from .plan import EVIDENCE_FORM, INDICATOR_FORM
 ROUND_STATUS = "สถานะรอบการประเมิน"
 
 
-class SessionExpired(RemoteError):
+class SessionExpired(RemoteAnswered):
     pass
 
 
-class BrowserRemote:
+class BrowserRemote(Remote):
     mode = "browser"
+    ACTIONS = {"indicator_result": ("read_indicator", "preview_indicator", "submit_indicator"),
+               "upload_evidence": ("find_evidence", "preview_evidence", "submit_evidence"),
+               "confirm_round": ("read_round", "preview_round", "submit_round")}
 
     def __init__(self, browser, credentials, settings):
         self.browser, self.credentials, self.settings = browser, credentials, settings
@@ -231,7 +234,12 @@ class BrowserRemote:
                 raise RemoteRefused(f"{what}: {readback.refusal(self.site.step(form, form), errors)}")
             said = "; ".join(f.message for f in await self.site.page_errors())[:400]
             raise RemoteRefused(f"{what}: ระบบไม่รับ — {said or f'HTTP {status}'}")
-        raise RemoteError(f"{what}: บันทึกไม่สำเร็จ (HTTP {status})")
+        raise RemoteAnswered(f"{what}: บันทึกไม่สำเร็จ (HTTP {status})")
+
+    async def check(self, period):
+        from .doctor import check_pages
+
+        return await check_pages(self, period)
 
     async def _shot(self, path: Path) -> None:
         await self.site.screenshot(path)
@@ -242,4 +250,4 @@ class BrowserRemote:
 
 
 def open_browser(browser, credentials, settings):
-    return started(BrowserRemote(browser, credentials, settings))
+    return started(BrowserRemote(browser, credentials("emes"), settings))

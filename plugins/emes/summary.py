@@ -19,17 +19,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tidtam.core.evidence import stored_path
-from tidtam.core.models import Approval, EmesResult, Office, Submission
+from tidtam.core.models import Approval, EmesResult, Office, Submission, SubmissionState
 from tidtam.core.periods import BANGKOK, Period
-from tidtam.core.push.plan import ledger_name
+from tidtam.core.ledger import ledger_name
 from tidtam.core.thai import thai_date, to_thai_digits
 
 from .plan import CONFIRM, EVIDENCE, RESULT, TARGET, evidence_of, evidence_key, indicator_key, indicators_of, size_text
 
 LEVEL_TH = {1: "ต้องปรับปรุง", 2: "พอใช้", 3: "ดี", 4: "ดีมาก", 5: "ดีเยี่ยม"}  # [assumed] as the site labels them
-STATE_TH = {"planned": "ยังไม่ได้อนุมัติ", "previewed": "แสดงตัวอย่างแล้ว", "approved": "อนุมัติแล้ว รอส่ง",
-            "submitting": "กำลังส่ง", "submitted": "ส่งแล้ว (อ่านกลับตรงกัน)", "failed": "ส่งไม่สำเร็จ",
-            "unknown": "ไม่แน่ใจ รอกระทบยอด"}
 
 
 @dataclass
@@ -66,7 +63,7 @@ class Summary:
 
     @property
     def sent(self) -> int:
-        return sum(1 for i in self.indicators if i.state == STATE_TH["submitted"])
+        return sum(1 for i in self.indicators if i.state == SubmissionState.SUBMITTED.th)
 
 
 def when(value: datetime | None) -> str:
@@ -92,7 +89,7 @@ def collect(session, office: Office, period: Period) -> Summary:
             indicator.code, indicator.name, f"มาตรฐานที่ {indicator.standard.number} {indicator.standard.name}",
             indicator.owner.full_name if indicator.owner else "-", result.level if result else None,
             (result.narrative or "").strip() if result else "", list(result.links or []) if result else [],
-            STATE_TH[row.state.value] if row else "ยังไม่ได้ส่ง", when(row.submitted_at) if row else "-")
+            row.state.th if row else "ยังไม่ได้ส่ง", when(row.submitted_at) if row else "-")
         seen: set[str] = set()
         for f in files.get(result.id, []) if result else []:
             if f.sha256 in seen:
@@ -100,7 +97,7 @@ def collect(session, office: Office, period: Period) -> Summary:
             seen.add(f.sha256)
             upload = ledger.get((evidence_key(indicator.code, f.sha256), EVIDENCE))
             entry.files.append(FileEntry(len(entry.files) + 1, f.filename, f.size, f.sha256,
-                                         STATE_TH[upload.state.value] if upload else "ยังไม่ได้อัปโหลด"))
+                                         upload.state.th if upload else "ยังไม่ได้อัปโหลด"))
         entries.append(entry)
     approvals = [(f"อนุมัติ{'การยืนยันรอบ' if a.target != TARGET else 'ชุดข้อมูลที่ส่ง'} โดย {a.approved_by} "
                   f"เมื่อ {when(a.approved_at)}", a.payload_set_hash)

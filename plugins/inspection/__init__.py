@@ -1,18 +1,18 @@
 """Inspection reports (รายงานการตรวจราชการ) to the regional education office.
 
-Delivered as a package (report, slides, workbook, evidence, manifest; ``package.py``) by e-mail
-(``mail.py``, ``deliver.py``); registered through the ``tidtam`` entry point like any
-third-party plugin. The push flow's planning and approval in ``core/push`` reach this target
-through ``plan_payloads`` (one payload per message of the package) and ``validate_payload``.
+Built as a package (report, slides, workbook, evidence, manifest; ``package.py``), delivered by
+e-mail through core's one engine like any web push: ``plan_payloads`` gives one payload per
+message of the package (``mail.py``), the e-mail remote sends and looks up (``remote.py``).
+Its own commands, ``package`` and ``deliver``, come from ``commands.py``. Registered through the
+``tidtam`` entry point like any third-party plugin.
 """
 from __future__ import annotations
 
 from tidtam.core.contract import Problem, TargetSpec
 from tidtam.core.hookspecs import hookimpl
 
-from .mapping import MESSAGE_OVERHEAD, InspectionMapping
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 TARGET = "inspection"
 
 
@@ -25,18 +25,18 @@ def register_targets(register):
             version="2026.1",
             modes=("email",),
             actions=("deliver",),
+            action_titles={"deliver": "ส่งอีเมล"},
             period_kinds=("R",),
-            mapping_schema=InspectionMapping,
+            in_order=True,  # part 1 of N, 2 of N...: the recipient files them in that order
+            mapping_schema="tidtam.plugins.inspection.mapping:InspectionMapping",
         )
     )
 
 
 @hookimpl
-def plan_payloads(target, period, session, office, mapping):
+def plan_payloads(period, office, mapping):
     """The messages of the round's package, as built by ``package inspection`` (never rebuilt
     here: the approval is of the package that was previewed)."""
-    if target != TARGET:
-        return None
     from . import mail
     from .package import load, package_dir
 
@@ -47,9 +47,8 @@ def plan_payloads(target, period, session, office, mapping):
 
 
 @hookimpl
-def validate_payload(target, payload, mapping):
-    if target != TARGET:
-        return None
+def validate_payload(payload, mapping):
+    from .mapping import MESSAGE_OVERHEAD
     from .package import encoded_size
 
     data, found = payload.data, []
@@ -63,3 +62,24 @@ def validate_payload(target, payload, mapping):
     if data["to"] == data["from"]:
         found.append(Problem(payload.record_key, "to", "ผู้รับเป็นที่อยู่เดียวกับผู้ส่ง (ตรวจ recipient ใน mapping.yaml)", "warning"))
     return found
+
+
+@hookimpl
+def open_remote(credentials, settings):
+    from .remote import open_mail
+
+    return open_mail(credentials, settings)
+
+
+@hookimpl
+def preview_section(period, payloads, mapping, office):
+    from .preview import preview_section as section
+
+    return section(period, payloads, mapping, office)
+
+
+@hookimpl
+def register_commands(cli):
+    from .commands import register
+
+    register(cli)

@@ -96,6 +96,7 @@ def plan(package: Package, mapping: InspectionMapping, office_code: str) -> list
         data = {
             "package": package.package_hash,
             "period": period_id,
+            "office": office_code,
             "part": number,
             "parts": total,
             "from": mapping.sender,
@@ -147,13 +148,9 @@ class Sent:
     reply: str  # the server's answer to the end of DATA, e.g. "2.0.0 Ok: queued as 4F2A"
 
 
-def send(message: EmailMessage, data: dict, mapping: InspectionMapping, credentials=None,
-         before_data=lambda: None) -> Sent:
-    """One SMTP transaction: To plus the archive's BCC in the envelope, one 250 for both.
-
-    ``before_data`` runs once the server has taken the sender and every recipient, right before
-    DATA: the caller commits its ledger row SUBMITTING there, so a failure up to that point
-    (refused address, no connection) leaves no doubt behind."""
+def send(message: EmailMessage, data: dict, mapping: InspectionMapping, credentials=None) -> Sent:
+    """One SMTP transaction: To plus the archive's BCC in the envelope, one 250 for both. A
+    failure before DATA (refused address, no connection) is ``NotSent``: no doubt is left."""
     recipients = [data["to"]] + ([data["archive"]] if data.get("archive") else [])
     try:
         smtp = smtplib.SMTP(mapping.smtp_host, mapping.smtp_port, timeout=mapping.smtp_timeout)
@@ -182,11 +179,6 @@ def send(message: EmailMessage, data: dict, mapping: InspectionMapping, credenti
         except (OSError, smtplib.SMTPException) as exc:  # nothing of the message was sent yet
             _quit(smtp)
             raise NotSent(f"ส่งไม่สำเร็จก่อนเริ่มส่งเนื้อหา: {_why(exc)}") from None
-        try:
-            before_data()
-        except BaseException:
-            _quit(smtp)
-            raise
         try:
             code, answer = smtp.data(message.as_bytes(policy=email.policy.SMTP))  # CRLF line ends
         except smtplib.SMTPDataError as exc:  # a reply, and not 250: the server refused it

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from tidtam.core.app import ExitCode, UserError
+from tidtam.core.errors import BadInput, NotYet
 from tidtam.core.evidence import stored_path
 from tidtam.core.periods import Period
 from tidtam.core.reports import charts
@@ -35,10 +35,6 @@ MANIFEST = "manifest.json"
 TARGET = "inspection"
 PHOTO_MAX_PX = 1600  # photos are scaled down for the documents; the originals go in the zip
 ZIP_ENTRY_OVERHEAD = 128  # local header + central directory record, without the name
-
-
-class PackageError(UserError):
-    """Data missing or wrong: one line per indicator and field."""
 
 
 @dataclass
@@ -92,16 +88,15 @@ def build(session, office, period: Period, config, memo_date: date, *, allow_inc
         wrong = any(p.kind == "wrong" for p in blocking)
         hint = "" if wrong else ("\nแก้ข้อมูลแล้วรันอีกครั้ง หรือใช้ --allow-incomplete เพื่อสร้างชุดเอกสารโดยระบุว่า "
                                  "\"ยังไม่ได้รับรายงานผล\" สำหรับตัวชี้วัดที่ยังไม่ส่ง")
-        raise PackageError(f"สร้างชุดเอกสารตรวจราชการ {period.id} ไม่ได้ ({len(blocking)} รายการ):\n"
-                           + "\n".join(f"  • {p}" for p in blocking) + hint,
-                           ExitCode.BAD_DATA if wrong else ExitCode.INCOMPLETE)
+        raise (BadInput if wrong else NotYet)(f"สร้างชุดเอกสารตรวจราชการ {period.id} ไม่ได้ ({len(blocking)} รายการ):\n"
+                                              + "\n".join(f"  • {p}" for p in blocking) + hint)
     target = package_dir(data.office_code, period.id)
     with tempfile.TemporaryDirectory(prefix="tidtam-inspection-") as scratch_name:
         scratch = Path(scratch_name)
         photos = _prepare_photos(data, scratch)
         policy_charts = _draw_charts(data, scratch)
         with folder_in_place(target) as work:
-            files = write_files(data, work, mapping, layout, photos, policy_charts, doc_no=doc_no,
+            write_files(data, work, mapping, layout, photos, policy_charts, doc_no=doc_no,
                                 allow_incomplete=allow_incomplete)
     return load(target)
 
@@ -118,9 +113,9 @@ def write_files(data: RoundData, work: Path, mapping: InspectionMapping, layout,
     files = [_describe(kind, path) for kind, path in written]
     for f in files:
         if f.size > raw_limit(mapping):
-            raise PackageError(f"ไฟล์ {f.name} ขนาด {f.size / 1e6:.1f} MB ใหญ่เกินกว่าจะแนบอีเมลได้ "
-                               f"(attachment_max_bytes = {mapping.attachment_max_bytes}) — ลดจำนวนหรือขนาดภาพหลักฐาน"
-                               " หรือเพิ่มค่า attachment_max_bytes ตามที่เซิร์ฟเวอร์ของภาครับได้")
+            raise BadInput(f"ไฟล์ {f.name} ขนาด {f.size / 1e6:.1f} MB ใหญ่เกินกว่าจะแนบอีเมลได้ "
+                           f"(attachment_max_bytes = {mapping.attachment_max_bytes}) — ลดจำนวนหรือขนาดภาพหลักฐาน"
+                           " หรือเพิ่มค่า attachment_max_bytes ตามที่เซิร์ฟเวอร์ของภาครับได้")
     manifest = _manifest(data, files, allow_incomplete)
     (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                  encoding="utf-8")
@@ -158,18 +153,17 @@ def load(folder: Path) -> Package:
     """The package in ``folder``, every file checked against the manifest; raises on any change."""
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        raise PackageError(f"ยังไม่มีชุดเอกสารตรวจราชการที่ {folder} — รัน package inspection --round ... ก่อน",
-                           ExitCode.INCOMPLETE)
+        raise NotYet(f"ยังไม่มีชุดเอกสารตรวจราชการที่ {folder} — รัน package inspection --round ... ก่อน")
     raw = manifest_path.read_bytes()
     manifest = json.loads(raw)
     if manifest.get("format") != FORMAT:
-        raise PackageError(f"{manifest_path}: ไม่ใช่ชุดเอกสารรูปแบบ {FORMAT}")
+        raise BadInput(f"{manifest_path}: ไม่ใช่ชุดเอกสารรูปแบบ {FORMAT}")
     files = []
     for entry in manifest["files"]:
         path = folder / entry["name"]
         if not path.is_file() or path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:
-            raise PackageError(f"ไฟล์ {path} ไม่ตรงกับ {MANIFEST} (ถูกลบหรือแก้ไขหลังสร้าง) — "
-                               "รัน package inspection ใหม่ แล้วแสดงตัวอย่างและขออนุมัติอีกครั้ง")
+            raise BadInput(f"ไฟล์ {path} ไม่ตรงกับ {MANIFEST} (ถูกลบหรือแก้ไขหลังสร้าง) — "
+                           "รัน package inspection ใหม่ แล้วแสดงตัวอย่างและขออนุมัติอีกครั้ง")
         files.append(PackageFile(entry["name"], entry["kind"], entry["sha256"], entry["size"]))
     files.append(PackageFile(MANIFEST, "manifest", hashlib.sha256(raw).hexdigest(), len(raw)))
     return Package(folder, files, hashlib.sha256(raw).hexdigest(), manifest)
@@ -202,7 +196,7 @@ def _prepare_photos(data: RoundData, folder: Path) -> dict[str, Path]:
                     image.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
                     image.save(target, "JPEG", quality=85)
             except OSError as exc:
-                raise PackageError(f'ตัวชี้วัดที่ {ind.code} › ไฟล์หลักฐาน: เปิดภาพ "{ev.filename}" ไม่ได้ ({exc})') from None
+                raise BadInput(f'ตัวชี้วัดที่ {ind.code} › ไฟล์หลักฐาน: เปิดภาพ "{ev.filename}" ไม่ได้ ({exc})') from None
             out[ev.sha256] = target
     return out
 
@@ -312,4 +306,4 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["build", "load", "copy_to", "package_dir", "Package", "PackageFile", "PackageError", "number_th"]
+__all__ = ["build", "load", "copy_to", "package_dir", "Package", "PackageFile", "number_th"]
