@@ -54,7 +54,7 @@ def _templates(session, office, period):
 def _push_plan(session, office, target, period):
     plugins = load_plugins()
     config = target_config(plugins.target(target), office_profile())
-    make_plan(plugins.hook, target, period, session, office, config.mapping, config.forms, entries=target == "emenscr")
+    make_plan(plugins.hooks_for(target), target, period, session, office, config.mapping, config.forms, entries=target == "emenscr")
 
 
 # What the commands read, for one office: status and completeness (one function), templates

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 from tidtam.core.models import AuditEntry, Submission, SubmissionState as S
 from tidtam.core.settings import PACKAGE_ROOT
 
@@ -173,11 +173,13 @@ def test_without_an_archive_an_unsure_part_waits_for_a_person(demo_sqlite, mail,
     no_name = _deliver(demo_sqlite, "--mark-delivered", "1")
     assert no_name.exit_code == ExitCode.USAGE
     marks = [a for n in range(1, parts) for a in ("--mark-delivered", str(n))]
-    decided = _deliver(demo_sqlite, *marks, "--allow-resend", str(parts), "--by", "นางสาวตรวจ กล่องจดหมาย")
+    decided = _deliver(demo_sqlite, *marks, "--allow-resend", str(parts), "--by", "นางสาวตรวจ กล่องจดหมาย",
+                       "--why", "ตรวจในกล่องจดหมายที่ส่งแล้ว")
     assert decided.exit_code == 0, decided.output
     rows = _rows(demo_sqlite)
     assert [r.state for r in rows] == [S.SUBMITTED] * (parts - 1) + [S.FAILED]
-    assert rows[0].submitted_by == "นางสาวตรวจ กล่องจดหมาย" and rows[2].read_back["decision"] == "resend"
+    assert rows[0].submitted_by == "นางสาวตรวจ กล่องจดหมาย" and rows[2].read_back["decision"]["landed"] is False
+    assert rows[2].read_back["decision"]["why"] == "ตรวจในกล่องจดหมายที่ส่งแล้ว"
     assert _deliver(demo_sqlite).exit_code == 0  # the one allowed resend
     counts = _received(mail)
     assert sorted(counts.values()) == [1] * (parts - 1) + [2]  # the person resent the last part, which had arrived
@@ -189,35 +191,32 @@ def test_without_an_archive_an_unsure_part_waits_for_a_person(demo_sqlite, mail,
         actors = set(session.scalars(select(AuditEntry.actor).where(AuditEntry.table_name == "submission")))
     database.dispose()
     assert "นางสาวตรวจ กล่องจดหมาย" in actors
-    again = _deliver(demo_sqlite, "--allow-resend", "1", "--by", "x")
+    again = _deliver(demo_sqlite, "--allow-resend", "1", "--by", "x", "--why", "y")
     assert again.exit_code == ExitCode.USAGE  # only unsure parts can be decided
 
 
-def test_a_miss_in_the_archive_counts_only_after_the_settle_time(demo_sqlite, mail, mail_config, tmp_path):
-    from tidtam.core.config import office_profile, target_config
+def test_a_miss_in_the_archive_counts_only_after_the_settle_time(demo_sqlite, mail, mail_config):
+    """A part left unsure (here: committed SUBMITTING, as a run killed before DATA leaves it) is not
+    sent again while the archive may still be about to show it; once settle_seconds have passed
+    since the attempt and the archive shows nothing, it is sent, once."""
     from tidtam.core.db import Database
-    from tidtam.core.periods import parse_period
-    from tidtam.core.plugins import load_plugins
-    from tidtam.core.push.run import Target
-    from tidtam.core.credentials import get_credentials
-    from tidtam.plugins.inspection import deliver
 
-    folder = mail_config(archive={"settle_seconds": 300})
+    mail_config(archive={"settle_seconds": 300})
     _flow(demo_sqlite)
     database = Database(demo_sqlite)
-    attempt = datetime(2027, 3, 20, 9, 0, tzinfo=timezone.utc)
-    with database.session() as session:  # as a run killed after committing SUBMITTING, before DATA
-        row = session.scalars(select(Submission).where(Submission.record_key == "package:2570R1#part-1")).one()
-        row.state, row.read_back = S.SUBMITTING, {"attempt_at": attempt.isoformat()}
-    registry = load_plugins()
-    spec = registry.target("inspection")
-    t = Target(database, registry.hook, spec, target_config(spec, office_profile(folder), folder), "DEMO01")
-    r1 = parse_period("2570R1")
-    early = deliver.deliver(t, r1, get_credentials, now=lambda: attempt + timedelta(seconds=10))
-    assert early.decisions == [1] and "รันคำสั่งเดิมอีกครั้งภายหลัง" in early.problems[0][2]
+
+    def attempted(seconds_ago: int) -> None:
+        with database.session() as session:
+            row = session.scalars(select(Submission).where(Submission.record_key == "package:2570R1#part-1")).one()
+            row.state, row.attempts = S.SUBMITTING, 1
+            row.attempted_at = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
+
+    attempted(10)
+    early = _deliver(demo_sqlite)
+    assert early.exit_code == ExitCode.INCOMPLETE and "รันคำสั่งเดิมอีกครั้งหลัง" in early.output
     assert {m["message_id"] for m in mail.admin.state()["messages"]} == {r.payload["message_id"] for r in _rows(demo_sqlite)[1:]}
-    late = deliver.deliver(t, r1, get_credentials, now=lambda: attempt + timedelta(seconds=301))
-    assert late.problems == []
+    attempted(301)
+    assert _deliver(demo_sqlite).exit_code == 0
     database.dispose()
     _assert_exactly_once(mail, demo_sqlite)
 
@@ -296,7 +295,7 @@ def test_killed_at_random_points_without_an_archive_never_twice_and_a_person_set
     for row in unsure:
         part = row.record_key.rpartition("-")[2]
         flag = "--mark-delivered" if received[row.payload["message_id"]] else "--allow-resend"
-        assert _deliver(url, flag, part, "--by", "เจ้าหน้าที่").exit_code == 0
+        assert _deliver(url, flag, part, "--by", "เจ้าหน้าที่", "--why", "ตรวจในกล่องจดหมายที่ส่งแล้ว").exit_code == 0
     last = _deliver(url)
     assert last.exit_code == 0, last.output
     _assert_exactly_once(mail, url, archive=False)

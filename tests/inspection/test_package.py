@@ -14,7 +14,7 @@ import yaml
 from docx import Document
 from pptx import Presentation
 
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 from tidtam.core.reports import officedoc as od
 from tidtam.core.reports.fontfiles import render_env
 from tidtam.core.settings import PACKAGE_ROOT

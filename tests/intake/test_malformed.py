@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 from tidtam.core.intake.layouts import EMES, FIRST_DATA_ROW, LAYOUTS, PROGRESS, column_letter
 from tidtam.core.intake.reader import IntakeError, read_workbook
 from tidtam.core.periods import parse_period

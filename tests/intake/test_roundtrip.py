@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tidtam.cli import main
 from tidtam.core import models as m
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 from tidtam.core.db import Database
 from tidtam.core.evidence import stored_path
 

@@ -60,7 +60,7 @@ def push_command(db, *arguments: str, config_dir: Path | None = None) -> tuple[l
 def make_target(db, config_dir: Path) -> Target:
     registry = load_plugins()
     spec = registry.target("emenscr")
-    return Target(db, registry.hook, spec, target_config(spec, office_profile(config_dir), config_dir), "DEMO01")
+    return Target(db, registry.hooks_for(spec.name), spec, target_config(spec, office_profile(config_dir), config_dir), "DEMO01")
 
 
 def options(kind: str = "push", **changes) -> Options:

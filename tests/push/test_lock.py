@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tidtam.core import models as m
-from tidtam.core.app import UserError
+from tidtam.core.errors import UserError
 from tidtam.core.push import lock as push_lock
 from tidtam.core.push.lock import Lock
 

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from tidtam.cli import main
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 
 from pushkit import config_for, credentials, load_demo
 

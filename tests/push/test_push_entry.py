@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tidtam.core.models import (ActivityProgress, Approval, KpiResult, Project, ProjectProgress, ProgressStatus, Submission,
                                 SubmissionState as S)
 from tidtam.core.periods import parse_period
+from tidtam.core.ledger import office_by_code
 from tidtam.core.push import run
 from tidtam.sandbox.server import start_subprocess
 
@@ -55,7 +56,7 @@ def assert_entered_once(state: dict, t) -> None:
     assert creates == Counter(ABSENT) and sends == Counter(ABSENT), (creates, sends)
     held = by_code(state)
     with t.db.session() as session:
-        office = run._office(t, session)
+        office = office_by_code(session, t.office_code)
         planned = {p.data["project_code"]: p.data["fill"]["steps"] for p in t.hook.plan_entries(
             target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, forms=t.config.forms,
             present=None) if p.action == CREATE}
@@ -145,9 +146,10 @@ def test_project_entry_never_puts_another_workers_request_beside_a_slot_holder(s
     assert result.counts == {"submitted": 8}, result.failures
     state = stand_in.admin.state()
     assert_entered_once(state, t)
-    # One slot, two workers: the only overlap is a page's own pair (the master plan select
-    # fetches the options of its two child selects at once), never the other worker beside it.
-    assert state["requests"]["peak_in_flight"] == 2
+    # One slot, two workers: requests overlap only within one worker's session (a page's own
+    # option fetches beside its page load), never the other worker's beside them.
+    assert state["requests"]["peak_in_flight"] >= 2  # the page's own pair did overlap
+    assert state["requests"]["peak_sessions_in_flight"] == 1
 
 
 def test_a_failed_create_from_an_earlier_approval_does_not_void_a_progress_only_approval(sqlite_db, stand_in, target_of):
@@ -159,7 +161,7 @@ def test_a_failed_create_from_an_earlier_approval_does_not_void_a_progress_only_
     t = target_of(sqlite_db, stand_in.url)
     run.dry_run(t, Q1, credentials(), options("dry-run", mode="http", new_projects=False))
     with sqlite_db.session() as session:  # the earlier approval covered a create that failed
-        old = Approval(office_id=run._office(t, session).id, target="emenscr", period=Q1.id, approved_by="ก่อนหน้า",
+        old = Approval(office_id=office_by_code(session, t.office_code).id, target="emenscr", period=Q1.id, approved_by="ก่อนหน้า",
                        payload_set_hash="0" * 64)
         session.add(old)
         session.flush()
@@ -205,7 +207,7 @@ def test_a_half_entered_project_is_continued_not_created_again(sqlite_db, stand_
     load_demo(sqlite_db, keep=0)
     t = target_of(sqlite_db, stand_in.url)
     with sqlite_db.session() as session:
-        office = run._office(t, session)
+        office = office_by_code(session, t.office_code)
         steps = next(p.data["fill"]["steps"] for p in t.hook.plan_entries(
             target="emenscr", period=Q1, session=session, office=office, mapping=t.config.mapping, forms=t.config.forms,
             present=None) if p.data["project_code"] == "2570-064" and p.action == CREATE)

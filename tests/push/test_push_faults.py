@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tidtam.core.app import UserError
+from tidtam.core.errors import UserError
 from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run

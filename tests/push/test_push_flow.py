@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tidtam.core.app import UserError
+from tidtam.core.errors import UserError
 from tidtam.core.forms.plan import inputs_of
 from tidtam.core.models import Approval, Project, ProjectProgress, Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.core.push.approval import ApprovalVoided
+from tidtam.core.ledger import ApprovalVoided, office_by_code
 from tidtam.core.push.plan import make_plan
 
 from pushkit import credentials, load_demo, options
@@ -185,7 +185,7 @@ def test_site_rules_are_checked_before_any_browser_with_record_and_field(sqlite_
         reports[1].disbursed = Decimal("9999999.00")  # more than the budget
         reports[2].kpi_results[0].value, reports[2].kpi_results[0].note = None, ""
     with sqlite_db.session() as session:
-        plan = make_plan(t.hook, "emenscr", Q1, session, run._office(t, session), t.config.mapping, t.config.forms)
+        plan = make_plan(t.hook, "emenscr", Q1, session, office_by_code(session, t.office_code), t.config.mapping, t.config.forms)
     errors = {(p.record_key, p.field): p.message for p in plan.problems if p.severity == "error"}
     assert re.search("ร้อยละ 100", errors[("project:2570-001", "สถานะการดำเนินงาน")])
     assert "เกินงบประมาณโครงการ" in errors[("project:2570-002", "ผลการเบิกจ่าย")]
@@ -205,7 +205,7 @@ def test_progress_below_the_previous_quarter_is_refused(sqlite_db, target_of):
         q2.activities = [ActivityProgress(activity_id=a.activity_id, percent=a.percent - 10) for a in q1.activities]
         q2.kpi_results = [KpiResult(kpi_id=k.kpi_id, value=k.value, note="ต่อเนื่อง") for k in q1.kpi_results]
     with sqlite_db.session() as session:
-        plan = make_plan(t.hook, "emenscr", parse_period("2570Q2"), session, run._office(t, session), t.config.mapping, t.config.forms)
+        plan = make_plan(t.hook, "emenscr", parse_period("2570Q2"), session, office_by_code(session, t.office_code), t.config.mapping, t.config.forms)
     messages = [p.message for p in plan.problems if p.field.startswith("กิจกรรมที่ 1")]
     assert messages and "ไม่น้อยกว่าไตรมาสก่อน" in messages[0]
 
@@ -308,7 +308,7 @@ def test_report_lists_what_was_sent_when_by_whom_and_remote_ids(sqlite_db, stand
     _approve(t, by="นางสาวผู้อำนวยการ ทดสอบ")
     run.push(t, Q1, credentials(), options(mode="http"))
     with sqlite_db.session() as session:
-        summary = report.build(session, run._office(t, session), t.spec.title, "emenscr", Q1)
+        summary = report.build(session, office_by_code(session, t.office_code), t.spec.title, "emenscr", Q1)
     xlsx = report.write_xlsx(summary, tmp_path / "r.xlsx")
     docx = report.write_docx(summary, tmp_path / "r.docx")
     cells = [[c.value for c in row] for row in load_workbook(xlsx).active.iter_rows()]

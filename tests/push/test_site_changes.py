@@ -21,7 +21,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from tidtam.core.app import UserError
+from tidtam.core.errors import UserError
 from tidtam.core.models import Project, Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run

@@ -90,7 +90,7 @@ def config_for(folder: Path, url: str) -> Path:
 def make_target(db, config_dir: Path, stage: str = "push") -> Target:
     registry = load_plugins()
     spec = registry.target("emes")
-    return Target(db, registry.hook, spec, target_config(spec, office_profile(config_dir), config_dir), "DEMO01", stage)
+    return Target(db, registry.hooks_for(spec.name), spec, target_config(spec, office_profile(config_dir), config_dir), "DEMO01", stage)
 
 
 def options(kind: str = "push", **changes) -> Options:

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from tidtam.core.app import UserError
+from tidtam.core.errors import UserError
 from tidtam.core.models import Approval, Submission
 from tidtam.core.push import run
-from tidtam.core.push.approval import ApprovalVoided, current_approvals
+from tidtam.core.ledger import ApprovalVoided, office_by_code
 from tidtam.core.push.plan import make_plan
 
 from emeskit import R1, attach, credentials, image_bytes, load_demo, options, result_of
@@ -47,7 +47,7 @@ def test_site_rules_are_checked_before_any_browser_with_indicator_and_field(sqli
     attach(sqlite_db, "1.3", "ภาพถ่ายเปลี่ยนชื่อ.pdf", image_bytes("png"), tmp_path / "in")  # a PNG named .pdf
     attach(sqlite_db, "1.4", "สแกนทั้งเล่ม.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024), tmp_path / "in")
     with sqlite_db.session() as session:
-        plan = make_plan(t.hook, "emes", R1, session, run._office(t, session), t.config.mapping, t.config.forms)
+        plan = make_plan(t.hook, "emes", R1, session, office_by_code(session, t.office_code), t.config.mapping, t.config.forms)
     errors = {(p.record_key, p.field): p.message for p in plan.problems if p.severity == "error"}
     # the narrative's limit is forms.yaml's (max_length of the field), checked by core, named by the field's label
     assert "ยาว 3,001 ตัวอักษร เกินที่ระบบรับ 3,000" in errors[("indicator:1.1", "ผลการดำเนินงาน (ไม่เกิน 3000 ตัวอักษร)")]
@@ -147,7 +147,7 @@ def test_the_round_is_confirmed_only_when_asked_with_its_own_approval(sqlite_db,
     assert run.push(t, R1, credentials(), options()).failures == []
     assert emes_site.admin.writes("round.confirm") == []  # a push never confirms
     with sqlite_db.session() as session:  # and the push's approval does not cover a confirmation
-        assert current_approvals(session, run._office(confirm, session), confirm.ledger, R1.id) == []
+        assert confirm.ledger(R1).live_approval(session) is None
     with pytest.raises(UserError, match="ยังไม่มีการอนุมัติ"):
         run.push(confirm, R1, credentials(), options("confirm"))
     dry = run.dry_run(confirm, R1, credentials(), options("confirm-dry-run"))
@@ -214,7 +214,7 @@ def test_summary_and_evidence_folder_for_the_on_site_visit(sqlite_db, emes_site,
     approve_stage(t)
     run.push(t, R1, credentials(), options())
     with sqlite_db.session() as session:
-        data = summary.collect(session, run._office(t, session), R1)
+        data = summary.collect(session, office_by_code(session, t.office_code), R1)
     folder = summary.write_folder(data, tmp_path / "out" / "แฟ้มหลักฐาน")
     docx = summary.write_docx(data, tmp_path / "out" / "สรุป.docx", date(2027, 3, 25))
     first = folder / "01_ตัวบ่งชี้_1.1"

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from tidtam.core.app import UserError
+from tidtam.core.errors import UserError
 from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.push import run
 from tidtam.sandbox.emes import OFFICE_DATA

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from docx import Document
 
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 from tidtam.core.config import ConfigError
 from tidtam.core.office_data import DEMO_DIR
 from tidtam.core.reports import annual

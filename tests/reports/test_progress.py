@@ -12,7 +12,7 @@ import yaml
 from docx import Document
 from openpyxl import load_workbook
 
-from tidtam.core.app import ExitCode
+from tidtam.cli_errors import ExitCode
 from tidtam.core.office_data import DEMO_DIR
 from tidtam.core.reports import charts, progress
 from tidtam.core.reports.progress import ActivityRow, late_reasons
