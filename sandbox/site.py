@@ -75,9 +75,24 @@ class Traffic:
     injected: Counter = field(default_factory=Counter)
     in_flight: int = 0       # requests arrived and not yet answered in full
     peak_in_flight: int = 0  # the most at once: how hard a client pressed the site
+    # The same by client session (cookie): the most sessions with a request in flight at once
+    # shows whether two workers' requests overlapped (one page's own requests share a session).
+    by_session: Counter = field(default_factory=Counter)
+    peak_sessions: int = 0
+
+    def arrived(self, session: str) -> None:
+        self.in_flight += 1
+        self.by_session[session] += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        self.peak_sessions = max(self.peak_sessions, len(+self.by_session))
+
+    def answered(self, session: str) -> None:
+        self.in_flight -= 1
+        self.by_session[session] -= 1
 
     def as_dict(self) -> dict:
         return {"total": self.total, "by_route": dict(self.by_route), "peak_in_flight": self.peak_in_flight,
+                "peak_sessions_in_flight": self.peak_sessions,
                 "by_status": {str(k): v for k, v in self.by_status.items()},
                 "injected": {k: self.injected.get(k, 0) for k in ("fail", "hang", "expire")}}
 
@@ -335,6 +350,17 @@ async def admin_expire_sessions(request: Request) -> Response:
 
 
 # ----- misbehaviour ------------------------------------------------------------------------
+def _cookie(scope, name: str) -> str:
+    """The value of cookie ``name`` in an ASGI request ("" without one)."""
+    from http.cookies import SimpleCookie
+
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            morsel = SimpleCookie(value.decode("latin-1")).get(name)
+            return morsel.value if morsel else ""
+    return ""
+
+
 class MisbehaviourMiddleware:
     """Latency, HTTP 500s and hangs on every site request (never on /__admin).
 
@@ -353,12 +379,12 @@ class MisbehaviourMiddleware:
         traffic = site.traffic
         traffic.total += 1
         traffic.by_route[f"{scope['method']} {scope['path']}"] += 1
-        traffic.in_flight += 1
-        traffic.peak_in_flight = max(traffic.peak_in_flight, traffic.in_flight)
+        session = _cookie(scope, site.cookie_name)
+        traffic.arrived(session)
         try:
             await self._answer(scope, receive, send)
         finally:
-            traffic.in_flight -= 1
+            traffic.answered(session)
 
     async def _answer(self, scope, receive, send):
         site = self.site
