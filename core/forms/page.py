@@ -12,7 +12,7 @@ import re
 
 from ..config import Locator
 from .plan import Values, month_label
-from .schema import Element, Field, ListSpec, MonthsField, Read, RowsField, Step
+from .schema import Element, Field, ListSpec, MonthsField, RowsField, Step
 
 REQUIRED_MARK = "*"
 

@@ -23,7 +23,7 @@ from ..thai import ThaiParseError
 from ..values import DateWindow, ValueProblem
 from .. import values
 from .evidence import EvidenceRules, evidence_file, split_names
-from .layouts import FIRST_DATA_ROW, HEADER_ROW, LAYOUTS, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
+from .layouts import HEADER_ROW, LAYOUTS, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
 from .writer import canonical, checksum
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a filled template is far smaller; bigger means something else
@@ -340,9 +340,9 @@ def _locked_rows(workbook, layout, period, meta, found: _Collector) -> dict[str,
     if checksum(layout, period, meta.get("owner", ""), rows) != meta.get("checksum"):
         found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้ถูกแก้ไข กรุณาขอแบบรายงานใหม่")
     by_sheet: dict[str, dict[int, list[str]]] = {}
-    for sheet_key, excel_row, *values in rows:
+    for sheet_key, excel_row, *cells in rows:
         try:
-            by_sheet.setdefault(sheet_key, {})[int(excel_row)] = (values + [""] * widest)[:widest]
+            by_sheet.setdefault(sheet_key, {})[int(excel_row)] = (cells + [""] * widest)[:widest]
         except ValueError:
             found.refuse("ข้อมูลแม่แบบที่ซ่อนไว้ถูกแก้ไข กรุณาขอแบบรายงานใหม่")
     return by_sheet
