@@ -296,7 +296,8 @@ async def progress_detail(request: Request) -> Response:
         "quarter_label": thai.quarter_label(fiscal_year, quarter),
         "budget_total_text": summary(site, project)["budget_total_text"],
         "fields": [field_json(f, "progress", fiscal_year) for f in classic.progress_fields(site, project, quarter)],
-        "values": entry["values"] if entry else {}, "saved_at_text": _when(entry["saved_at"]) if entry else ""})
+        "values": entry["values"] if entry else {}, "saved_at_text": _when(entry["saved_at"]) if entry else "",
+        "entry": {k: entry[k] for k in ("values", "saved_at")} if entry else None})  # as the classic API answers
 
 
 @bearer_required
@@ -312,7 +313,8 @@ async def save_progress(request: Request) -> Response:
     if errors:
         return invalid(values, errors)
     entry = project["progress"][str(quarter)]
-    return JSONResponse({"ok": True, "values": values, "saved_at_text": _when(entry["saved_at"])})
+    return JSONResponse({"ok": True, "values": values, "saved_at": entry["saved_at"],
+                         "saved_at_text": _when(entry["saved_at"])})
 
 
 # ----- option lists: each arrives options_delay_ms after it is asked for --------------------------

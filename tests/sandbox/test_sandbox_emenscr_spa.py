@@ -12,14 +12,18 @@ import html
 import json
 import re
 import secrets
+import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import yaml
 from click.testing import CliRunner
 from playwright.sync_api import Page, expect
 
-from tidtam.sandbox import emenscr_spa
+from tidtam.core.forms.schema import FormsFile, MonthsField, RowsField
+from tidtam.core.settings import PACKAGE_ROOT
+from tidtam.sandbox import emenscr_spa, thai
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import demo_credentials
 
@@ -461,3 +465,68 @@ def test_the_command_refuses_profile_options_where_they_do_not_apply():
     assert emes.exit_code == 2 and "eMENSCR" in emes.output
     bad = runner.invoke(sandbox, ["emenscr", "--profile", "spa", "--token-ttl", "0"])
     assert bad.exit_code == 2 and "token_ttl" in bad.output
+
+
+# ----- the config version folder that describes this profile ---------------------------------------
+SPA_CONFIG = PACKAGE_ROOT / "config/targets/emenscr/2027.1-spa"
+
+
+def test_an_office_can_pin_the_spa_config_version(tmp_path, monkeypatch):
+    from tidtam.core import config as cfg
+    from tidtam.core.plugins import load_plugins
+
+    folder = tmp_path / "config"
+    shutil.copytree(PACKAGE_ROOT / "config", folder)
+    office = folder / "office.yaml"
+    office.write_text(office.read_text(encoding="utf-8").replace(
+        'emenscr: {version: "2026.1"}', 'emenscr: {version: "2027.1-spa"}'), encoding="utf-8")
+    monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(folder))
+    loaded = cfg.target_config(load_plugins().target("emenscr"))
+    assert loaded.version == "2027.1-spa" and loaded.forms.login.path == "/app/"
+    assert loaded.mapping.base_url == "http://127.0.0.1:8701"
+
+
+def wanted_labels(field, month: str) -> list[tuple[str, bool]]:
+    """(label text, prefix match) a field's locator looks for: the first row, the first month."""
+    if isinstance(field, RowsField):
+        return [(c.label.format(n=1), c.match == "prefix") for c in field.columns.values()]
+    if isinstance(field, MonthsField):
+        return [(field.label.format(month=month), False)]
+    return [(field.label, field.match == "prefix")]
+
+
+def check_drawn(page: Page, spec, month: str) -> None:
+    """The page shows `ready`, and each field's label, each button and each list exactly once."""
+    expect(page.locator(spec.ready.css)).to_have_count(1)
+    shown = page.locator("label").evaluate_all(
+        "labels => labels.map(l => l.textContent.replace(/\\s*\\*\\s*$/, '').trim())")
+    for key, field in spec.fields.items():
+        for text, prefix in wanted_labels(field, month):
+            found = [label for label in shown if (label.startswith(text) if prefix else label == text)]
+            assert len(found) == 1, (spec.path, key, text, found)
+    for key, button in spec.buttons.items():
+        expect(page.get_by_role(button.role, name=button.name, exact=True)).to_have_count(1)
+    for listing in spec.lists.values():
+        expect(page.locator(listing.rows.css).first).to_be_visible()
+    for element in spec.elements.values():
+        if element.css:
+            expect(page.locator(element.css)).to_have_count(1)
+
+
+@browser_test
+def test_the_spa_config_describes_the_app_as_drawn(browser, page, spa):
+    forms = FormsFile.model_validate(yaml.safe_load((SPA_CONFIG / "forms.yaml").read_text(encoding="utf-8")))
+    month = thai.fiscal_month_options(2570)[0][1]  # the demo projects' first month, ต.ค. 2569
+    page.goto(spa.url + forms.login.path)
+    check_drawn(page, forms.login, month)
+    for field in forms.login.fields.values():
+        expect(page.locator(field.css)).to_have_count(1)
+    type_password(page, *demo_credentials())
+    expect(app(page)).to_have_attribute("data-ready", "projects")
+    for name, spec in forms.pages.items():
+        page.goto(spa.url + spec.path.format(q="", page_number=1, status="approved", id=10001))
+        check_drawn(page, spec, month)
+    for form in forms.forms.values():
+        for step in form.steps:
+            page.goto(spa.url + step.path.format(id=10001, quarter=1))
+            check_drawn(page, step, month)
