@@ -139,6 +139,11 @@ class Realm:
     def issuer(self, request: Request) -> str:
         return f"{request.url.scheme}://{request.url.netloc}{self.base}"
 
+    def forget_old_logins(self) -> None:
+        """Sign-in pages past the login timeout can never be used: drop them."""
+        oldest = self.site.now() - self.config["login_ttl"]
+        self.pending = {tab: p for tab, p in self.pending.items() if p.created >= oldest}
+
     def public_id(self, session: Session) -> str:
         public = hashlib.sha256(session.sid.encode()).hexdigest()[:32]
         self.public_ids[public] = session.sid
@@ -319,6 +324,7 @@ async def authorize(request: Request) -> Response:
         return redirect_back(params, {"error": "login_required", "state": params.get("state")})
     browser = request.cookies.get(AUTH_COOKIE) or secrets.token_urlsafe(16)
     pending = Pending(secrets.token_urlsafe(8), browser, params, realm.site.now(), "")
+    realm.forget_old_logins()
     realm.pending[pending.tab_id] = pending
     return realm.login_page(request, pending)
 

@@ -57,10 +57,10 @@ export async function signIn() {
                    back: location.pathname + location.search};
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(pending.verifier));
-  const query = new URLSearchParams({
-    client_id: CLIENT_ID, redirect_uri: REDIRECT, response_mode: "fragment", response_type: "code",
-    scope: "openid", nonce: pending.nonce, state: pending.state,
-    code_challenge: base64url(new Uint8Array(digest)), code_challenge_method: "S256"});
+  const query = new URLSearchParams({  // in the order of the public link to the real site
+    client_id: CLIENT_ID, response_mode: "fragment", response_type: "code", scope: "openid",
+    redirect_uri: REDIRECT, code_challenge: base64url(new Uint8Array(digest)), code_challenge_method: "S256",
+    state: pending.state, nonce: pending.nonce});
   location.assign(`${AUTH}/auth?${query}`);
   return new Promise(() => {});
 }

@@ -126,6 +126,11 @@ def test_sign_in_refuses_a_wrong_password_then_lands_on_the_page_asked_for(brows
         page = context.new_page()
         page.goto(sandbox.url + "/app/projects/10002")
         expect(page.locator("html")).to_have_attribute("lang", language)
+        asked = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+        assert urlsplit(page.url).path == REALM + "/auth" and list(asked) == [
+            "client_id", "response_mode", "response_type", "scope", "redirect_uri", "code_challenge",
+            "code_challenge_method", "state", "nonce"]
+        assert (asked["client_id"], asked["response_mode"], asked["code_challenge_method"]) == (CLIENT_ID, "fragment", "S256")
         user, password = demo_credentials()
         type_password(page, user, password + "-wrong", language)
         expect(page.locator("span#input-error")).to_have_text(labels["invalid"])
