@@ -103,8 +103,9 @@ def flatten(body: Mapping) -> dict:
     flat: dict[str, Any] = {}
     for name, value in body.items():
         if isinstance(value, list):
-            for index, row in enumerate(value):
-                flat.update({f"{name}-{index}-{column}": v for column, v in (row or {}).items()})
+            for index, row in enumerate(value):  # a row that is not an object is no row (the checks say what is missing)
+                if isinstance(row, Mapping):
+                    flat.update({f"{name}-{index}-{column}": v for column, v in row.items()})
         elif isinstance(value, dict):
             flat.update({f"{name}-{key}": v for key, v in value.items()})
         else:

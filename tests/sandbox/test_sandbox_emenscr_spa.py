@@ -247,6 +247,8 @@ def test_http_client_saves_through_the_api_with_inline_errors_keyed_by_input(spa
         "owner": "นายสมชาย ใจดี", "phone": "053123456", "start_date": "01/11/2569", "end_date": "30/09/2570"})
     assert made.status_code == 201 and made.json()["next"] == "M2"
     project = made.json()["id"]
+    junk = client.put(f"/api/v1/projects/{project}/steps/M1", headers=bearer(tokens), json={"kpis": ["x", 1]})
+    assert junk.status_code == 422 and "code" in junk.json()["errors"]  # refused, never a 500
     nested = client.put(f"/api/v1/projects/{project}/steps/M3", headers=bearer(tokens), json={})
     assert nested.status_code == 409 and nested.json()["message"] == "กรุณาบันทึก M2 ให้ครบก่อน"
     assert [w["action"] for w in spa.admin.writes()] == ["project.create"]
