@@ -54,9 +54,22 @@ class ProjectStore:
         return {"projects": [self.projects[i] for i in sorted(self.projects)]}
 
 
-def build_app(data_path: Path | str | None = None, demo_data: bool | str = True, **knobs):
-    site = Site("emenscr", Path(data_path or DEFAULT_DATA), lambda s: ProjectStore(s, demo_data), **knobs)
+def make_site(data_path: Path | str | None = None, demo_data: bool | str = True, site_class=Site, **knobs) -> Site:
+    """The eMENSCR state both profiles serve: data file, projects, catalogs, knobs."""
+    site = site_class("emenscr", Path(data_path or DEFAULT_DATA), lambda s: ProjectStore(s, demo_data), **knobs)
     site.catalogs = {kind: spec["items"] for kind, spec in load_yaml(CATALOGS).items()}
+    return site
+
+
+def admin_routes() -> list[Route]:
+    """Fixtures' back doors, the same on both profiles."""
+    return [Route("/__admin/projects", admin_add_project, methods=["POST"]),
+            Route("/__admin/projects/{pid:int}/return", admin_return, methods=["POST"]),
+            Route("/__admin/projects/{pid:int}/approve", admin_approve, methods=["POST"])]
+
+
+def build_app(data_path: Path | str | None = None, demo_data: bool | str = True, **knobs):
+    site = make_site(data_path, demo_data, **knobs)
     routes = [
         Route("/", home), Route("/projects", project_list),
         Route("/projects/new", new_project_form, methods=["GET"]),
@@ -72,10 +85,7 @@ def build_app(data_path: Path | str | None = None, demo_data: bool | str = True,
         Route("/api/projects/{pid:int}/progress/{quarter:int}", progress_api, methods=["GET", "POST"]),
         Route("/api/catalog/{kind}", catalog_api),
     ]
-    admin = [Route("/__admin/projects", admin_add_project, methods=["POST"]),
-             Route("/__admin/projects/{pid:int}/return", admin_return, methods=["POST"]),
-             Route("/__admin/projects/{pid:int}/approve", admin_approve, methods=["POST"])]
-    return site.asgi_app(routes, admin)
+    return site.asgi_app(routes, admin_routes())
 
 
 # ----- helpers -------------------------------------------------------------------------------
@@ -135,17 +145,21 @@ async def home(request: Request) -> Response:
 @logged_in()
 async def project_list(request: Request) -> Response:
     site = site_of(request)
-    query = request.query_params.get("q", "").strip()
-    status = request.query_params.get("status", "")
-    projects = [p for p in sorted(store(request).projects.values(), key=lambda p: -p["id"])
+    listing = list_projects(site, request.query_params)
+    return site.render(request, "emenscr/projects.html", **listing, field_of=field_of, status_label=status_label)
+
+
+def list_projects(site: Site, params: Mapping[str, str]) -> dict:
+    """One page of the projects matching ``q`` (code or name) and ``status``, newest first."""
+    query = params.get("q", "").strip()
+    status = params.get("status", "")
+    projects = [p for p in sorted(site.store.projects.values(), key=lambda p: -p["id"])
                 if _matches(p, query) and (not status or p["status"] == status)]
     size = int(site.data.get("page_size", 20))
     pages = max(1, -(-len(projects) // size))
-    page = min(max(1, _int(request.query_params.get("page"), 1)), pages)
-    shown = projects[(page - 1) * size: page * size]
-    return site.render(request, "emenscr/projects.html", projects=shown, total=len(projects),
-                       page=page, pages=pages, first=(page - 1) * size + 1, query=query,
-                       status_filter=status, field_of=field_of, status_label=status_label)
+    page = min(max(1, _int(params.get("page"), 1)), pages)
+    return {"projects": projects[(page - 1) * size: page * size], "total": len(projects), "page": page,
+            "pages": pages, "first": (page - 1) * size + 1, "query": query, "status_filter": status}
 
 
 def _matches(project: dict, query: str) -> bool:
@@ -194,14 +208,22 @@ async def new_project_form(request: Request) -> Response:
 async def create_project(request: Request) -> Response:
     """Every valid POST creates another project, even with a code already used."""
     site = site_of(request)
+    project, values, errors = create_from(request, await request.form())
+    if errors:
+        return render_step(request, None, steps_spec(site)[0], values, errors, status=422)
+    return redirect_after_step(site, project, steps_spec(site)[0]["code"])
+
+
+def create_from(request: Request, form: Mapping) -> tuple[dict | None, dict, dict]:
+    """The first step's values make a new project: (project or None, values, errors)."""
+    site = site_of(request)
     spec = steps_spec(site)[0]
-    form = await request.form()
     values, errors = read_step(site, spec, form, None)
     if errors:
-        return render_step(request, None, spec, values, errors, status=422)
-    project = store(request).add({spec["code"]: values})
+        return None, values, errors
+    project = site.store.add({spec["code"]: values})
     site.record_write(request, "project.create", {"project_id": project["id"]}, values)
-    return redirect_after_step(site, project, spec["code"])
+    return project, values, errors
 
 
 def earlier_unsaved(site: Site, project: dict, code: str) -> list[str]:
@@ -212,10 +234,13 @@ def earlier_unsaved(site: Site, project: dict, code: str) -> list[str]:
 
 
 def out_of_order(request: Request, site: Site, project: dict, code: str) -> Response | None:
+    refusal = out_of_order_message(site, project, code)
+    return site.message_page(request, "ยังเปิดขั้นตอนนี้ไม่ได้", refusal, 409) if refusal else None
+
+
+def out_of_order_message(site: Site, project: dict, code: str) -> str | None:
     missing = earlier_unsaved(site, project, code)
-    if not missing:
-        return None
-    return site.message_page(request, "ยังเปิดขั้นตอนนี้ไม่ได้", f"กรุณาบันทึก {', '.join(missing)} ให้ครบก่อน", 409)
+    return f"กรุณาบันทึก {', '.join(missing)} ให้ครบก่อน" if missing else None
 
 
 @logged_in()
@@ -239,14 +264,21 @@ async def save_step(request: Request) -> Response:
         return site.message_page(request, "ไม่สามารถแก้ไขได้", locked_message(site, project), 409)
     if refused := out_of_order(request, site, project, spec["code"]):
         return refused
-    form = await request.form()
-    values, errors = read_step(site, spec, form, project)
+    values, errors = save_step_values(request, project, spec, await request.form())
     if errors:
         return render_step(request, project, spec, values, errors, status=422)
-    project["steps"][spec["code"]] = values
-    project["updated_at"] = site.now()
-    site.record_write(request, "project.step.save", {"project_id": project["id"], "step": spec["code"]}, values)
     return redirect_after_step(site, project, spec["code"])
+
+
+def save_step_values(request: Request, project: dict, spec: dict, form: Mapping) -> tuple[dict, dict]:
+    """Check a step's values and, if they pass, overwrite the step with them."""
+    site = site_of(request)
+    values, errors = read_step(site, spec, form, project)
+    if not errors:
+        project["steps"][spec["code"]] = values
+        project["updated_at"] = site.now()
+        site.record_write(request, "project.step.save", {"project_id": project["id"], "step": spec["code"]}, values)
+    return values, errors
 
 
 def locked_message(site: Site, project: dict) -> str:
@@ -288,20 +320,28 @@ def render_step(request: Request, project: dict | None, spec: dict, values: dict
 @logged_in()
 async def send_for_approval(request: Request) -> Response:
     """Sending twice records two sends; only an approved project refuses."""
-    site, project = site_of(request), get_project(request)
+    project = get_project(request)
     if project is None:
         return not_found(request)
+    status, error = send_project(request, project)
+    if error:
+        return render_project(request, project, status=status, error=error)
+    return RedirectResponse(f"/projects/{project['id']}?sent=1", status_code=303)
+
+
+def send_project(request: Request, project: dict) -> tuple[int, str | None]:
+    """M7: (HTTP status, refusal or None). Each accepted send is recorded again."""
+    site = site_of(request)
     missing = missing_steps(site, project)
     if missing:
-        return render_project(request, project, status=422,
-                              error="กรุณากรอกข้อมูลให้ครบทุกขั้นตอนก่อนส่งขออนุมัติ: " + ", ".join(missing))
+        return 422, "กรุณากรอกข้อมูลให้ครบทุกขั้นตอนก่อนส่งขออนุมัติ: " + ", ".join(missing)
     if project["status"] == "approved":
-        return render_project(request, project, status=409, error="โครงการได้รับอนุมัติแล้ว ไม่ต้องส่งซ้ำ")
+        return 409, "โครงการได้รับอนุมัติแล้ว ไม่ต้องส่งซ้ำ"
     project["status"] = "sent"
     send = {"at": site.now(), "session": request.state.session.label}
     project["sends"].append(send)
     site.record_write(request, "project.send", {"project_id": project["id"]}, send)
-    return RedirectResponse(f"/projects/{project['id']}?sent=1", status_code=303)
+    return 200, None
 
 
 @logged_in()
@@ -310,23 +350,30 @@ async def upload_attachment(request: Request) -> Response:
     site, project = site_of(request), get_project(request)
     if project is None:
         return not_found(request)
-    form = await request.form()
-    upload = form.get("file")
-    rules = site.data["attachments"]
-    content = await upload.read() if hasattr(upload, "read") else b""
-    problem = attachment_problem(upload, content, rules)
+    _, problem = await add_attachment(request, project, await request.form())
     if problem:
         return render_project(request, project, status=422, error=problem)
-    attachment = {"id": f"a{store(request).next_attachment}", "filename": upload.filename,
+    return RedirectResponse(f"/projects/{project['id']}?uploaded=1", status_code=303)
+
+
+async def add_attachment(request: Request, project: dict, form: Mapping) -> tuple[dict | None, str | None]:
+    """A multipart ``file`` and ``description`` become one more attachment: (attachment, refusal)."""
+    site = site_of(request)
+    upload = form.get("file")
+    content = await upload.read() if hasattr(upload, "read") else b""
+    problem = attachment_problem(upload, content, site.data["attachments"])
+    if problem:
+        return None, problem
+    attachment = {"id": f"a{site.store.next_attachment}", "filename": upload.filename,
                   "size": len(content), "sha256": hashlib.sha256(content).hexdigest(),
                   "description": str(form.get("description", "")), "uploaded_at": site.now(),
                   "session": request.state.session.label}
-    store(request).next_attachment += 1
-    store(request).files[attachment["id"]] = content
+    site.store.next_attachment += 1
+    site.store.files[attachment["id"]] = content
     project["attachments"].append(attachment)
     site.record_write(request, "project.attachment.add", {"project_id": project["id"],
                                                          "attachment_id": attachment["id"]}, attachment)
-    return RedirectResponse(f"/projects/{project['id']}?uploaded=1", status_code=303)
+    return attachment, None
 
 
 def attachment_problem(upload: Any, content: bytes, rules: Mapping) -> str | None:
@@ -462,14 +509,18 @@ async def progress_api(request: Request) -> Response:
         body = await request.json()
     except ValueError:
         return JSONResponse({"error": "bad_json", "message": "ข้อมูลไม่อยู่ในรูปแบบ JSON"}, status_code=400)
-    form = {k: (v if isinstance(v, str) else str(v)) for k, v in body.items() if v is not None}
-    values, errors = save_progress(request, project, quarter, form)
+    values, errors = save_progress(request, project, quarter, json_form(body))
     if errors:
         return JSONResponse({"ok": False, "errors": errors}, status_code=422)
     entry = project["progress"][str(quarter)]
     return JSONResponse({"ok": True, "saved_at": entry["saved_at"],
                          "saved_at_text": thai.format_date(_local(entry["saved_at"]), with_time=True),
                          "values": values})
+
+
+def json_form(body: Mapping) -> dict:
+    """A JSON object as the flat form the checks read: numbers as text, nulls left out."""
+    return {k: (v if isinstance(v, str) else str(v)) for k, v in body.items() if v is not None}
 
 
 def _local(epoch: float) -> datetime:
@@ -484,9 +535,12 @@ async def catalog_api(request: Request) -> Response:
     if kind not in site.catalogs:
         return JSONResponse({"error": "unknown_catalog"}, status_code=404)
     parent = request.query_params.get("parent")
-    items = [i for i in site.catalogs[kind] if parent is None or i.get("parent") == parent]
-    return JSONResponse({"kind": kind, "parent": parent,
-                         "items": [{"code": i["code"], "name": i["name"]} for i in items]})
+    return JSONResponse({"kind": kind, "parent": parent, "items": catalog_children(site, kind, parent)})
+
+
+def catalog_children(site: Site, kind: str, parent: str | None) -> list[dict]:
+    return [{"code": i["code"], "name": i["name"]} for i in site.catalogs[kind]
+            if parent is None or i.get("parent") == parent]
 
 
 # ----- admin ---------------------------------------------------------------------------------

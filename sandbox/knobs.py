@@ -52,3 +52,26 @@ class Knobs:
         if name in ("latency_ms", "expire_every"):
             return int(number)
         return number
+
+
+@dataclass
+class SpaKnobs(Knobs):
+    """The Keycloak/JavaScript profile's own knobs, on top of the shared ones."""
+
+    token_ttl: float = 300.0       # seconds an access token lives (Keycloak's default: 5 minutes)
+    refresh_ttl: float = 1800.0    # seconds a refresh token lives (Keycloak's SSO idle default: 30 minutes)
+    login_language: str = "th"     # the sign-in page's labels: "th" or "en"
+    token_storage: str = "session" # where the app keeps its tokens: "session" (sessionStorage) or "local"
+    options_delay_ms: int = 150    # every option list answers this late, after the form is drawn
+
+    CHOICES = {"login_language": ("th", "en"), "token_storage": ("session", "local")}
+
+    def _checked(self, name: str, value):
+        if name in self.CHOICES:
+            if value not in self.CHOICES[name]:
+                raise KnobError(f"{name} must be one of {', '.join(self.CHOICES[name])}")
+            return value
+        number = super()._checked(name, value)
+        if name in ("token_ttl", "refresh_ttl") and number <= 0:
+            raise KnobError(f"{name} must be more than 0")
+        return int(number) if name == "options_delay_ms" else number

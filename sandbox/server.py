@@ -6,6 +6,9 @@ subprocess (for tests that kill the client: the server lives on in its own sessi
 
     with start_subprocess("emes", hang_seconds=5) as sb:
         ...
+
+    with run_in_thread("emenscr", profile="spa", token_ttl=60) as sb:   # Keycloak + JavaScript app
+        ...
 """
 from __future__ import annotations
 
@@ -25,13 +28,25 @@ from typing import Any, Callable
 import httpx
 
 APPS = {"emenscr": "tidtam.sandbox.emenscr", "emes": "tidtam.sandbox.emes"}
+# Other profiles of a stand-in: the same site reached another way (issue 17).
+PROFILES = {("emenscr", "spa"): "tidtam.sandbox.emenscr_spa"}
+PROFILE_NAMES = ("classic", "spa")
 DEFAULT_PORTS = {"emenscr": 8701, "emes": 8702}
 READY = "SANDBOX_READY"
 
 
-def build(app_name: str, data_path: str | Path | None = None, demo_data: bool = True, **knobs):
-    """The ASGI app of one stand-in."""
-    module = importlib.import_module(APPS[app_name])
+def module_name(app_name: str, profile: str = "classic") -> str:
+    if profile == "classic":
+        return APPS[app_name]
+    if (app_name, profile) not in PROFILES:
+        raise ValueError(f"{app_name} has no profile {profile!r}")
+    return PROFILES[(app_name, profile)]
+
+
+def build(app_name: str, data_path: str | Path | None = None, demo_data: bool = True, profile: str = "classic",
+          **knobs):
+    """The ASGI app of one stand-in in one profile."""
+    module = importlib.import_module(module_name(app_name, profile))
     return module.build_app(data_path=data_path, demo_data=demo_data, **knobs)
 
 
@@ -74,8 +89,9 @@ class Admin:
 
 class SandboxHandle:
     def __init__(self, app_name: str, url: str, stop: Callable[[], None], pid: int | None = None,
-                 log_path: str | None = None):
+                 log_path: str | None = None, profile: str = "classic"):
         self.app_name = app_name
+        self.profile = profile
         self.url = url
         self.admin = Admin(url)
         self.pid = pid            # the server process, in subprocess mode
@@ -126,9 +142,10 @@ def _uvicorn_server(app):
 
 
 def run_in_thread(app_name: str, port: int = 0, host: str = "127.0.0.1",
-                  data_path: str | Path | None = None, demo_data: bool = True, **knobs) -> SandboxHandle:
+                  data_path: str | Path | None = None, demo_data: bool = True, profile: str = "classic",
+                  **knobs) -> SandboxHandle:
     """Serve one stand-in from a daemon thread of this process; port 0 picks a free port."""
-    server = _uvicorn_server(build(app_name, data_path=data_path, demo_data=demo_data, **knobs))
+    server = _uvicorn_server(build(app_name, data_path=data_path, demo_data=demo_data, profile=profile, **knobs))
     sock = bind_socket(host, port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                               name=f"sandbox-{app_name}")
@@ -145,7 +162,7 @@ def run_in_thread(app_name: str, port: int = 0, host: str = "127.0.0.1",
     except TimeoutError:
         stop()
         raise
-    return SandboxHandle(app_name, url, stop)
+    return SandboxHandle(app_name, url, stop, profile=profile)
 
 
 def knob_args(knobs: dict) -> list[str]:
@@ -158,12 +175,14 @@ def knob_args(knobs: dict) -> list[str]:
 
 def start_subprocess(app_name: str, port: int = 0, host: str = "127.0.0.1",
                      data_path: str | Path | None = None, demo_data: bool = True,
-                     exit_with_parent: bool = True, env: dict | None = None,
+                     exit_with_parent: bool = True, env: dict | None = None, profile: str = "classic",
                      **knobs) -> SandboxHandle:
     """Serve one stand-in from its own process, in its own session, so killing a client (or its
     process group) leaves it running. With exit_with_parent it ends when this process ends."""
     command = [sys.executable, "-m", "tidtam.sandbox.cli", app_name, "--host", host,
                "--port", str(port)] + knob_args(knobs)
+    if profile != "classic":
+        command += ["--profile", profile]
     if data_path:
         command += ["--data", str(data_path)]
     if demo_data == "office":
@@ -193,7 +212,7 @@ def start_subprocess(app_name: str, port: int = 0, host: str = "127.0.0.1",
     except Exception:
         stop()
         raise
-    return SandboxHandle(app_name, url, stop, pid=process.pid, log_path=log.name)
+    return SandboxHandle(app_name, url, stop, pid=process.pid, log_path=log.name, profile=profile)
 
 
 def _read_ready_url(process: subprocess.Popen, timeout: float) -> str:
@@ -213,14 +232,17 @@ def _read_ready_url(process: subprocess.Popen, timeout: float) -> str:
 
 
 def serve_forever(app_names: list[str], host: str, port: int | None, data_path=None, demo_data=True,
-                  exit_with_pid: int | None = None, **knobs) -> None:
+                  exit_with_pid: int | None = None, profile: str = "classic", **knobs) -> None:
     """The CLI's loop: each stand-in in its own thread, ended by SIGTERM, Ctrl-C or the
-    watched parent's death."""
+    watched parent's death. A stand-in without ``profile`` runs its classic one, with the
+    shared knobs only."""
     running = []
     for offset, name in enumerate(app_names):
         chosen = DEFAULT_PORTS[name] if port is None else (port + offset if port else 0)
         sock = bind_socket(host, chosen)
-        server = _uvicorn_server(build(name, data_path=data_path, demo_data=demo_data, **knobs))
+        own = profile if (name, profile) in PROFILES else "classic"
+        server = _uvicorn_server(build(name, data_path=data_path, demo_data=demo_data, profile=own,
+                                       **(knobs if own != "classic" else shared_knobs(knobs))))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         url = f"http://{host}:{sock.getsockname()[1]}"
@@ -241,6 +263,16 @@ def serve_forever(app_names: list[str], host: str, port: int | None, data_path=N
     for _, thread, sock in running:
         thread.join(timeout=10)
         sock.close()
+
+
+def shared_knobs(knobs: dict) -> dict:
+    """The knobs every profile has (a profile's own ones left out)."""
+    from dataclasses import fields
+
+    from .knobs import Knobs
+
+    names = {f.name for f in fields(Knobs)}
+    return {name: value for name, value in knobs.items() if name in names}
 
 
 def _alive(pid: int, is_parent: bool) -> bool:

@@ -100,12 +100,14 @@ class Traffic:
 class Site:
     """One stand-in's state: data file, knobs, sessions, what is stored and every write."""
 
+    knobs_class = Knobs  # a profile with knobs of its own subclasses both
+
     def __init__(self, name: str, data_path: Path, store_factory: Callable[["Site"], Any],
                  **knobs):
         self.name = name
         self.data_path = Path(data_path)
         self.data = load_yaml(self.data_path)
-        self.knobs = Knobs()
+        self.knobs = self.knobs_class()
         self.knobs.update(knobs)
         self.rng = random.Random(self.knobs.seed)
         self.clock_offset = 0.0
@@ -152,13 +154,15 @@ class Site:
         return session
 
     def lookup_session(self, request: Request) -> tuple[Session | None, str | None]:
-        """The request's live session, or None and why: 'none' or 'expired'.
+        """The request's live session (by its cookie), or None and why: 'none' or 'expired'."""
+        return self.session_by_id(request.cookies.get(self.cookie_name, ""), arrived_at(request, self))
 
-        Idle time is measured at the request's arrival, before injected latency or hangs."""
-        session = self.sessions.get(request.cookies.get(self.cookie_name, ""))
+    def session_by_id(self, sid: str, arrived: float) -> tuple[Session | None, str | None]:
+        """A live session by its id, or None and why. Idle time is measured at the request's
+        arrival, before injected latency or hangs."""
+        session = self.sessions.get(sid)
         if session is None:
             return None, "none"
-        arrived = request.scope.get("state", {}).get("arrived", self.now())
         if arrived - session.last_seen > self.knobs.idle_timeout:
             del self.sessions[session.sid]
             return None, "expired"
@@ -169,6 +173,10 @@ class Site:
         session, problem = self.lookup_session(request)
         if session is None or session.user is None:
             return None, problem or "none"
+        return self.count_request(session)
+
+    def count_request(self, session: Session) -> tuple[Session | None, str | None]:
+        """One more request of a logged-in session; the expire_every-th finds it expired."""
         session.requests += 1
         if self.knobs.expire_every and session.requests >= self.knobs.expire_every:
             del self.sessions[session.sid]
@@ -203,10 +211,14 @@ class Site:
         return RedirectResponse(target, status_code=303)
 
     # ----- app ---------------------------------------------------------------------------
+    def login_routes(self) -> list[Route]:
+        """The sign-in pages; a profile that signs in elsewhere (Keycloak) serves none of these."""
+        return [Route("/login", login_page, methods=["GET"]),
+                Route("/login", login_submit, methods=["POST"]),
+                Route("/logout", logout, methods=["GET", "POST"])]
+
     def asgi_app(self, routes: list[Route], admin_routes: list[Route] = ()) -> Starlette:
-        common = [Route("/login", login_page, methods=["GET"]),
-                  Route("/login", login_submit, methods=["POST"]),
-                  Route("/logout", logout, methods=["GET", "POST"])]
+        common = self.login_routes()
         admin = [Route(f"{ADMIN_PREFIX}/state", admin_state, methods=["GET"]),
                  Route(f"{ADMIN_PREFIX}/knobs", admin_knobs, methods=["GET", "POST"]),
                  Route(f"{ADMIN_PREFIX}/reset", admin_reset, methods=["POST"]),
@@ -232,6 +244,11 @@ def _iso(epoch: float) -> str:
 
 def site_of(request: Request) -> Site:
     return request.app.state.site
+
+
+def arrived_at(request: Request, site: Site) -> float:
+    """When the request arrived (set by the middleware), so injected delays never count as idle."""
+    return request.scope.get("state", {}).get("arrived", site.now())
 
 
 # ----- guards for the stand-ins' own endpoints ---------------------------------------------
