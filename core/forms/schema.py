@@ -10,6 +10,7 @@ description, so a changed website is an edit of this file, never a code release.
 from __future__ import annotations
 
 from typing import Annotated, Literal, Union
+from urllib.parse import urlsplit
 
 from pydantic import Discriminator, Tag, model_validator
 from pydantic import Field as Default
@@ -176,7 +177,27 @@ class SiteRules(Strict):
 
 
 class Login(Page):
-    kind: Literal["form"] = "form"
+    """How to sign in. ``form``: the site's own login form at ``path`` (a refusal answers 401 or
+    shows the form again). ``keycloak``: ``path`` is the app, which sends the browser to an
+    OpenID Connect sign-in page under ``realm``; signing in is done when ``signed_in`` shows,
+    refused when ``refused`` does, and a page under ``realm`` later means the session is over."""
+
+    kind: Literal["form", "keycloak"] = "form"
+    realm: str | None = None  # keycloak: the sign-in pages' path, e.g. /auth/realms/master/
+    signed_in: Locator | None = None  # keycloak: shows once the app is back and drawn
+    refused: Locator | None = None  # keycloak: the sign-in page's refusal message
+
+    @model_validator(mode="after")
+    def _keycloak_keys(self):
+        missing = [k for k in ("realm", "signed_in", "refused") if self.kind == "keycloak" and getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"login แบบ keycloak ต้องมี {', '.join(missing)}")
+        return self
+
+    def signed_out(self, url: str) -> bool:
+        """Whether a page at ``url`` is the sign-in page (the session is over)."""
+        path = urlsplit(url).path
+        return path.startswith(self.realm) if self.kind == "keycloak" else path.endswith(urlsplit(self.path or "").path)
 
 
 class FormsFile(Strict):

@@ -1,9 +1,10 @@
 """Chromium for every browser target: one browser per run, and the pieces every browser remote
-shares (``working_context``, ``login_cookies``, ``started``, ``check_status``, ``load``,
+shares (``working_context``, ``login_state``, ``hand_over``, ``started``, ``check_status``, ``load``,
 ``at_the_site``, ``answered_in_time``, ``answering_confirm``). Finding, filling and reading
 the site's elements by their forms.yaml names is ``core/forms/``."""
 from __future__ import annotations
 
+import json
 import os
 import weakref
 from contextlib import asynccontextmanager, contextmanager
@@ -80,32 +81,70 @@ async def working_context(browser, settings):
     return context
 
 
-async def login_cookies(browser, settings, credentials, base_url: str, site: str) -> list:
-    """Log in through the site's own form (forms.yaml › login) in a scratch context that is never
-    traced, and return its cookies for the working context: the password never enters a trace, a
-    screenshot or a log. ``site`` names the site in the messages."""
-    from ..forms.page import find
+async def login_state(browser, settings, credentials, base_url: str, site: str) -> dict:
+    """Sign in as forms.yaml › login says, in a scratch context that is never traced, and return
+    its whole storage state (cookies and web storage) for ``hand_over``: the password never
+    enters a trace, a screenshot or a log. ``site`` names the site in the messages."""
+    from ..forms.page import appears, find
 
     login = settings.config.forms.login
-    login_url = base_url + login.path
     scratch = await browser.new_context(locale="th-TH", viewport=VIEWPORT)
     try:
         page = await scratch.new_page()
         page.set_default_timeout(settings.read_timeout * 1000)
-        check_status(await page.goto(login_url, wait_until="domcontentloaded"))
+        check_status(await page.goto(base_url + login.path, wait_until="domcontentloaded"))
+        if login.ready is not None:  # an app that sends the browser on to its sign-in page by script
+            await appears(page, login.ready, "login.ready", settings.read_timeout * 1000)
         typed = {"username": credentials.username, "password": credentials.password.reveal()}
         for key, field in login.fields.items():
             await (await find(page, field, f"login.fields.{key}")).fill(typed.get(key, ""))
-        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-            await (await find(page, login.buttons["submit"], "login.buttons.submit")).click()
-        answer = await navigation.value
-        if answer is not None and answer.status == 401:
-            raise LoginRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-        if urlsplit(login_url).path in page.url or (answer is not None and answer.status >= 400):  # form again
-            raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
-        return await scratch.cookies()
+        submit = await find(page, login.buttons["submit"], "login.buttons.submit")
+        if login.kind == "keycloak":
+            await submit.click()
+            await _back_in_the_app(page, login, site, settings.read_timeout * 1000)
+        else:
+            await _form_answered(page, submit, login, base_url, site)
+        return await scratch.storage_state()
     finally:
         await scratch.close()
+
+
+async def _form_answered(page, submit, login, base_url: str, site: str) -> None:
+    async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+        await submit.click()
+    answer = await navigation.value
+    if answer is not None and answer.status == 401:
+        raise LoginRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+    if urlsplit(base_url + login.path).path in page.url or (answer is not None and answer.status >= 400):  # form again
+        raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status if answer else '?'}) — จะลองใหม่")
+
+
+async def _back_in_the_app(page, login, site: str, timeout_ms: float) -> None:
+    """An OpenID Connect sign-in answers 200 either way: done when the app shows ``signed_in``,
+    refused when the sign-in page shows ``refused`` (its own words quoted)."""
+    from ..forms.page import LocatorError, appears, find
+
+    try:
+        await appears(page, login.signed_in, "login.signed_in", timeout_ms)
+        return
+    except LocatorError:
+        said = await find(page, login.refused, "login.refused", optional=True)
+    if said is not None and await said.is_visible():
+        raise LoginRefused(f"เข้าสู่ระบบ {site} ไม่สำเร็จ: {(await said.inner_text()).strip()}")
+    raise RemoteError(f"เข้าสู่ระบบ {site} แล้วไม่กลับมาที่ระบบงาน ({page.url.split('?')[0]}) — จะลองใหม่")
+
+
+async def hand_over(context, state: dict) -> None:
+    """Give a working context a sign-in's storage state: its cookies, and its local storage set
+    by an init script before any page's own script runs (a token an app keeps there)."""
+    await context.clear_cookies()
+    await context.add_cookies(state.get("cookies", []))
+    for origin in state.get("origins", []):
+        items = {item["name"]: item["value"] for item in origin.get("localStorage", [])}
+        if items:
+            await context.add_init_script(
+                f"if (location.origin === {json.dumps(origin['origin'])}) "
+                f"for (const [k, v] of Object.entries({json.dumps(items)})) localStorage.setItem(k, v);")
 
 
 async def login_page_findings(browser, config, read_timeout: float) -> list:
@@ -119,6 +158,15 @@ async def login_page_findings(browser, config, read_timeout: float) -> list:
         page = await scratch.new_page()
         page.set_default_timeout(read_timeout * 1000)
         check_status(await page.goto(config.mapping.base_url.rstrip("/") + login.path, wait_until="domcontentloaded"))
+        if login.ready is not None:  # drawn, or reached by the app's redirect, after the load
+            from ..forms.page import LocatorError, appears
+
+            try:
+                await appears(page, login.ready, "login.ready", read_timeout * 1000)
+            except LocatorError as exc:
+                from ..forms.plan import Finding
+
+                return [Finding("login.ready", "หน้าเข้าสู่ระบบ", exc.detail)]
         as_step = Step(code="login", fields=login.fields, buttons={"save": login.buttons["submit"]})
         findings = await inspect_step(page, config.forms, "login", as_step)
         return [_login_key(f) for f in findings]

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlsplit
 
 from ..contract import LoginRefused, LookupUnavailable, Payload, Problem, RemoteAnswered, RemoteError, RemoteRefused, RemoteSettings
 from ..credentials import where_to_fix
@@ -231,7 +230,7 @@ async def _signed_in(t: Target, remote, fn, *args):
         return await fn(*args)
     except LocatorError:
         page, forms = getattr(remote, "page", None), t.config.forms
-        if page is not None and forms is not None and urlsplit(forms.login.path).path in page.url:
+        if page is not None and forms is not None and forms.login.signed_out(page.url):
             raise RemoteAnswered("พบหน้าเข้าสู่ระบบแทนแบบฟอร์ม (หมดเวลาการใช้งาน)") from None
         raise
 

@@ -17,8 +17,8 @@ from tidtam.core.contract import Remote, RemoteAnswered, RemoteRefused, SubmitRe
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import from_inputs
 from tidtam.core.forms.site import Site
-from tidtam.core.push.browser import (answered_in_time, at_the_site, check_status, close_working_context, load, login_cookies,
-                                     started, working_context)
+from tidtam.core.push.browser import (answered_in_time, at_the_site, check_status, close_working_context, hand_over, load,
+                                     login_state, started, working_context)
 from tidtam.core.push.retry import read
 
 from .entry_browser import EntryPages
@@ -104,7 +104,7 @@ class BrowserRemote(EntryPages, Remote):
         await close_working_context(context, self.settings)
 
     async def login(self) -> None:
-        """Log in where nothing is traced, then hand the session cookie to the shared context.
+        """Sign in where nothing is traced, then hand the session to the shared context.
         A worker whose session expired takes a login another worker made since its own request
         went out instead of logging in again."""
         async with self.shared.login_lock:
@@ -112,16 +112,15 @@ class BrowserRemote(EntryPages, Remote):
                 self.seen = self.shared.session
                 return
             async with at_the_site(self.settings):
-                cookies = await login_cookies(self.browser, self.settings, self.credentials, self.base, "eMENSCR")
-            await self.context.clear_cookies()
-            await self.context.add_cookies(cookies)
+                state = await login_state(self.browser, self.settings, self.credentials, self.base, "eMENSCR")
+            await hand_over(self.context, state)
             self.shared.session += 1
             self.seen = self.shared.session
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
         response = await load(self.page, self.base + path, self.settings)
-        if self.site.on(self.site.forms.login.path):
+        if self.site.forms.login.signed_out(self.page.url):
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         check_status(response, allow=(409,))

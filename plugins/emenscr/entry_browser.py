@@ -118,7 +118,7 @@ class EntryPages:
             if response.status in (409, 422):
                 raise await self._refused(what, step, payload)
             raise RemoteAnswered(f"{what}: ระบบตอบกลับ HTTP {response.status}")
-        if self.site.on(self.site.forms.login.path):
+        if self.site.forms.login.signed_out(self.page.url):
             from .browser import SessionExpired
 
             await self.login()  # the form body was never looked at: nothing was saved

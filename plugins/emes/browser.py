@@ -23,7 +23,7 @@ from tidtam.core.evidence import stored_path
 from tidtam.core.forms import readback
 from tidtam.core.forms.site import Site
 from tidtam.core.push.browser import (answered_in_time, answering_confirm, check_status, close_working_context, load,
-                                     login_cookies, started, working_context)
+                                     hand_over, login_state, started, working_context)
 from tidtam.core.push.retry import read
 
 from .plan import EVIDENCE_FORM, INDICATOR_FORM
@@ -59,15 +59,13 @@ class BrowserRemote(Remote):
         await close_working_context(self.context, self.settings)
 
     async def login(self) -> None:
-        """Log in where nothing is traced, then hand the session cookie to the working context."""
-        cookies = await login_cookies(self.browser, self.settings, self.credentials, self.base, "E-MES")
-        await self.context.clear_cookies()
-        await self.context.add_cookies(cookies)
+        """Sign in where nothing is traced, then hand the session to the working context."""
+        await hand_over(self.context, await login_state(self.browser, self.settings, self.credentials, self.base, "E-MES"))
 
     async def goto(self, path: str):
         """Load a page; log in again if the session expired (the caller retries through ``read``)."""
         response = await load(self.page, self.base + path, self.settings)
-        if self.site.on(self.site.forms.login.path):
+        if self.site.forms.login.signed_out(self.page.url):
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         if response is not None and response.status == 404:

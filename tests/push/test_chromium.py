@@ -16,7 +16,7 @@ from tidtam.core.contract import RemoteRefused, RemoteSettings, RemoteTimeout
 from tidtam.core.credentials import Credentials, Secret
 from tidtam.core.plugins import load_plugins
 from tidtam.core.push.browser import (DRIVER_NODE_OPTIONS, VIEWPORT, answered_in_time, answering_confirm, chromium,
-                                      close_working_context, login_cookies, working_context)
+                                      close_working_context, hand_over, login_state, working_context)
 from tidtam.sandbox.server import start_subprocess
 
 from pushkit import credentials
@@ -72,7 +72,7 @@ def test_a_working_context_screenshots_the_whole_page_and_keeps_its_trace_when_t
 
 
 @pytest.mark.parametrize("name, site, protected", [("emenscr", "eMENSCR", "/projects"), ("emes", "E-MES", "/rounds")])
-def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password_is_refused_by_site(
+def test_login_state_logs_in_through_each_targets_own_form_and_a_wrong_password_is_refused_by_site(
         tmp_path, name, site, protected):
     """One login for every browser target, driven by that target's forms.yaml › login: its
     cookies open a page that needs a login; a wrong password is a refusal naming the site."""
@@ -84,11 +84,11 @@ def test_login_cookies_log_in_through_each_targets_own_form_and_a_wrong_password
     async def log_in(base: str):
         async with chromium() as browser:
             with pytest.raises(RemoteRefused, match=f"เข้าสู่ระบบ {site} ไม่สำเร็จ"):
-                await login_cookies(browser, settings, wrong, base, site)
-            cookies = await login_cookies(browser, settings, right, base, site)
+                await login_state(browser, settings, wrong, base, site)
+            state = await login_state(browser, settings, right, base, site)
             context = await working_context(browser, settings)
             statuses = [(await context.request.get(base + protected, max_redirects=0)).status]
-            await context.add_cookies(cookies)
+            await hand_over(context, state)
             statuses.append((await context.request.get(base + protected, max_redirects=0)).status)
             await close_working_context(context, settings)
             return statuses
