@@ -92,19 +92,20 @@ async def find(page, locator: Locator, key: str, /, optional: bool = False, mark
     raise LocatorError(key, f"ไม่พบ{describe(locator, params)} ที่ {page.url}")
 
 
-async def appears(page, locator: Locator, key: str, timeout_ms: float) -> None:
+async def appears(page, locator: Locator, key: str, /, timeout_ms: float | None = None, **params) -> None:
     """Wait until what ``locator`` points at shows (a page drawn by JavaScript, a redirect by
-    script), by any of its ways; not in time is a LocatorError naming ``key``."""
+    script), by any of its ways; not in time (the page's default timeout unless given) is a
+    LocatorError naming ``key``."""
     from playwright.async_api import TimeoutError as NotInTime
 
-    ways = [candidate for _, candidate in candidates(page, locator, {}, None)]
+    ways = [candidate for _, candidate in candidates(page, locator, params, None)]
     either = ways[0]
     for other in ways[1:]:
         either = either.or_(other)
     try:
         await either.first.wait_for(state="visible", timeout=timeout_ms)
     except NotInTime:
-        raise LocatorError(key, f"ไม่พบ{describe(locator, {})} ที่ {page.url} ภายใน {timeout_ms / 1000:.0f} วินาที") from None
+        raise LocatorError(key, f"ไม่พบ{describe(locator, params)} ที่ {page.url} (รอจนหมดเวลาแล้ว)") from None
 
 
 # --- filling -----------------------------------------------------------------------------------

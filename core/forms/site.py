@@ -58,7 +58,7 @@ class Site:
     async def _load(self, spec: Page, /, new: bool = False, **params):
         response = await self.remote.goto(self.path(spec.new_path if new else spec.path, **params))
         if spec.ready is not None:  # a page drawn by script: wait until what it draws is there
-            await pages.find(self.page, spec.ready, "ready", **params)
+            await pages.appears(self.page, spec.ready, "ready", **params)
         return response
 
     def params_in_url(self, path_template: str) -> dict[str, str] | None:
