@@ -91,7 +91,8 @@ class Traffic:
         self.by_session[session] -= 1
 
     def as_dict(self) -> dict:
-        return {"total": self.total, "by_route": dict(self.by_route), "peak_in_flight": self.peak_in_flight,
+        return {"total": self.total, "by_route": dict(self.by_route), "in_flight": self.in_flight,
+                "peak_in_flight": self.peak_in_flight,
                 "peak_sessions_in_flight": self.peak_sessions,
                 "by_status": {str(k): v for k, v in self.by_status.items()},
                 "injected": {k: self.injected.get(k, 0) for k in ("fail", "hang", "expire")}}

@@ -299,20 +299,27 @@ def _approved_work(t: Target, period, ledger: Ledger) -> tuple[list[list[tuple[i
 async def _push(t: Target, period, ledger: Ledger, credentials, options: Options, lock, on_progress) -> None:
     groups, already = _approved_work(t, period, ledger)
     on_progress("start", sum(len(g) for g in groups), already)
-    if groups:
-        async with remotes(t, credentials, options, len(groups)) as workers:
+    queue = [(None, group) for group in groups]  # (not before, a record's actions in order)
+    if queue:
+        async with remotes(t, credentials, options, len(queue)) as workers:
             async def work(remote):
-                while groups and not lock.lost:  # a run that lost the lock takes no new records
-                    group = groups.pop(0)
+                while queue and not lock.lost:  # a run that lost the lock takes no new records
+                    due, group = _take(queue)
+                    if due is not None and (wait := (due - utcnow()).total_seconds()) > 0:
+                        await asyncio.sleep(wait)  # only requests still on their way are left
                     for i, (row_id, payload) in enumerate(group):
-                        state = await _deliver(ledger, row_id, payload, remote, options)
+                        try:
+                            state = await _deliver(ledger, row_id, payload, remote, options)
+                        except _Later as later:  # the other records go first, this one after its deadline
+                            queue.append((later.until, group[i:]))
+                            break
                         on_progress("record", payload, state)
                         if state is not S.SUBMITTED:  # a record's later actions need this one confirmed
                             rest = [row for row, _ in group[i + 1:]]
                             ledger.note(rest, f'ยังไม่ได้ส่ง: รอ "{payload.action}" ของรายการนี้ให้สำเร็จก่อน')
                             break
             await asyncio.gather(*(work(w) for w in workers))
-    if lock.lost and groups:
+    if lock.lost and queue:
         raise NotYet(f"{lock.lost} — รายการที่ส่งแล้วบันทึกไว้ครบ ที่เหลือให้งานนั้นส่งต่อ")
 
 
@@ -372,9 +379,25 @@ async def _settle(ledger: Ledger, row, payload: Payload, remote, options: Option
         return ledger.move(row.id, S.UNKNOWN, error=f"ยังไม่พบในระบบ แต่คำขอเดิมอาจยังไม่ถึง — "
                                                    f"รันคำสั่งเดิมอีกครั้งหลัง {_local_time(deadline)}")
     if left > 0:
-        await asyncio.sleep(left)  # until the old request's deadline, then look again
-        return await _look_unsure(ledger, row.id, payload, remote)
+        raise _Later(deadline)  # looked up again once the old request's deadline has passed
     return None
+
+
+class _Later(Exception):
+    """A row whose earlier request may still land: tried again at ``until`` (after the others)."""
+
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
+
+
+def _take(queue: list) -> tuple:
+    """The first queued item that is due now, else the one due soonest."""
+    now = utcnow()
+    ready = next((i for i, (due, _) in enumerate(queue) if due is None or due <= now), None)
+    if ready is None:
+        ready = min(range(len(queue)), key=lambda i: queue[i][0])
+    return queue.pop(ready)
 
 
 async def _look(ledger: Ledger, row_id: int, payload: Payload, remote) -> S | None:

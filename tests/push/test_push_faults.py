@@ -9,6 +9,7 @@ import random
 import subprocess
 import threading
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,8 @@ def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, 
         t = make_target(sqlite_db, folder)
         run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
         _approve(t)
-        command, env = push_command(sqlite_db, "--concurrency", "2", config_dir=folder)
+        # A resumed run repeats a save only after the killed run's request deadline: short here.
+        command, env = push_command(sqlite_db, "--concurrency", "2", "--action-timeout", "15", config_dir=folder)
         kills, in_flight_seen = 0, 0
         while kills < KILL_POINTS:
             requests = lambda: stand_in.admin.state()["requests"]["total"]  # noqa: E731
@@ -66,6 +68,35 @@ def test_killed_at_random_points_then_resumed_lands_every_record_once(tmp_path, 
         final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
         assert final.returncode == 0, final.stdout + final.stderr
         _exactly_once(stand_in, sqlite_db, 30)
+
+
+def test_a_progress_save_still_hanging_when_the_next_run_looks_is_not_saved_again(tmp_path, sqlite_db, wait_for,
+                                                                                   kill_tree):
+    """A run is killed while its save hangs at the site (it is applied 6 s after it arrived).
+    The next run, started at once, finds the old values: it gives the old request until its
+    deadline and looks again, instead of saving a second time (round 2 saw a second save)."""
+    load_demo(sqlite_db, keep=3)
+    with start_subprocess("emenscr", demo_data="office") as stand_in:
+        folder = config_for(tmp_path / "config", stand_in.url)
+        t = make_target(sqlite_db, folder)
+        run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+        _approve(t)
+        stand_in.admin.set_knobs(hang_rate=1.0, hang_seconds=6, hang_only="POST /api/projects/")
+        command, env = push_command(sqlite_db, "--concurrency", "1", "--action-timeout", "10", config_dir=folder)
+        client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        routes = lambda: stand_in.admin.state()["requests"]["by_route"]  # noqa: E731
+        wait_for(lambda: any(r.startswith("POST /api/projects/") for r in routes()) or client.poll() is not None,
+                 timeout=60, what="the save at the site")
+        assert client.poll() is None, [r for r in routes() if r.startswith("POST")]
+        kill_tree(client.pid)
+        client.wait()
+        stand_in.admin.set_knobs(hang_rate=0.0)
+        assert _progress_writes(stand_in) == Counter()  # still hanging: not applied yet
+        result = run.push(t, Q1, credentials(), options(concurrency=1, action_timeout=10))
+        wait_for(lambda: stand_in.admin.state()["requests"]["in_flight"] == 0, timeout=30, what="the old save's end")
+        assert result.failures == []
+        _exactly_once(stand_in, sqlite_db, 3)
 
 
 def test_flaky_site_every_record_lands_exactly_once(sqlite_db, target_of):
