@@ -317,3 +317,44 @@ def test_report_lists_what_was_sent_when_by_whom_and_remote_ids(sqlite_db, stand
     assert all(row[3] == "ส่งสำเร็จ" and "นางสาวผู้อำนวยการ ทดสอบ" in row[7] and row[5] != "-" for row in body)
     text = "\n".join(p.text for p in Document(docx).paragraphs)
     assert "ส่งสำเร็จและอ่านกลับตรงกัน ๒ รายการ" in text  # Thai digits, as in the other documents
+
+
+def test_a_dry_run_after_a_push_keeps_its_failed_rows_and_the_next_push_goes_on(sqlite_db, stand_in, target_of):
+    """A dry-run never moves a row back from what the site holds: a row the push left FAILED stays
+    FAILED (status and report still show it) under its approval, and the next push retries it
+    without a new approval instead of refusing everything as changed."""
+    load_demo(sqlite_db, keep=3)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    _approve(t)
+    with sqlite_db.session() as session:  # as a push that landed two and had one refused leaves them
+        first, *others = session.scalars(select(Submission).order_by(Submission.record_key))
+        first.state, first.attempts, first.last_error = S.FAILED, 1, "ระบบไม่รับข้อมูล"
+        for row in others:
+            row.state, row.attempts = S.SUBMITTED, 1
+        failed_key, approval_id = first.record_key, first.approval_id
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    assert t.ledger(Q1).summary().counts == {"submitted": 2, "failed": 1}  # what status and report show
+    with sqlite_db.session() as session:
+        row = session.scalars(select(Submission).where(Submission.record_key == failed_key)).one()
+        assert row.state is S.FAILED and row.approval_id == approval_id
+    result = run.push(t, Q1, credentials(), options(mode="http"))
+    assert result.failures == [] and result.counts == {"submitted": 3}
+    assert len(_progress_writes(stand_in)) == 1 and set(_progress_writes(stand_in).values()) == {1}
+
+
+def test_approve_names_records_the_dry_run_could_not_open_and_says_the_data_did_not_change(sqlite_db, stand_in, target_of):
+    from tidtam.core.ledger import NOT_PREVIEWED
+
+    load_demo(sqlite_db, keep=2)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+    with sqlite_db.session() as session:  # as a dry-run whose page load kept landing on the login page
+        row = session.scalars(select(Submission).order_by(Submission.record_key)).first()
+        row.state, row.last_error = S.PLANNED, f"{NOT_PREVIEWED}: พบหน้าเข้าสู่ระบบแทนแบบฟอร์ม"
+        key = row.record_key
+    with pytest.raises(UserError) as refused:
+        _approve(t)
+    message = str(refused.value)
+    assert "1 รายการเปิดแบบฟอร์มไม่ได้ระหว่างแสดงตัวอย่าง" in message and "ข้อมูลไม่ได้เปลี่ยน" in message
+    assert key in message and "เปลี่ยนไปจากที่แสดงตัวอย่าง" not in message
