@@ -111,12 +111,15 @@ class ReportGroup(click.Group):
     sent to it, from the ledger) for every target without a report of its own."""
 
     def list_commands(self, ctx):
-        registry = ctx.find_root().meta.get("tidtam.plugins", (None,))[0]
-        targets = registry.targets if registry else {}
-        return sorted({*super().list_commands(ctx), *plugin_commands(ctx)[1], *targets})
+        reports = plugin_commands(ctx)[1]  # loads the plugins once for the run
+        targets = ctx.find_root().meta["tidtam.plugins"][0].targets
+        return sorted({*super().list_commands(ctx), *reports, *targets})
 
     def get_command(self, ctx, name):
-        found = super().get_command(ctx, name) or plugin_commands(ctx)[1].get(name)
+        found = super().get_command(ctx, name)
+        if found is not None:  # the unit's own reports need no plugin loaded
+            return found
+        found = plugin_commands(ctx)[1].get(name)
         registry = ctx.find_root().meta["tidtam.plugins"][0]
         return found or (ledger_report(name) if name in registry.targets else None)
 
@@ -534,8 +537,7 @@ def report_progress(app: App, period: str, out_dir: Path | None, as_of: date | N
     chosen = kit.period_of_kind(app, period, ("Q",))
     with app.db.session() as session:
         data = progress.collect(session, app.office(session), chosen, app.profile.disbursement_targets, kit.today(as_of))
-    with kit.chart_font_guard():
-        files = progress.write(data, out_dir or Path(progress.file_stem(chosen)))
+    files = progress.write(data, out_dir or Path(progress.file_stem(chosen)))
     for path in files:
         click.echo(path)
     total = data.total()
@@ -556,8 +558,7 @@ def report_annual(app: App, fy: int, out_dir: Path | None, as_of: date | None) -
     settings = annual.load_settings()
     with app.db.session() as session:
         data = annual.collect(session, app.office(session), fy, app.profile, settings, kit.today(as_of))
-    with kit.chart_font_guard():
-        files = annual.write(data, out_dir or Path(annual.folder_name(fy)))
+    files = annual.write(data, out_dir or Path(annual.folder_name(fy)))
     for path in files:
         click.echo(path)
 

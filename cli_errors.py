@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from tidtam.core.errors import BadInput, Misuse, NoDatabase, NotYet, UserError
+from tidtam.core.errors import BadInput, MachineLacks, Misuse, NoDatabase, NotYet, UserError
 
 
 class ExitCode:
@@ -29,7 +29,7 @@ class ExitCode:
 
 # What each kind of problem core reports means for a script that runs the CLI.
 EXIT_OF = {NotYet: ExitCode.INCOMPLETE, BadInput: ExitCode.BAD_DATA, Misuse: ExitCode.USAGE,
-           NoDatabase: ExitCode.DATABASE}
+           NoDatabase: ExitCode.DATABASE, MachineLacks: ExitCode.ERROR}
 
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 # click ≥ 8.2 raises this for a group called with no arguments at all; it shows the group's help.

@@ -264,22 +264,6 @@ def settle(t, period, delivered, resend, by, why) -> None:
                    f"โดย {by} ({row.state.th})")
 
 
-def chart_font_guard():
-    """Turn a missing Thai chart font into a Thai message instead of a traceback."""
-    from contextlib import contextmanager
-
-    from tidtam.core.errors import BadInput
-    from tidtam.core.reports.charts import ChartFontError
-
-    @contextmanager
-    def guard():
-        try:
-            yield
-        except ChartFontError as exc:
-            raise BadInput(str(exc)) from None
-    return guard()
-
-
 def out_folder(out_dir: Path | None, default: Path) -> Path:
     folder = out_dir or default
     folder.mkdir(parents=True, exist_ok=True)

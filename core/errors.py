@@ -32,3 +32,7 @@ class Misuse(UserError):
 
 class NoDatabase(UserError):
     """The database cannot be reached, is not there, or is behind the migrations."""
+
+
+class MachineLacks(UserError):
+    """This machine lacks something installed (a Thai font, a program): the message says what."""

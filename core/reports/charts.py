@@ -23,6 +23,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from ..errors import MachineLacks  # noqa: E402
+
 from tidtam.core.thai import to_thai_digits  # noqa: E402
 
 from . import fontfiles  # noqa: E402
@@ -38,7 +40,7 @@ FALLBACK_PT = 13
 BLUE, ORANGE, GREY, RED, GREEN = "#2c4a7c", "#e08a1e", "#9aa5b1", "#c0392b", "#2e8b57"
 
 
-class ChartFontError(RuntimeError):
+class ChartFontError(MachineLacks):
     """No installed font can draw Thai; the message says what to install."""
 
 

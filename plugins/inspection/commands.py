@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tidtam.cli_kit import (Steps, chart_font_guard, incomplete, not_blank, parse_date_option, run_options, run_target,
+from tidtam.cli_kit import (Steps, incomplete, not_blank, parse_date_option, run_options, run_target,
                             settle, show_dry_run, show_push, today)
 from tidtam.core.app import App
 
@@ -42,7 +42,7 @@ def package_command(app: App, target, period, memo_date, doc_no, allow_incomplet
     t, chosen = run_target(app, target, period, "--round")
     steps = _steps(chosen)
     ledger = t.ledger(chosen)
-    with chart_font_guard(), ledger.lock(), app.db.session() as session:
+    with ledger.lock(), app.db.session() as session:
         ledger.refuse_in_flight(session, "สร้างชุดเอกสารใหม่")  # a message of the old package may have landed
         sent = sum(1 for r in ledger.rows(session).values() if r.state is SubmissionState.SUBMITTED)
         built = package.build(session, app.office(session), chosen, t.config, today(memo_date),
