@@ -641,7 +641,9 @@ def doctor(app: App, target, period, read_timeout):
         out.print(f"[red]หน้าเว็บไม่ตรงกับ {forms} {len(broken)} จุด[/red] — แก้ตามแต่ละบรรทัด (ดู docs/เมื่อเว็บไซต์เปลี่ยน.md) "
                   f"แล้วรัน python cli.py doctor {target} อีกครั้ง ก่อน push --dry-run")
         raise click.exceptions.Exit(ExitCode.BAD_DATA)
-    out.print(f"[green]หน้าเว็บตรงกับ {forms} ทุกหน้า ({len(results)} รายการ)[/green] — ต่อไป: push {target} --dry-run")
+    out.print(f"[green]หน้าเว็บตรงกับ {forms} ทุกหน้า ({len(results)} รายการ)[/green]")
+    step = kit.Steps.of(t, chosen).dry_run if chosen else f"push {target} --period <ช่วงเวลา> --dry-run"
+    click.echo(f"ต่อไป: python cli.py {step}")
 
 
 def ledger_report(target: str) -> click.Command:
