@@ -116,7 +116,8 @@ class ReportGroup(click.Group):
         return sorted({*super().list_commands(ctx), *plugin_commands(ctx)[1], *targets})
 
     def get_command(self, ctx, name):
-        found = super().get_command(ctx, name) or plugin_commands(ctx)[1].get(name)
+        reports = plugin_commands(ctx)[1]  # loads this run's plugins, which main() then uses
+        found = super().get_command(ctx, name) or reports.get(name)
         registry = ctx.find_root().meta["tidtam.plugins"][0]
         return found or (ledger_report(name) if name in registry.targets else None)
 
