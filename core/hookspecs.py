@@ -11,6 +11,9 @@ records the site lacks) → validate_payload → open_remote → the remote's lo
 approval → the remote's submit → lookup (read back). What a remote is and does is the
 ``core.contract.Remote`` class: a web form, an upload, an e-mail or a file drop are all remotes
 of the one engine. ``register_commands`` adds a plugin's own commands to the CLI.
+
+What a target needs besides the push, core takes the same way: ``register_intake`` adds a kind of
+intake workbook (``templates make`` / ``import`` / ``status``). Core itself names no target.
 """
 from __future__ import annotations
 
@@ -96,3 +99,18 @@ def register_commands(cli, report):
     """Add a plugin's own commands with click: ``cli`` is the main group, ``report`` its ``report``
     group. A command gets the run's ``core.app.App`` through ``@click.pass_obj`` and may use
     ``tidtam.cli_kit`` (periods, credentials, the generic push and approve flows, messages)."""
+
+
+@hookspec
+def register_intake(register):
+    """Declare the intake workbooks this plugin adds: ``register(IntakeKind(...))`` (from
+    ``core.intake.kinds``) once per kind. A kind is its ``TemplateLayout`` (sheets, columns, which
+    cells owners fill, the period kind) and the functions core calls: ``owners`` (a query of the
+    ids of people owning a record in a fiscal year), ``rows`` (the prefilled rows of one owner's
+    workbook), ``apply`` (a read workbook into the database in the caller's transaction, never
+    committing; a file is refused whole by raising ``core.intake.reader.IntakeError``, and
+    ``core.intake.apply.apply_results`` does it all for one sheet of rows keyed by code) and, for
+    ``status``, ``states`` under the calendar's ``collects`` name. Core has read and checked every
+    cell by the layout before ``apply``. The name "progress" is core's own; a name a plugin
+    already took is refused and the second plugin reported.
+    """

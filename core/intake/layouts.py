@@ -53,7 +53,7 @@ class SheetLayout:
 
 @dataclass(frozen=True)
 class TemplateLayout:
-    kind: str  # progress | emes | inspection
+    kind: str  # the intake kind's name (core.intake.kinds): "progress", or a plugin's
     version: str
     period_kind: str  # "Q" | "R"
     title: str  # workbook heading, with {period} and {owner}
@@ -66,8 +66,7 @@ class TemplateLayout:
 
 
 STATUS_CHOICES = tuple(PROGRESS_STATUS_TH.values())
-TEXT_MAX = 2000  # longest problem/note text accepted (eMENSCR's limit)
-EMES_NARRATIVE_MAX = 3000  # E-MES's narrative limit [assumed]; the push checks config/targets/emes too
+TEXT_MAX = 2000  # longest problem/note text accepted (the project site's limit)
 
 PROGRESS = TemplateLayout(
     kind="progress", version="1", period_kind="Q", file_prefix="progress",
@@ -103,51 +102,10 @@ PROGRESS = TemplateLayout(
     ),
 )
 
-EMES = TemplateLayout(
-    kind="emes", version="1", period_kind="R", file_prefix="emes",
-    title="แบบรายงานผลการดำเนินงานตามตัวบ่งชี้ E-MES {period} — {owner}",
-    sheets=(
-        SheetLayout("indicators", "รอบที่ {n}", (
-            Column("code", "ตัวบ่งชี้", 10),
-            Column("name", "ชื่อตัวบ่งชี้", 40),
-            Column("points", "ประเด็นการพิจารณา", 50),
-            Column("level", "ระดับผลการประเมินตนเอง", 14, kind="level", editable=True, required=True, hint="1–5"),
-            Column("narrative", "ผลการดำเนินงาน", 60, kind="multiline", editable=True, required=True, max_length=EMES_NARRATIVE_MAX),
-            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True, hint="pdf, jpg, png ในโฟลเดอร์เดียวกับแบบรายงานนี้"),
-            Column("links", "ลิงก์ (บรรทัดละหนึ่งลิงก์)", 30, kind="links", editable=True),
-        )),
-    ),
-)
-
-INSPECTION = TemplateLayout(
-    kind="inspection", version="1", period_kind="R", file_prefix="inspection",
-    title="แบบรายงานผลการตรวจราชการ {period} — {owner}",
-    sheets=(
-        SheetLayout("indicators", "รอบที่ {n}", (
-            Column("code", "ตัวชี้วัด", 10),
-            Column("name", "ชื่อตัวชี้วัด", 44),
-            Column("target", "ค่าเป้าหมาย", 12, kind="number"),
-            Column("unit", "หน่วย", 10),
-            Column("result", "ผลการดำเนินงาน (ตัวเลข)", 14, kind="number", editable=True),
-            Column("result_text", "ผลการดำเนินงาน (คำอธิบาย)", 44, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("problems", "ปัญหาอุปสรรค", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("suggestions", "ข้อเสนอแนะ", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("good_practice", "แนวปฏิบัติที่ดี", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True),
-        )),
-    ),
-)
-
-LAYOUTS = {layout.kind: layout for layout in (PROGRESS, EMES, INSPECTION)}
-
 
 def date_window(period: Period) -> DateWindow:
     """The days a date column accepts: the template's own period, as its prompt says."""
     return DateWindow(period.start, period.end, period.name_th())
-
-
-def layouts_for(period_kind: str) -> list[TemplateLayout]:
-    return [layout for layout in LAYOUTS.values() if layout.period_kind == period_kind]
 
 
 def column_letter(index: int) -> str:

@@ -73,3 +73,10 @@ def register_commands(cli, report):
     from .commands import register
 
     register(cli, report)
+
+
+@hookimpl
+def register_intake(register):
+    from .intake import KIND
+
+    register(KIND)

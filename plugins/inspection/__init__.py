@@ -83,3 +83,10 @@ def register_commands(cli):
     from .commands import register
 
     register(cli)
+
+
+@hookimpl
+def register_intake(register):
+    from .intake import KIND
+
+    register(KIND)
