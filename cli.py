@@ -567,7 +567,7 @@ def report_annual(app: App, fy: int, out_dir: Path | None, as_of: date | None) -
 
     settings = annual.load_settings()
     with app.db.session() as session:
-        data = annual.collect(session, app.office(session), fy, app.profile, settings, kit.today(as_of))
+        data = annual.collect(session, app.office(session), fy, app.profile, settings, kit.today(as_of), annual.annual_sections(app.plugins))
     with kit.chart_font_guard():
         files = annual.write(data, out_dir or Path(annual.folder_name(fy)))
     for path in files:

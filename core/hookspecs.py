@@ -13,7 +13,8 @@ approval → the remote's submit → lookup (read back). What a remote is and do
 of the one engine. ``register_commands`` adds a plugin's own commands to the CLI.
 
 What a target needs besides the push, core takes the same way: ``register_intake`` adds a kind of
-intake workbook (``templates make`` / ``import`` / ``status``). Core itself names no target.
+intake workbook (``templates make`` / ``import`` / ``status``), ``annual_report_sections`` a part of
+``report annual``. Core itself names no target.
 """
 from __future__ import annotations
 
@@ -113,4 +114,14 @@ def register_intake(register):
     ``status``, ``states`` under the calendar's ``collects`` name. Core has read and checked every
     cell by the layout before ``apply``. The name "progress" is core's own; a name a plugin
     already took is refused and the second plugin reported.
+    """
+
+
+@hookspec
+def annual_report_sections(register):
+    """Add parts to ``report annual``: ``register(AnnualSection(...))`` (from
+    ``core.reports.annual``) once per part. Core sorts the parts by ``order`` (its own are 10, 20,
+    30 and 90), numbers them, writes each heading, and calls the part's ``collect`` (read the
+    year, office-scoped, no writes), ``charts``, ``docx`` and ``html``: the part writes its body
+    only, with ``figure(caption)`` numbering its charts the same in the docx and the website.
     """
