@@ -400,6 +400,8 @@ def templates_make(app: App, period: str, owners: tuple[str, ...], kind: str | N
 
     chosen = kit.parse_period(app, period)
     kinds = [app.intake_kinds[kind]] if kind else [k for k in app.intake_kinds.values() if k.layout.period_kind == chosen.kind]
+    if not kinds:
+        raise Misuse(f"ไม่มีแบบรายงานที่ใช้กับช่วงเวลา {chosen.id} (แบบรายงานที่มี: {', '.join(app.intake_kinds)})")
     out_dir = out_dir or Path(f"แบบรายงาน_{chosen.id}")
     written = []
     with app.db.session() as session:
