@@ -156,7 +156,8 @@ def load_plugins() -> PluginRegistry:
             continue
         _load_one(registry, name, "built-in", "", lambda path=module_path: importlib.import_module(path))
 
-    _collect_targets(registry)
+    for name, (plugin, spec) in registry.unique("register_targets", lambda spec: spec.name, "เป้าหมาย").items():
+        registry.targets[name], registry.target_owner[name] = spec, plugin
     return registry
 
 
@@ -171,11 +172,6 @@ def _load_one(registry: PluginRegistry, name: str, origin: str, version: str, lo
         return
     plugin.module = module
     plugin.version = getattr(module, "__version__", "") or version or "-"
-
-
-def _collect_targets(registry: PluginRegistry) -> None:
-    for name, (plugin, spec) in registry.unique("register_targets", lambda spec: spec.name, "เป้าหมาย").items():
-        registry.targets[name], registry.target_owner[name] = spec, plugin
 
 
 def _fail(plugin: LoadedPlugin | None, error: str) -> None:

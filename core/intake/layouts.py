@@ -3,11 +3,16 @@
 A template has sheets; a sheet has columns. The leading *key* columns identify a record
 (project code, activity number...), the other *locked* columns are prefilled for reading,
 and the *editable* columns are what an owner fills. Changing a layout means bumping
-``version``: a returned workbook must carry the version it was made with.
+``version``: a returned workbook must carry the version it was made with, and the checksum of
+its prefilled values (``checksum``, over their ``canonical`` text).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
 from ..models import PROGRESS_STATUS_TH
 from ..periods import Period
@@ -101,6 +106,35 @@ PROGRESS = TemplateLayout(
         ), key_columns=2),
     ),
 )
+
+
+def canonical(value) -> str:
+    """One text form per value, identical whether it was written or read back by openpyxl."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        return format(Decimal(str(value)).normalize(), "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def checksum(layout: TemplateLayout, period: Period, owner_code: str, locked_rows: list[list[str]]) -> str:
+    # Trailing blanks are dropped: a read-only reader pads short rows to the widest one.
+    rows = [_rstrip(row) for row in locked_rows]
+    body = json.dumps([layout.template_id, layout.version, period.id, owner_code, rows], ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _rstrip(row: list[str]) -> list[str]:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    return row[:end]
 
 
 def date_window(period: Period) -> DateWindow:

@@ -23,8 +23,7 @@ from ..thai import ThaiParseError
 from ..values import DateWindow, ValueProblem
 from .. import values
 from .evidence import EvidenceRules, evidence_file, split_names
-from .layouts import HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
-from .writer import canonical, checksum
+from .layouts import HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, canonical, checksum, column_letter, date_window
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a filled template is far smaller; bigger means something else
 # What a file may unpack to. A filled template of 10,000 rows unpacks to 18 MB, its largest part 7.5 MB

@@ -20,7 +20,6 @@ from tidtam.core.reports.progress import th
 class EmesRow:
     code: str
     name: str
-    owner: str
     levels: list[int | None]  # one per round
     narrative: str  # the latest round's
 
@@ -36,7 +35,7 @@ def collect(session, office, fy, profile) -> EmesYear:
     round_ids = [r.id for r in periods]
     standards = session.scalars(
         select(m.EmesStandard).where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == fy)
-        .options(selectinload(m.EmesStandard.indicators).selectinload(m.EmesIndicator.owner)).order_by(m.EmesStandard.number)
+        .options(selectinload(m.EmesStandard.indicators)).order_by(m.EmesStandard.number)
     ).all()
     results = {(r.indicator_id, r.period): r for r in session.scalars(
         select(m.EmesResult).join(m.EmesIndicator).join(m.EmesStandard)
@@ -47,8 +46,8 @@ def collect(session, office, fy, profile) -> EmesYear:
         for ind in standard.indicators:
             found = [results.get((ind.id, rid)) for rid in round_ids]
             latest = next((r for r in reversed(found) if r is not None), None)
-            rows.append(EmesRow(f"{standard.number}.{ind.number}", ind.name, ind.owner.full_name if ind.owner else "",
-                                [r.level if r else None for r in found], latest.narrative if latest else ""))
+            rows.append(EmesRow(f"{standard.number}.{ind.number}", ind.name, [r.level if r else None for r in found],
+                                latest.narrative if latest else ""))
         out.append((f"มาตรฐานที่ {th(standard.number)} {standard.name}", rows))
     return EmesYear([f"รอบที่ {th(r.number)}" for r in periods], out)
 

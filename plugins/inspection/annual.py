@@ -3,8 +3,6 @@ latest result against its target, a chart of those measured, and the problems, s
 good practice reported."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,27 +15,11 @@ from tidtam.core.reports import officedoc as od
 from tidtam.core.reports.annual import AnnualSection, amount, html_macro
 from tidtam.core.reports.progress import th
 
-
-@dataclass
-class InspectionRow:
-    code: str
-    name: str
-    target: Decimal | None
-    unit: str
-    result: Decimal | None  # the latest round's
-    result_text: str
-    problems: str
-    suggestions: str
-    good_practice: str
-
-    @property
-    def achieved(self) -> bool | None:
-        if self.target is None or self.result is None:
-            return None
-        return self.result >= self.target
+from .frame import IndicatorRow
+from .intake import TEXTS
 
 
-def collect(session, office, fy, profile) -> list[tuple[str, list[InspectionRow]]]:
+def collect(session, office, fy, profile) -> list[tuple[str, list[IndicatorRow]]]:
     """Per policy, its indicators with their latest round's result."""
     round_ids = [r.id for r in rounds(fy, profile.evaluation_rounds)]
     policies = session.scalars(
@@ -54,10 +36,8 @@ def collect(session, office, fy, profile) -> list[tuple[str, list[InspectionRow]
         for point in policy.points:
             for ind in point.indicators:
                 latest = next((results[(ind.id, rid)] for rid in reversed(round_ids) if (ind.id, rid) in results), None)
-                rows.append(InspectionRow(
-                    ind.code, ind.name, ind.target, ind.unit or "", latest.result if latest else None,
-                    latest.result_text if latest else "", latest.problems if latest else "",
-                    latest.suggestions if latest else "", latest.good_practice if latest else ""))
+                rows.append(IndicatorRow(ind.code, ind.name, ind.target, ind.unit or "", "", "", latest is not None,
+                                         **({key: getattr(latest, key) for key in ("result", *TEXTS)} if latest else {})))
         out.append((f"นโยบายที่ {th(policy.number)} {policy.name}", rows))
     return out
 
