@@ -109,11 +109,11 @@ def register_intake(register):
     cells owners fill, the period kind) and the functions core calls: ``owners`` (a query of the
     ids of people owning a record in a fiscal year), ``rows`` (the prefilled rows of one owner's
     workbook), ``apply`` (a read workbook into the database in the caller's transaction, never
-    committing; a file is refused whole by raising ``core.intake.reader.IntakeError``, and
-    ``core.intake.apply.apply_results`` does it all for one sheet of rows keyed by code) and, for
+    committing; a file is refused whole by raising ``core.intake.reader.IntakeError``) and, for
     ``status``, ``states`` under the calendar's ``collects`` name. Core has read and checked every
-    cell by the layout before ``apply``. The name "progress" is core's own; a name a plugin
-    already took is refused and the second plugin reported.
+    cell by the layout before ``apply``. ``core.intake.kinds.results_kind`` makes all four for the
+    usual shape (a row per indicator an owner answers for, a result per period). The name
+    "progress" is core's own; a name a plugin already took is refused and that plugin reported.
     """
 
 
