@@ -116,10 +116,8 @@ class ReportGroup(click.Group):
         return sorted({*super().list_commands(ctx), *reports, *targets})
 
     def get_command(self, ctx, name):
-        found = super().get_command(ctx, name)
-        if found is not None:  # the unit's own reports need no plugin loaded
-            return found
-        found = plugin_commands(ctx)[1].get(name)
+        reports = plugin_commands(ctx)[1]  # loads this run's plugins, which main() then uses
+        found = super().get_command(ctx, name) or reports.get(name)
         registry = ctx.find_root().meta["tidtam.plugins"][0]
         return found or (ledger_report(name) if name in registry.targets else None)
 
@@ -376,37 +374,50 @@ def templates() -> None:
     """แบบรายงาน Excel สำหรับผู้รับผิดชอบแต่ละคน"""
 
 
+class IntakeKindChoice(click.Choice):
+    """``--kind``: the intake kinds of this run (core's and its plugins'), looked up when given."""
+
+    def __init__(self):
+        super().__init__(())
+
+    def convert(self, value, param, ctx):
+        self.choices = tuple(ctx.find_object(App).intake_kinds)
+        return super().convert(value, param, ctx)
+
+
 @templates.command("make")
-@click.option("--period", required=True, help="ไตรมาส (2570Q1: ความก้าวหน้าโครงการ) หรือรอบ (2570R1: E-MES และตรวจราชการ)")
+@click.option("--period", required=True, help="ไตรมาส (2570Q1: ความก้าวหน้าโครงการ) หรือรอบ (2570R1: แบบรายงานของระบบที่ประเมินเป็นรอบ)")
 @click.option("--owner", "owners", multiple=True, metavar="CODE", help="เฉพาะผู้รับผิดชอบรหัสนี้ (ใส่ซ้ำได้)")
-@click.option("--kind", type=click.Choice(["progress", "emes", "inspection"]), help="เฉพาะแบบรายงานชนิดนี้")
+@click.option("--kind", type=IntakeKindChoice(), metavar="KIND", help="เฉพาะแบบรายงานชนิดนี้: progress หรือชนิดที่ปลั๊กอินเพิ่ม (ดู python cli.py plugins)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="โฟลเดอร์ปลายทาง (ค่าเริ่มต้น: แบบรายงาน_<ช่วงเวลา>)")
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON")
 @click.pass_obj
 def templates_make(app: App, period: str, owners: tuple[str, ...], kind: str | None, out_dir: Path | None, as_json: bool) -> None:
     """สร้างแบบรายงาน .xlsx หนึ่งไฟล์ต่อผู้รับผิดชอบ กรอกข้อมูลของเขาไว้ให้แล้ว"""
     from tidtam.core.errors import BadInput, Misuse
-    from tidtam.core.intake.layouts import LAYOUTS, layouts_for
-    from tidtam.core.intake.sources import ROW_SOURCES, owners_with_items
+    from tidtam.core.intake.sources import owners_with_items
     from tidtam.core.intake.writer import file_name, write_workbook
 
     chosen = kit.parse_period(app, period)
-    layouts = [LAYOUTS[kind]] if kind else layouts_for(chosen.kind)
+    kinds = [app.intake_kinds[kind]] if kind else [k for k in app.intake_kinds.values() if k.layout.period_kind == chosen.kind]
+    if not kinds:
+        raise Misuse(f"ไม่มีแบบรายงานที่ใช้กับช่วงเวลา {chosen.id} (แบบรายงานที่มี: {', '.join(app.intake_kinds)})")
     out_dir = out_dir or Path(f"แบบรายงาน_{chosen.id}")
     written = []
     with app.db.session() as session:
         office = app.office(session)
-        for layout in layouts:
+        for intake in kinds:
+            layout = intake.layout
             if layout.period_kind != chosen.kind:
                 raise Misuse(f"แบบรายงาน {layout.kind} ใช้กับช่วงเวลา {chosen.id} ไม่ได้")
-            people = owners_with_items(session, office, layout.kind, chosen)
+            people = owners_with_items(session, office, intake, chosen)
             unknown = set(owners) - {p.code for p in people}
             if owners and unknown == set(owners):
                 continue
             for person in people:
                 if owners and person.code not in owners:
                     continue
-                rows = ROW_SOURCES[layout.kind](session, office, chosen, person)
+                rows = intake.rows(session, office, chosen, person)
                 path = write_workbook(layout, chosen, office, person, rows, out_dir / file_name(layout, chosen, person))
                 written.append({"kind": layout.kind, "owner": person.code, "name": person.full_name, "path": str(path), "rows": sum(map(len, rows.values()))})
     if owners and not written:
@@ -441,7 +452,7 @@ def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, r
     for path in expand(list(paths)):
         try:
             done = import_file(app.db, app.office, path, expect_period=expect, rounds=app.profile.evaluation_rounds, actor=actor,
-                               evidence=rules, consent=consent)
+                               evidence=rules, consent=consent, kinds=app.intake_kinds)
             warnings = [str(w) for w in done.warnings]
             outcomes.append({"file": str(path), "outcome": done.outcome, "owner": done.owner, "period": done.period,
                              "records": done.records, "cleared": done.cleared, "warnings": warnings})
@@ -557,7 +568,7 @@ def report_annual(app: App, fy: int, out_dir: Path | None, as_of: date | None) -
 
     settings = annual.load_settings()
     with app.db.session() as session:
-        data = annual.collect(session, app.office(session), fy, app.profile, settings, kit.today(as_of))
+        data = annual.collect(session, app.office(session), fy, app.profile, settings, kit.today(as_of), annual.annual_sections(app.plugins))
     files = annual.write(data, out_dir or Path(annual.folder_name(fy)))
     for path in files:
         click.echo(path)

@@ -40,6 +40,13 @@ class App:
 
         return load_plugins()
 
+    @cached_property
+    def intake_kinds(self):
+        """The intake workbooks this run knows: core's and its plugins' (``core.intake.kinds``)."""
+        from .intake.kinds import intake_kinds
+
+        return intake_kinds(self.plugins)
+
     @property
     def office_code(self) -> str:
         return self._office_code or self.profile.office_code

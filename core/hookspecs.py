@@ -11,6 +11,10 @@ records the site lacks) → validate_payload → open_remote → the remote's lo
 approval → the remote's submit → lookup (read back). What a remote is and does is the
 ``core.contract.Remote`` class: a web form, an upload, an e-mail or a file drop are all remotes
 of the one engine. ``register_commands`` adds a plugin's own commands to the CLI.
+
+What a target needs besides the push, core takes the same way: ``register_intake`` adds a kind of
+intake workbook (``templates make`` / ``import`` / ``status``), ``annual_report_sections`` a part of
+``report annual``. Core itself names no target.
 """
 from __future__ import annotations
 
@@ -96,3 +100,28 @@ def register_commands(cli, report):
     """Add a plugin's own commands with click: ``cli`` is the main group, ``report`` its ``report``
     group. A command gets the run's ``core.app.App`` through ``@click.pass_obj`` and may use
     ``tidtam.cli_kit`` (periods, credentials, the generic push and approve flows, messages)."""
+
+
+@hookspec
+def register_intake(register):
+    """Declare the intake workbooks this plugin adds: ``register(IntakeKind(...))`` (from
+    ``core.intake.kinds``) once per kind. A kind is its ``TemplateLayout`` (sheets, columns, which
+    cells owners fill, the period kind) and the functions core calls: ``owners`` (a query of the
+    ids of people owning a record in a fiscal year), ``rows`` (the prefilled rows of one owner's
+    workbook), ``apply`` (a read workbook into the database in the caller's transaction, never
+    committing; a file is refused whole by raising ``core.intake.reader.IntakeError``) and, for
+    ``status``, ``states`` under the calendar's ``collects`` name. Core has read and checked every
+    cell by the layout before ``apply``. ``core.intake.kinds.results_kind`` makes all four for the
+    usual shape (a row per indicator an owner answers for, a result per period). The name
+    "progress" is core's own; a name a plugin already took is refused and that plugin reported.
+    """
+
+
+@hookspec
+def annual_report_sections(register):
+    """Add parts to ``report annual``: ``register(AnnualSection(...))`` (from
+    ``core.reports.annual``) once per part. Core sorts the parts by ``order`` (its own are 10, 20,
+    30 and 90), numbers them, writes each heading, and calls the part's ``collect`` (read the
+    year, office-scoped, no writes), ``charts``, ``docx`` and ``html``: the part writes its body
+    only, with ``figure(caption)`` numbering its charts the same in the docx and the website.
+    """

@@ -49,6 +49,7 @@ class PluginRegistry:
     plugins: list[LoadedPlugin] = field(default_factory=list)
     targets: dict[str, TargetSpec] = field(default_factory=dict)
     target_owner: dict[str, str] = field(default_factory=dict)
+    _registered: dict = field(default_factory=dict, repr=False)  # hook → what it registered
 
     @property
     def hook(self):
@@ -69,6 +70,38 @@ class PluginRegistry:
         """The hooks of ``target`` alone: each call reaches only the plugin that registered it."""
         self.target(target)
         return TargetHooks(self.manager, self.manager.get_plugin(self.target_owner[target]))
+
+    def registered(self, hook: str) -> list[tuple[str, object]]:
+        """``(plugin name, thing)`` for each ``register(thing)`` a plugin makes in ``hook`` (one of
+        the hooks taking a ``register`` callback), in load order. Each plugin is called on its own,
+        once per registry, so a failure is pinned to its plugin and reported."""
+        if hook not in self._registered:
+            by_name, found = {p.name: p for p in self.plugins}, []
+            for impl in getattr(self.manager.hook, hook).get_hookimpls():
+                mine: list = []
+                try:
+                    impl.function(*[{"register": mine.append}[arg] for arg in impl.argnames])
+                except Exception as exc:
+                    _fail(by_name.get(impl.plugin_name), f"{hook}: {type(exc).__name__}: {exc}")
+                    continue
+                found.extend((impl.plugin_name, thing) for thing in mine)
+            self._registered[hook] = found
+        return self._registered[hook]
+
+    def unique(self, hook: str, name_of, what: str, taken: dict[str, str] | None = None) -> dict[str, tuple[str, object]]:
+        """What ``hook`` registered, by name: ``{name: (plugin, thing)}``, once per registry. A name
+        already ``taken`` (``{name: who}``: ``{"progress": "ตัวระบบ"}`` for core's own, or an earlier
+        plugin's) is refused and the plugin reported (Thai, ``what`` names the kind of thing)."""
+        if (hook, "unique") not in self._registered:
+            owners, found, by_name = dict(taken or {}), {}, {p.name: p for p in self.plugins}
+            for plugin, thing in self.registered(hook):
+                name = name_of(thing)
+                if name in owners:
+                    _fail(by_name.get(plugin), f'{what} "{name}" มี{owners[name]} ลงทะเบียนไว้แล้ว')
+                    continue
+                owners[name], found[name] = f'ปลั๊กอิน "{plugin}"', (plugin, thing)
+            self._registered[(hook, "unique")] = found
+        return self._registered[(hook, "unique")]
 
     def hooks_of(self, plugin: LoadedPlugin) -> list[str]:
         if plugin.module is None:
@@ -123,7 +156,8 @@ def load_plugins() -> PluginRegistry:
             continue
         _load_one(registry, name, "built-in", "", lambda path=module_path: importlib.import_module(path))
 
-    _collect_targets(registry)
+    for name, (plugin, spec) in registry.unique("register_targets", lambda spec: spec.name, "เป้าหมาย").items():
+        registry.targets[name], registry.target_owner[name] = spec, plugin
     return registry
 
 
@@ -138,26 +172,6 @@ def _load_one(registry: PluginRegistry, name: str, origin: str, version: str, lo
         return
     plugin.module = module
     plugin.version = getattr(module, "__version__", "") or version or "-"
-
-
-def _collect_targets(registry: PluginRegistry) -> None:
-    """Call each plugin's ``register_targets`` on its own, so a failure is pinned to its plugin."""
-    by_name = {p.name: p for p in registry.plugins}
-    for impl in registry.manager.hook.register_targets.get_hookimpls():
-        plugin = by_name.get(impl.plugin_name)
-        found: list[TargetSpec] = []
-        try:
-            impl.function(*[{"register": found.append}[arg] for arg in impl.argnames])
-        except Exception as exc:
-            _fail(plugin, f"register_targets: {type(exc).__name__}: {exc}")
-            continue
-        for spec in found:
-            owner = registry.target_owner.get(spec.name)
-            if owner:
-                _fail(plugin, f'เป้าหมาย "{spec.name}" มีปลั๊กอิน "{owner}" ลงทะเบียนไว้แล้ว')
-                continue
-            registry.targets[spec.name] = spec
-            registry.target_owner[spec.name] = impl.plugin_name
 
 
 def _fail(plugin: LoadedPlugin | None, error: str) -> None:

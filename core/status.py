@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import models as m
 from .calendar import Calendar, Process
-from .intake.layouts import EMES_NARRATIVE_MAX
 from .periods import Period
 
 
@@ -65,15 +64,24 @@ class ProcessStatus:
         return (self.due - today).days if self.due else None
 
 
-def period_status(session: Session, office: m.Office, period: Period, calendar: Calendar) -> list[ProcessStatus]:
-    return [_process_status(session, office, period, process) for process in calendar.for_period(period)]
+def period_status(session: Session, office: m.Office, period: Period, calendar: Calendar, kinds=None) -> list[ProcessStatus]:
+    """``kinds`` (``core.intake.kinds``): the intake kinds whose ``states`` list the items of a process
+    that ``collects`` what core does not (by default, the plugins' are loaded only for such a process:
+    ``status`` of a quarter imports no plugin). A process that no kind collects has no items."""
+    processes = calendar.for_period(period)
+    collectors = {"project_progress": progress_states}
+    if kinds is None and any(p.collects and p.collects not in collectors for p in processes):
+        from .intake.kinds import intake_kinds
+
+        kinds = intake_kinds()
+    collectors |= {kind.collects: kind.states for kind in (kinds or {}).values() if kind.collects}
+    return [_process_status(session, office, period, process, collectors.get(process.collects)) for process in processes]
 
 
-def _process_status(session, office, period, process: Process) -> ProcessStatus:
+def _process_status(session, office, period, process: Process, states) -> ProcessStatus:
     status = ProcessStatus(
         code=process.code, short_name=process.short_name, name=process.name, target=process.target,
-        collects=process.collects, due=process.due(period),
-        items=COLLECTORS[process.collects](session, office, period) if process.collects else [],
+        collects=process.collects, due=process.due(period), items=states(session, office, period) if states else [],
     )
     if process.target:
         counts = dict(
@@ -88,18 +96,18 @@ def _process_status(session, office, period, process: Process) -> ProcessStatus:
     return status
 
 
-def _item(code: str, name: str, owner: m.Person | None, group: m.Group | None = None) -> Item:
+def item(code: str, name: str, owner: m.Person | None, group: m.Group | None = None) -> Item:
     group = group or (owner.group if owner else None)
     return Item(code, name, owner.code if owner else None, owner.full_name if owner else None, group.name if group else None)
 
 
-def _state(item: Item, present: bool, problems: list[str]) -> ItemState:
+def state(of: Item, present: bool, problems: list[str]) -> ItemState:
     if not present:
-        return ItemState(item, "missing")
-    return ItemState(item, "invalid" if problems else "filled", problems)
+        return ItemState(of, "missing")
+    return ItemState(of, "invalid" if problems else "filled", problems)
 
 
-def _project_progress(session, office, period) -> list[ItemState]:
+def progress_states(session, office, period) -> list[ItemState]:
     reports = {
         r.project_id: r
         for r in session.scalars(
@@ -118,7 +126,7 @@ def _project_progress(session, office, period) -> list[ItemState]:
     for project in projects:
         report = reports.get(project.id)
         problems = _progress_problems(project, report, period) if report else []
-        states.append(_state(_item(project.code, project.name, project.owner, project.group), report is not None, problems))
+        states.append(state(item(project.code, project.name, project.owner, project.group), report is not None, problems))
     return states
 
 
@@ -146,59 +154,3 @@ def _months(period: Period) -> list[tuple[int, int]]:
         months.append((current.year, current.month))
         current = current.replace(year=current.year + current.month // 12, month=current.month % 12 + 1)
     return months
-
-
-def _emes_results(session, office, period) -> list[ItemState]:
-    results = {r.indicator_id: r for r in session.scalars(
-        select(m.EmesResult).join(m.EmesIndicator).join(m.EmesStandard)
-        .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == period.fiscal_year, m.EmesResult.period == period.id)
-    )}
-    indicators = session.scalars(
-        select(m.EmesIndicator).join(m.EmesStandard)
-        .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == period.fiscal_year)
-        .options(selectinload(m.EmesIndicator.owner), selectinload(m.EmesIndicator.standard))
-        .order_by(m.EmesStandard.number, m.EmesIndicator.number)
-    )
-    states = []
-    for indicator in indicators:
-        result = results.get(indicator.id)
-        present = result is not None and (result.level is not None or bool(result.narrative))
-        problems = []
-        if present and result.level is None:
-            problems.append("ยังไม่ระบุระดับผลการประเมินตนเอง")
-        if present and not result.narrative:
-            problems.append("ยังไม่เขียนผลการดำเนินงาน")
-        if present and len(result.narrative) > EMES_NARRATIVE_MAX:
-            problems.append(f"ผลการดำเนินงานยาว {len(result.narrative):,} ตัวอักษร เกิน {EMES_NARRATIVE_MAX:,}")
-        states.append(_state(_item(indicator.code, indicator.name, indicator.owner), present, problems))
-    return states
-
-
-def _inspection_results(session, office, period) -> list[ItemState]:
-    results = {r.indicator_id: r for r in session.scalars(
-        select(m.InspectionResult).join(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
-        .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == period.fiscal_year,
-               m.InspectionResult.period == period.id)
-    )}
-    indicators = session.scalars(
-        select(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
-        .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == period.fiscal_year)
-        .options(selectinload(m.InspectionIndicator.owner))
-        .order_by(m.InspectionPolicy.number, m.InspectionPoint.number, m.InspectionIndicator.code)
-    )
-    states = []
-    for indicator in indicators:
-        result = results.get(indicator.id)
-        present = result is not None and (result.result is not None or bool(result.result_text))
-        problems = []
-        if present and indicator.target is not None and result.result is None:
-            problems.append(f"ตัวชี้วัดมีค่าเป้าหมาย {indicator.target} {indicator.unit} แต่ยังไม่กรอกผลเป็นตัวเลข")
-        states.append(_state(_item(indicator.code, indicator.name, indicator.owner), present, problems))
-    return states
-
-
-COLLECTORS = {
-    "project_progress": _project_progress,
-    "emes_results": _emes_results,
-    "inspection_results": _inspection_results,
-}

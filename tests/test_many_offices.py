@@ -15,7 +15,8 @@ from sqlalchemy import event, select
 from tidtam.core import models as m
 from tidtam.core.calendar import load_calendar
 from tidtam.core.config import office_profile, target_config
-from tidtam.core.intake.sources import ROW_SOURCES, owners_with_items
+from tidtam.core.intake.kinds import intake_kinds
+from tidtam.core.intake.sources import owners_with_items
 from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
 from tidtam.core.periods import parse_period
 from tidtam.core.plugins import load_plugins
@@ -46,9 +47,10 @@ def rows_loaded():
 
 
 def _templates(session, office, period):
-    for kind in ("progress",) if period.kind == "Q" else ("emes", "inspection"):
-        for owner in owners_with_items(session, office, kind, period):
-            ROW_SOURCES[kind](session, office, period, owner)
+    for kind in intake_kinds().values():
+        if kind.layout.period_kind == period.kind:
+            for owner in owners_with_items(session, office, kind, period):
+                kind.rows(session, office, period, owner)
 
 
 def _push_plan(session, office, target, period):

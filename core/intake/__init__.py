@@ -1,6 +1,7 @@
 """Intake from colleagues: one workbook per owner out, validated values back in.
 
-- ``layouts.py``  what each template looks like: sheets, columns, which cells an owner fills
+- ``kinds.py``    the kinds of workbook: core's "progress", and those plugins add (``register_intake``)
+- ``layouts.py``  what a template looks like: sheets, columns, which cells an owner fills
 - ``sources.py``  which records belong in an owner's workbook (read from the database)
 - ``writer.py``   ``templates make``: the .xlsx files (openpyxl)
 - ``reader.py``   reading a returned workbook into typed values, every problem located

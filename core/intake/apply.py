@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from .. import audit
 from .. import models as m
@@ -84,7 +84,7 @@ def import_workbook(session: Session, office: m.Office, book: ReadWorkbook, acto
     if last is not None and not consent.replace:
         _refuse_unless_newer(book, last)
     clearing = _Clearing(book, consent)
-    APPLIERS[book.layout.kind](session, office, owner, book, result, clearing)
+    book.kind.apply(session, office, owner, book, result, clearing)
     clearing.refuse_if_any()
     result.warnings.extend(clearing.notes)
     session.add(m.ImportRecord(
@@ -221,7 +221,7 @@ class _Changes:
         rows.extend(audit.entry("delete", name, str(row["id"]), audit.all_values(self.model, row), actor=actor, at=at) for row in self.deletes)
 
 
-def _apply_progress(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
+def apply_progress(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
     connection = session.connection()
     period = book.period.id
     owned = select(m.Project.id).where(m.Project.office_id == office.id, m.Project.fiscal_year == book.period.fiscal_year, m.Project.owner_id == owner.id)
@@ -348,37 +348,14 @@ def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int
             changes.set(current, values)
 
 
-# --- E-MES and inspection results --------------------------------------------------------
+# --- results per indicator (the kinds plugins add) ----------------------------------------
 
 
-def _apply_emes(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
-    indicators = {
-        i.code: i
-        for i in session.scalars(
-            select(m.EmesIndicator).join(m.EmesStandard)
-            .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == book.period.fiscal_year, m.EmesIndicator.owner_id == owner.id)
-            .options(selectinload(m.EmesIndicator.standard))
-        )
-    }
-    _apply_results(session, office, owner, book, result, clearing, indicators, "ตัวบ่งชี้", m.EmesResult, "emes_result", lambda v: {
-        "level": v["level"], "narrative": v["narrative"] or "", "links": v["links"] or [],
-    })
-
-
-def _apply_inspection(session, office, owner, book: ReadWorkbook, result: ImportResult, clearing: _Clearing) -> None:
-    indicators = {
-        i.code: i
-        for i in session.scalars(
-            select(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
-            .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == book.period.fiscal_year, m.InspectionIndicator.owner_id == owner.id)
-        )
-    }
-    _apply_results(session, office, owner, book, result, clearing, indicators, "ตัวชี้วัด", m.InspectionResult, "inspection_result", lambda v: {
-        key: (v[key] if key == "result" else v[key] or "") for key in ("result", "result_text", "problems", "suggestions", "good_practice")
-    })
-
-
-def _apply_results(session, office, owner, book, result, clearing, indicators, noun, model, evidence_key, fields) -> None:
+def apply_results(session, office, owner, book, result, clearing, indicators, noun, model, evidence_key, fields) -> None:
+    """Apply a kind whose one sheet "indicators" has a row per record, keyed by code: one result
+    row of ``model`` per indicator and period. ``indicators`` maps code → the owner's records,
+    ``noun`` names one in Thai, ``fields(values)`` gives a row's columns and ``evidence_key`` its
+    evidence files' link (``EvidenceFile.<key>_id``)."""
     rows = book.sheets["indicators"]
     existing = {
         r.indicator_id: r
@@ -442,9 +419,6 @@ def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path
                 + [audit.entry("delete", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in dropped])
 
 
-APPLIERS = {"progress": _apply_progress, "emes": _apply_emes, "inspection": _apply_inspection}
-
-
 # --- many files ------------------------------------------------------------------------
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -462,7 +436,7 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def import_file(db, office_of, path: Path, *, expect_period=None, rounds=None, actor: str = "",
-                evidence: EvidenceRules | None = None, consent: Consent = Consent()) -> ImportResult:
+                evidence: EvidenceRules | None = None, consent: Consent = Consent(), kinds=None) -> ImportResult:
     """Read and import one workbook in its own transaction; raises ``IntakeError`` with nothing written.
 
     A file whose bytes are the owner's last import is "unchanged" without being read again."""
@@ -474,7 +448,7 @@ def import_file(db, office_of, path: Path, *, expect_period=None, rounds=None, a
             done = _unchanged(session, office_of(session), path, sha256, expect_period)
         if done is not None:
             return done
-    book = read_workbook(path, expect_period=expect_period, rounds=rounds, evidence=evidence)
+    book = read_workbook(path, expect_period=expect_period, rounds=rounds, evidence=evidence, kinds=kinds)
     with db.session(actor=actor or f"import:{path.name}") as session:
         return import_workbook(session, office_of(session), book, actor=actor, consent=consent)
 

@@ -3,11 +3,16 @@
 A template has sheets; a sheet has columns. The leading *key* columns identify a record
 (project code, activity number...), the other *locked* columns are prefilled for reading,
 and the *editable* columns are what an owner fills. Changing a layout means bumping
-``version``: a returned workbook must carry the version it was made with.
+``version``: a returned workbook must carry the version it was made with, and the checksum of
+its prefilled values (``checksum``, over their ``canonical`` text).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
 from ..models import PROGRESS_STATUS_TH
 from ..periods import Period
@@ -53,7 +58,7 @@ class SheetLayout:
 
 @dataclass(frozen=True)
 class TemplateLayout:
-    kind: str  # progress | emes | inspection
+    kind: str  # the intake kind's name (core.intake.kinds): "progress", or a plugin's
     version: str
     period_kind: str  # "Q" | "R"
     title: str  # workbook heading, with {period} and {owner}
@@ -66,8 +71,7 @@ class TemplateLayout:
 
 
 STATUS_CHOICES = tuple(PROGRESS_STATUS_TH.values())
-TEXT_MAX = 2000  # longest problem/note text accepted (eMENSCR's limit)
-EMES_NARRATIVE_MAX = 3000  # E-MES's narrative limit [assumed]; the push checks config/targets/emes too
+TEXT_MAX = 2000  # longest problem/note text accepted (the project site's limit)
 
 PROGRESS = TemplateLayout(
     kind="progress", version="1", period_kind="Q", file_prefix="progress",
@@ -103,51 +107,39 @@ PROGRESS = TemplateLayout(
     ),
 )
 
-EMES = TemplateLayout(
-    kind="emes", version="1", period_kind="R", file_prefix="emes",
-    title="แบบรายงานผลการดำเนินงานตามตัวบ่งชี้ E-MES {period} — {owner}",
-    sheets=(
-        SheetLayout("indicators", "รอบที่ {n}", (
-            Column("code", "ตัวบ่งชี้", 10),
-            Column("name", "ชื่อตัวบ่งชี้", 40),
-            Column("points", "ประเด็นการพิจารณา", 50),
-            Column("level", "ระดับผลการประเมินตนเอง", 14, kind="level", editable=True, required=True, hint="1–5"),
-            Column("narrative", "ผลการดำเนินงาน", 60, kind="multiline", editable=True, required=True, max_length=EMES_NARRATIVE_MAX),
-            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True, hint="pdf, jpg, png ในโฟลเดอร์เดียวกับแบบรายงานนี้"),
-            Column("links", "ลิงก์ (บรรทัดละหนึ่งลิงก์)", 30, kind="links", editable=True),
-        )),
-    ),
-)
 
-INSPECTION = TemplateLayout(
-    kind="inspection", version="1", period_kind="R", file_prefix="inspection",
-    title="แบบรายงานผลการตรวจราชการ {period} — {owner}",
-    sheets=(
-        SheetLayout("indicators", "รอบที่ {n}", (
-            Column("code", "ตัวชี้วัด", 10),
-            Column("name", "ชื่อตัวชี้วัด", 44),
-            Column("target", "ค่าเป้าหมาย", 12, kind="number"),
-            Column("unit", "หน่วย", 10),
-            Column("result", "ผลการดำเนินงาน (ตัวเลข)", 14, kind="number", editable=True),
-            Column("result_text", "ผลการดำเนินงาน (คำอธิบาย)", 44, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("problems", "ปัญหาอุปสรรค", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("suggestions", "ข้อเสนอแนะ", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("good_practice", "แนวปฏิบัติที่ดี", 30, kind="multiline", editable=True, max_length=TEXT_MAX),
-            Column("evidence", "ไฟล์หลักฐาน (ชื่อไฟล์ คั่นด้วย ;)", 30, kind="files", editable=True),
-        )),
-    ),
-)
+def canonical(value) -> str:
+    """One text form per value, identical whether it was written or read back by openpyxl."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        return format(Decimal(str(value)).normalize(), "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
-LAYOUTS = {layout.kind: layout for layout in (PROGRESS, EMES, INSPECTION)}
+
+def checksum(layout: TemplateLayout, period: Period, owner_code: str, locked_rows: list[list[str]]) -> str:
+    # Trailing blanks are dropped: a read-only reader pads short rows to the widest one.
+    rows = [_rstrip(row) for row in locked_rows]
+    body = json.dumps([layout.template_id, layout.version, period.id, owner_code, rows], ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _rstrip(row: list[str]) -> list[str]:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    return row[:end]
 
 
 def date_window(period: Period) -> DateWindow:
     """The days a date column accepts: the template's own period, as its prompt says."""
     return DateWindow(period.start, period.end, period.name_th())
-
-
-def layouts_for(period_kind: str) -> list[TemplateLayout]:
-    return [layout for layout in LAYOUTS.values() if layout.period_kind == period_kind]
 
 
 def column_letter(index: int) -> str:

@@ -23,8 +23,7 @@ from ..thai import ThaiParseError
 from ..values import DateWindow, ValueProblem
 from .. import values
 from .evidence import EvidenceRules, evidence_file, split_names
-from .layouts import HEADER_ROW, LAYOUTS, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
-from .writer import canonical, checksum
+from .layouts import HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, canonical, checksum, column_letter, date_window
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a filled template is far smaller; bigger means something else
 # What a file may unpack to. A filled template of 10,000 rows unpacks to 18 MB, its largest part 7.5 MB
@@ -79,7 +78,7 @@ class ParsedRow:
 @dataclass
 class ReadWorkbook:
     path: Path
-    layout: TemplateLayout
+    kind: "IntakeKind"  # core.intake.kinds: its layout and how it is applied
     period: Period
     office_code: str
     owner_code: str
@@ -87,6 +86,10 @@ class ReadWorkbook:
     sha256: str
     sheets: dict[str, list[ParsedRow]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # what was not imported, located
+
+    @property
+    def layout(self) -> TemplateLayout:
+        return self.kind.layout
 
 
 class _Collector:
@@ -120,22 +123,29 @@ class _Context:
 
 
 def read_workbook(path: Path, *, expect_period: Period | None = None, rounds=None,
-                  evidence: EvidenceRules | None = None) -> ReadWorkbook:
-    """Read one returned template; raises ``IntakeError`` listing every located problem."""
+                  evidence: EvidenceRules | None = None, kinds=None) -> ReadWorkbook:
+    """Read one returned template; raises ``IntakeError`` listing every located problem.
+    ``kinds``: the run's ``intake_kinds`` (by default, those of the plugins loaded here)."""
+    if kinds is None:
+        from .kinds import intake_kinds
+
+        kinds = intake_kinds()
     found = _Collector(path.name)
     sha256, saved_at, has_comments = _check_package(path, found)
     workbook = _open(path, found)
     try:
         meta = _meta(workbook, found)
-        layout = LAYOUTS.get(meta.get("template_id", "").removeprefix("tidtam."))
-        if layout is None or meta.get("template_id") != layout.template_id:
-            found.refuse(f'ไม่รู้จักแม่แบบ "{meta.get("template_id")}" — ใช้แบบรายงานที่ได้รับจากงานติดตามฯ')
+        kind = kinds.get(meta.get("template_id", "").removeprefix("tidtam."))
+        if kind is None or meta.get("template_id") != kind.layout.template_id:
+            found.refuse(f'ไม่รู้จักแม่แบบ "{meta.get("template_id")}" — ใช้แบบรายงานที่ได้รับจากงานติดตามฯ '
+                         f"(แบบรายงานที่รู้จัก: {', '.join(kinds)})")
+        layout = kind.layout
         if meta.get("version") != layout.version:
             found.refuse(f"แม่แบบรุ่น {meta.get('version')} ใช้ไม่ได้แล้ว (รุ่นปัจจุบัน {layout.version}) กรุณาขอแบบรายงานใหม่")
         period = _period(meta, layout, expect_period, rounds, found)
         locked = _locked_rows(workbook, layout, period, meta, found)
         result = ReadWorkbook(
-            path=path, layout=layout, period=period, office_code=meta.get("office", ""), owner_code=meta.get("owner", ""),
+            path=path, kind=kind, period=period, office_code=meta.get("office", ""), owner_code=meta.get("owner", ""),
             saved_at=saved_at, sha256=sha256,
         )
         context = _Context(path.parent, date_window(period), evidence or EvidenceRules())

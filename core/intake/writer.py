@@ -1,8 +1,6 @@
 """``templates make``: one .xlsx per owner, prefilled, with only the owner's cells unlocked."""
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -15,39 +13,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import models as m
 from ..periods import Period
 from ..reports.officedoc import CM_PER_WIDTH_UNIT, fitting_width, lines_needed, print_setup, row_height
-from .layouts import FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, column_letter, date_window
+from .layouts import (FIRST_DATA_ROW, HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, canonical, checksum,
+                      column_letter, date_window)
 
 FONT = "TH Sarabun New"  # the official Thai document font; Excel falls back if it is missing
 INSTRUCTIONS = "กรอกเฉพาะช่องสีเหลือง ห้ามเพิ่ม ลบ หรือย้ายแถว/คอลัมน์ ห้ามเปลี่ยนชื่อแผ่นงาน แล้วส่งไฟล์นี้คืนงานติดตามฯ"
-
-
-def canonical(value) -> str:
-    """One text form per value, identical whether it was written or read back by openpyxl."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float, Decimal)):
-        return format(Decimal(str(value)).normalize(), "f")
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def checksum(layout: TemplateLayout, period: Period, owner_code: str, locked_rows: list[list[str]]) -> str:
-    # Trailing blanks are dropped: a read-only reader pads short rows to the widest one.
-    rows = [_rstrip(row) for row in locked_rows]
-    body = json.dumps([layout.template_id, layout.version, period.id, owner_code, rows], ensure_ascii=False)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def _rstrip(row: list[str]) -> list[str]:
-    end = len(row)
-    while end and row[end - 1] == "":
-        end -= 1
-    return row[:end]
 
 
 def file_name(layout: TemplateLayout, period: Period, owner: m.Person) -> str:

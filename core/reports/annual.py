@@ -1,27 +1,33 @@
 """The annual report (process 1.6): a docx ready to print and a static website folder.
 
-``collect`` gathers the year from the database (the project figures reuse the progress
-report at Q4, so both reports count money and lateness the same way); ``write`` draws the
-charts and writes ``<folder>/รายงานประจำปี_<fy>.docx`` and ``<folder>/website/`` (index.html,
-style.css, SVG charts and the docx to download). Texts the office writes itself (foreword,
-vision, mission) come from config/annual_report.yaml.
+The report is a list of parts (``AnnualSection``), in order: core's own (the office, the
+strategies, the projects, the budget) and those plugins add through the hook
+``annual_report_sections`` (a target's results of the year). ``collect`` gathers the year from
+the database (the project figures reuse the progress report at Q4, so both reports count money
+and lateness the same way), each part its own data; ``write`` draws the parts' charts and writes
+``<folder>/รายงานประจำปี_<fy>.docx`` and ``<folder>/website/`` (index.html, style.css, SVG charts
+and the docx to download). Texts the office writes itself (foreword, vision, mission) come from
+config/annual_report.yaml.
 """
 from __future__ import annotations
 
+import itertools
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
+from typing import Any, Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import field_validator
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from tidtam.core import models as m
 from tidtam.core.config import OfficeProfile, Strict, load
-from tidtam.core.periods import fiscal_year_bounds, quarter, quarters, rounds
+from tidtam.core.periods import fiscal_year_bounds, quarter, quarters
 from tidtam.core.settings import config_dir
 from tidtam.core.thai import MONTH_FULL, be_year, thai_date, with_unit
 
@@ -63,32 +69,19 @@ def load_settings(directory: Path | None = None) -> AnnualReportSettings:
 # --- the year's data ------------------------------------------------------------------------
 
 
-@dataclass
-class EmesRow:
-    code: str
-    name: str
-    owner: str
-    levels: list[int | None]  # one per round
-    narrative: str  # the latest round's
+@dataclass(frozen=True)
+class AnnualSection:
+    """One part of the report. Core's own parts and those a plugin registers (hook
+    ``annual_report_sections``) are alike: core sorts them by ``order``, numbers them ("ส่วนที่ ๔")
+    and writes the heading; the part writes its body. ``figure(caption)`` gives a chart's caption
+    numbered in the order the parts place them, the same in the docx and on the website."""
 
-
-@dataclass
-class InspectionRow:
-    code: str
-    name: str
-    target: Decimal | None
-    unit: str
-    result: Decimal | None  # the latest round's
-    result_text: str
-    problems: str
-    suggestions: str
-    good_practice: str
-
-    @property
-    def achieved(self) -> bool | None:
-        if self.target is None or self.result is None:
-            return None
-        return self.result >= self.target
+    order: int  # core's parts: 10 the office, 20 strategies, 30 projects, 90 budget
+    title: str  # Thai, without its number
+    docx: Callable  # (doc, report, data, charts: {key: PNG}, figure): the body, through core.reports.officedoc
+    html: Callable  # (report, data, images: {key: src}, figure) -> Markup: the website's body (see ``html_macro``)
+    collect: Callable = lambda session, office, fy, profile: None  # the part's data: read only, scoped by office
+    charts: Callable = lambda report, data, folder: {}  # {key: [png, svg]} drawn with core.reports.charts into folder
 
 
 @dataclass
@@ -101,9 +94,11 @@ class AnnualReport:
     plan: progress.ProgressReport  # the plan at Q4: money and lateness counted as in progress reports
     quarterly: list[tuple[str, float | None, float]]  # label, cumulative % (None = no report yet), target %
     budget_lines: list[tuple[str, str, Decimal]]  # source, line, amount
-    emes_rounds: list[str]
-    emes: list[tuple[str, list[EmesRow]]] = field(default_factory=list)  # per standard
-    inspection: list[tuple[str, list[InspectionRow]]] = field(default_factory=list)  # per policy
+    parts: list[tuple[AnnualSection, Any]]  # in order, each with its data
+
+    @property
+    def headings(self) -> list[str]:
+        return [f"ส่วนที่ {th(number)} {section.title}" for number, (section, _) in enumerate(self.parts, 1)]
 
     @property
     def title(self) -> str:
@@ -117,17 +112,25 @@ class AnnualReport:
         return th(f"{MONTH_FULL[self.as_of.month]} {be_year(self.as_of.year)}")
 
 
+def annual_sections(registry=None) -> list[AnnualSection]:
+    """Core's parts and the plugins' (``registry``: the run's; without one they are loaded here),
+    sorted by ``order``; parts of the same order keep the plugins' load order."""
+    if registry is None:
+        from tidtam.core.plugins import load_plugins
+
+        registry = load_plugins()
+    return sorted([*CORE_PARTS, *(section for _, section in registry.registered("annual_report_sections"))], key=lambda s: s.order)
+
+
 def collect(session: Session, office: m.Office, fy: int, profile: OfficeProfile,
-            settings: AnnualReportSettings, as_of: date) -> AnnualReport:
+            settings: AnnualReportSettings, as_of: date, sections: list[AnnualSection] | None = None) -> AnnualReport:
     targets = profile.disbursement_targets
     plan = progress.collect(session, office, quarter(fy, 4), targets, as_of)
     return AnnualReport(
         fy=fy, as_of=as_of, settings=settings, office=_office_facts(session, office), groups=_groups(session, office),
         plan=plan, quarterly=_quarterly(session, office, fy, targets, plan.total().budget),
         budget_lines=_budget_lines(session, office, fy),
-        emes_rounds=[f"รอบที่ {th(r.number)}" for r in rounds(fy, profile.evaluation_rounds)],
-        emes=_emes(session, office, fy, [r.id for r in rounds(fy, profile.evaluation_rounds)]),
-        inspection=_inspection(session, office, fy, [r.id for r in rounds(fy, profile.evaluation_rounds)]),
+        parts=[(s, s.collect(session, office, fy, profile)) for s in (annual_sections() if sections is None else sections)],
     )
 
 
@@ -171,49 +174,6 @@ def _budget_lines(session, office, fy) -> list[tuple[str, str, Decimal]]:
             for (s, ln), amount in sorted(totals.items())]
 
 
-def _emes(session, office, fy, round_ids: list[str]) -> list[tuple[str, list[EmesRow]]]:
-    standards = session.scalars(
-        select(m.EmesStandard).where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == fy)
-        .options(selectinload(m.EmesStandard.indicators).selectinload(m.EmesIndicator.owner)).order_by(m.EmesStandard.number)
-    ).all()
-    results = {(r.indicator_id, r.period): r for r in session.scalars(
-        select(m.EmesResult).join(m.EmesIndicator).join(m.EmesStandard)
-        .where(m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == fy, m.EmesResult.period.in_(round_ids)))}
-    out = []
-    for standard in standards:
-        rows = []
-        for ind in standard.indicators:
-            found = [results.get((ind.id, rid)) for rid in round_ids]
-            latest = next((r for r in reversed(found) if r is not None), None)
-            rows.append(EmesRow(f"{standard.number}.{ind.number}", ind.name, ind.owner.full_name if ind.owner else "",
-                                [r.level if r else None for r in found], latest.narrative if latest else ""))
-        out.append((f"มาตรฐานที่ {th(standard.number)} {standard.name}", rows))
-    return out
-
-
-def _inspection(session, office, fy, round_ids: list[str]) -> list[tuple[str, list[InspectionRow]]]:
-    policies = session.scalars(
-        select(m.InspectionPolicy).where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == fy)
-        .options(selectinload(m.InspectionPolicy.points).selectinload(m.InspectionPoint.indicators))
-        .order_by(m.InspectionPolicy.number)
-    ).all()
-    results = {(r.indicator_id, r.period): r for r in session.scalars(
-        select(m.InspectionResult).join(m.InspectionIndicator).join(m.InspectionPoint).join(m.InspectionPolicy)
-        .where(m.InspectionPolicy.office_id == office.id, m.InspectionPolicy.fiscal_year == fy, m.InspectionResult.period.in_(round_ids)))}
-    out = []
-    for policy in policies:
-        rows = []
-        for point in policy.points:
-            for ind in point.indicators:
-                latest = next((results[(ind.id, rid)] for rid in reversed(round_ids) if (ind.id, rid) in results), None)
-                rows.append(InspectionRow(
-                    ind.code, ind.name, ind.target, ind.unit or "", latest.result if latest else None,
-                    latest.result_text if latest else "", latest.problems if latest else "",
-                    latest.suggestions if latest else "", latest.good_practice if latest else ""))
-        out.append((f"นโยบายที่ {th(policy.number)} {policy.name}", rows))
-    return out
-
-
 # --- writing ----------------------------------------------------------------------------------
 
 
@@ -234,32 +194,17 @@ def write(report: AnnualReport, out_dir: Path) -> list[Path]:
 
 
 def draw_charts(report: AnnualReport, folder: Path) -> dict[str, Path]:
-    """Each chart as PNG (for the docx) and SVG (for the website); keys name the PNG."""
+    """Each part's charts as PNG (for the docx) and SVG (for the website); keys name the PNG."""
     files: dict[str, list[Path]] = {}
-    strategies = report.plan.by_strategy()
-    labels = [strategy_label(s.code) for s in strategies]
-    files["budget"] = charts.grouped_bars(
-        folder / "budget_by_strategy", "งบประมาณและการเบิกจ่าย รายกลยุทธ์ (บาท)", labels,
-        {"งบประมาณ": [float(s.budget) for s in strategies], "เบิกจ่าย": [float(s.disbursed) for s in strategies]},
-        [charts.BLUE, charts.ORANGE])
-    files["quarterly"] = charts.cumulative_line(
-        folder / "disbursement_by_quarter", "การเบิกจ่ายสะสมรายไตรมาส (ร้อยละของงบประมาณ)",
-        [q[0] for q in report.quarterly], [q[1] for q in report.quarterly], [q[2] for q in report.quarterly])
-    emes_rows = [row for _, rows in report.emes for row in rows]
-    files["emes"] = charts.levels(
-        folder / "emes_levels", "ระดับผลการประเมินตนเอง E-MES รายตัวบ่งชี้ (รอบล่าสุด)", [th(r.code) for r in emes_rows],
-        [next((v for v in reversed(r.levels) if v is not None), None) for r in emes_rows])
-    measured = [r for _, rows in report.inspection for r in rows if r.target and r.result is not None]
-    files["inspection"] = charts.percent_against_target(
-        folder / "inspection_against_target", "ผลการตรวจราชการเทียบค่าเป้าหมาย (ร้อยละของเป้าหมาย)",
-        [f"ตัวชี้วัด {th(r.code)}" for r in measured], [float(r.result / r.target * 100) for r in measured],
-        100.0, "บรรลุค่าเป้าหมาย")
+    for section, data in report.parts:
+        files |= section.charts(report, data, folder)
     return {key: paths[0] for key, paths in files.items()} | {f"{key}_svg": paths[1] for key, paths in files.items()}
 
 
-PARTS = ("ส่วนที่ ๑ ข้อมูลพื้นฐาน", "ส่วนที่ ๒ ผลการดำเนินงานตามกลยุทธ์", "ส่วนที่ ๓ โครงการตามแผนปฏิบัติราชการ",
-         "ส่วนที่ ๔ ผลการติดตาม ประเมินผลการบริหารและการจัดการศึกษา (E-MES)", "ส่วนที่ ๕ ผลการตรวจราชการ",
-         "ส่วนที่ ๖ งบประมาณ")
+def _figures() -> Callable[[str], str]:
+    """``figure(caption)``: "แผนภูมิที่ ๑ <caption>", numbered in the order the parts place charts."""
+    count = itertools.count(1)
+    return lambda caption: f"แผนภูมิที่ {th(next(count))} {caption}"
 
 
 def write_docx(report: AnnualReport, path: Path, chart_files: dict[str, Path]) -> Path:
@@ -267,14 +212,12 @@ def write_docx(report: AnnualReport, path: Path, chart_files: dict[str, Path]) -
     _cover(doc, report)
     _foreword(doc, report)
     od.heading(doc, "สารบัญ", 1)
-    od.toc(doc, ["คำนำ", *PARTS])
-    od.page_break(doc)
-    _profile_part(doc, report)
-    _strategy_part(doc, report, chart_files)
-    _projects_part(doc, report)
-    _emes_part(doc, report, chart_files)
-    _inspection_part(doc, report, chart_files)
-    _budget_part(doc, report, chart_files)
+    od.toc(doc, ["คำนำ", *report.headings])
+    figure = _figures()
+    for heading, (section, data) in zip(report.headings, report.parts):
+        od.page_break(doc)
+        od.heading(doc, heading, 1)
+        section.docx(doc, report, data, chart_files, figure)
     return od.save_docx(doc, path, report.as_of)
 
 
@@ -304,9 +247,8 @@ def _foreword(doc, report: AnnualReport) -> None:
     od.page_break(doc)
 
 
-def _profile_part(doc, report: AnnualReport) -> None:
+def _profile_part(doc, report: AnnualReport, data, chart_files, figure) -> None:
     facts = report.office
-    od.heading(doc, PARTS[0], 1)
     rows = [["ชื่อหน่วยงาน", facts["name"]], ["ที่ตั้ง", facts["address"]], ["โทรศัพท์", facts["phone"]],
             ["อีเมล", facts["email"]], ["หน่วยงานตรวจราชการ", facts["region_office"]],
             ["ผู้อำนวยการ", facts["director"]]]
@@ -321,13 +263,19 @@ def _profile_part(doc, report: AnnualReport) -> None:
     od.heading(doc, "กลุ่มงานและบุคลากร", 2)
     od.table(doc, ["กลุ่ม", "บุคลากร (คน)"], [[name, th(count)] for name, count in report.groups]
              + [["รวม", th(sum(c for _, c in report.groups))]], align=[od.LEFT, od.CENTER])
-    od.page_break(doc)
 
 
-def _strategy_part(doc, report: AnnualReport, chart_files) -> None:
+def _strategy_charts(report: AnnualReport, data, folder: Path) -> dict[str, list[Path]]:
+    strategies = report.plan.by_strategy()
+    return {"budget": charts.grouped_bars(
+        folder / "budget_by_strategy", "งบประมาณและการเบิกจ่าย รายกลยุทธ์ (บาท)", [strategy_label(s.code) for s in strategies],
+        {"งบประมาณ": [float(s.budget) for s in strategies], "เบิกจ่าย": [float(s.disbursed) for s in strategies]},
+        [charts.BLUE, charts.ORANGE])}
+
+
+def _strategy_part(doc, report: AnnualReport, data, chart_files, figure) -> None:
     plan = report.plan
     total = plan.total()
-    od.heading(doc, PARTS[1], 1)
     done = sum(1 for p in plan.projects if p.completed)
     od.para(doc, (f"ปีงบประมาณ พ.ศ. {th(report.fy)} {report.office['short_name']} ดำเนินงานตามแผนปฏิบัติราชการ "
                   f"{th(len(plan.by_strategy()))} กลยุทธ์ {th(total.projects)} โครงการ งบประมาณรวม {baht(total.budget)} บาท "
@@ -340,12 +288,10 @@ def _strategy_part(doc, report: AnnualReport, chart_files) -> None:
                  f"{th(total.kpis_achieved)}/{th(total.kpis_measured)}"])
     od.table(doc, ["กลยุทธ์", "โครงการ", "งบประมาณ\n(บาท)", "เบิกจ่าย\n(บาท)", "ร้อยละ", "ตัวชี้วัด\nบรรลุ/\nวัดผล"], rows,
              align=[od.LEFT, od.CENTER, od.RIGHT, od.RIGHT, od.RIGHT, od.CENTER])
-    od.picture(doc, chart_files["budget"], od.text_width_cm(doc), "แผนภูมิที่ ๑ งบประมาณและการเบิกจ่าย รายกลยุทธ์")
-    od.page_break(doc)
+    od.picture(doc, chart_files["budget"], od.text_width_cm(doc), figure("งบประมาณและการเบิกจ่าย รายกลยุทธ์"))
 
 
-def _projects_part(doc, report: AnnualReport) -> None:
-    od.heading(doc, PARTS[2], 1)
+def _projects_part(doc, report: AnnualReport, data, chart_files, figure) -> None:
     for s in report.plan.by_strategy():
         od.heading(doc, f"{strategy_label(s.code)} {s.name}", 2)
         rows = [[p.code, f"{p.name}\n({p.group})", p.status, f"{baht(p.budget)}\n{baht(p.disbursed)}",
@@ -354,49 +300,15 @@ def _projects_part(doc, report: AnnualReport) -> None:
         od.table(doc, ["รหัส", "โครงการ\n(กลุ่มที่รับผิดชอบ)", "สถานะ\nล่าสุด", "งบประมาณ\nเบิกจ่าย (บาท)",
                        "ตัวชี้วัด\nบรรลุ/\nวัดผล"],
                  rows, align=[od.CENTER, od.LEFT, od.CENTER, od.RIGHT, od.CENTER], arabic_columns=[0])
-    od.page_break(doc)
 
 
-def _emes_part(doc, report: AnnualReport, chart_files) -> None:
-    od.heading(doc, PARTS[3], 1)
-    for standard, rows in report.emes:
-        od.heading(doc, standard, 2)
-        od.table(doc, ["ตัวบ่งชี้", "ชื่อตัวบ่งชี้", *[f"ระดับ\n{r}" for r in report.emes_rounds]],
-                 [[r.code, r.name, *[th(v) if v else "-" for v in r.levels]] for r in rows],
-                 align=[od.CENTER, od.LEFT, *[od.CENTER] * len(report.emes_rounds)])
-    od.picture(doc, chart_files["emes"], od.text_width_cm(doc), "แผนภูมิที่ ๒ ระดับผลการประเมินตนเอง E-MES รายตัวบ่งชี้")
-    od.heading(doc, "ผลการดำเนินงานรายตัวบ่งชี้", 2)
-    for _, rows in report.emes:
-        for r in rows:
-            if r.narrative:
-                od.heading(doc, f"ตัวบ่งชี้ที่ {r.code} {r.name}", 3)
-                od.para(doc, r.narrative, indent_first=True)
-    od.page_break(doc)
+def _budget_charts(report: AnnualReport, data, folder: Path) -> dict[str, list[Path]]:
+    return {"quarterly": charts.cumulative_line(
+        folder / "disbursement_by_quarter", "การเบิกจ่ายสะสมรายไตรมาส (ร้อยละของงบประมาณ)",
+        [q[0] for q in report.quarterly], [q[1] for q in report.quarterly], [q[2] for q in report.quarterly])}
 
 
-def _inspection_part(doc, report: AnnualReport, chart_files) -> None:
-    od.heading(doc, PARTS[4], 1)
-    for policy, rows in report.inspection:
-        od.heading(doc, policy, 2)
-        od.table(doc, ["ตัวชี้วัด", "ชื่อตัวชี้วัด", "ค่าเป้าหมาย", "ผล", "ผลการประเมิน"],
-                 [[r.code, r.name, _amount(r.target, r.unit), _amount(r.result, r.unit) if r.result is not None else ("รายงานเชิงคุณภาพ" if r.result_text else "ยังไม่รายงาน"),
-                   {True: "บรรลุ", False: "ยังไม่บรรลุ", None: "-"}[r.achieved]] for r in rows],
-                 align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.CENTER])
-    od.picture(doc, chart_files["inspection"], od.text_width_cm(doc), "แผนภูมิที่ ๓ ผลการตรวจราชการเทียบค่าเป้าหมาย")
-    od.heading(doc, "ปัญหาอุปสรรค ข้อเสนอแนะ และแนวปฏิบัติที่ดี", 2)
-    for _, rows in report.inspection:
-        for r in rows:
-            if not (r.problems or r.suggestions or r.good_practice):
-                continue
-            od.heading(doc, f"ตัวชี้วัดที่ {r.code} {r.name}", 3)
-            for label, text in (("ปัญหาอุปสรรค", r.problems), ("ข้อเสนอแนะ", r.suggestions), ("แนวปฏิบัติที่ดี", r.good_practice)):
-                if text:
-                    od.para(doc, f"{label}: {text}", indent_first=True)
-    od.page_break(doc)
-
-
-def _budget_part(doc, report: AnnualReport, chart_files) -> None:
-    od.heading(doc, PARTS[5], 1)
+def _budget_part(doc, report: AnnualReport, data, chart_files, figure) -> None:
     total = sum((amount for *_, amount in report.budget_lines), ZERO)
     od.table(doc, ["แหล่งงบประมาณ", "หมวดงบ", "จำนวนเงิน (บาท)"],
              [[source, line, baht(amount)] for source, line, amount in report.budget_lines] + [["รวม", "", baht(total)]],
@@ -405,12 +317,13 @@ def _budget_part(doc, report: AnnualReport, chart_files) -> None:
     od.table(doc, ["ไตรมาส", "เบิกจ่ายสะสม (ร้อยละ)", "เป้าหมายสะสม (ร้อยละ)"],
              [[label, pct(actual) if actual is not None else "ยังไม่มีรายงาน", pct(target)] for label, actual, target in report.quarterly],
              align=[od.LEFT, od.CENTER, od.CENTER])
-    od.picture(doc, chart_files["quarterly"], od.text_width_cm(doc), "แผนภูมิที่ ๔ การเบิกจ่ายสะสมรายไตรมาสเทียบเป้าหมาย")
+    od.picture(doc, chart_files["quarterly"], od.text_width_cm(doc), figure("การเบิกจ่ายสะสมรายไตรมาสเทียบเป้าหมาย"))
     od.para(doc)
     od.para(doc, progress.LATE_FOOTNOTE.split(" โครงการล่าช้า")[0])
 
 
-def _amount(value: Decimal | None, unit: str) -> str:
+def amount(value: Decimal | None, unit: str) -> str:
+    """A figure with its unit, for tables: a percentage to one decimal, a count whole."""
     if value is None:
         return "-"
     return with_unit(pct(value) if unit == "ร้อยละ" else th(f"{value:,.0f}"), unit)
@@ -419,11 +332,28 @@ def _amount(value: Decimal | None, unit: str) -> str:
 # --- the website ----------------------------------------------------------------------------
 
 
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+@cache
+def _environment(folder: Path = TEMPLATES) -> Environment:
+    env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(th=th, baht=baht, pct=pct, amount=_amount, strategy=strategy_label)
+    env.filters.update(th=th, baht=baht, pct=pct, amount=amount, strategy=strategy_label)
     return env
+
+
+def html_macro(template: Path, name: str) -> Callable:
+    """An ``AnnualSection.html``: the macro ``name(r, data, images, figure)`` of the Jinja file
+    ``template``, rendered with the filters of core's own parts (th, baht, pct, amount, strategy)."""
+    def render(report, data, images, figure):
+        return getattr(_environment(template.parent).get_template(template.name).module, name)(report, data, images, figure)
+    return render
+
+
+CORE_PARTS = (
+    AnnualSection(10, "ข้อมูลพื้นฐาน", _profile_part, html_macro(TEMPLATES / "parts.html.j2", "office")),
+    AnnualSection(20, "ผลการดำเนินงานตามกลยุทธ์", _strategy_part, html_macro(TEMPLATES / "parts.html.j2", "strategies"), charts=_strategy_charts),
+    AnnualSection(30, "โครงการตามแผนปฏิบัติราชการ", _projects_part, html_macro(TEMPLATES / "parts.html.j2", "projects")),
+    AnnualSection(90, "งบประมาณ", _budget_part, html_macro(TEMPLATES / "parts.html.j2", "budget"), charts=_budget_charts),
+)
 
 
 def write_website(report: AnnualReport, folder: Path, chart_files: dict[str, Path], docx_path: Path) -> list[Path]:
@@ -436,10 +366,11 @@ def write_website(report: AnnualReport, folder: Path, chart_files: dict[str, Pat
             copied[key.removesuffix("_svg")] = shutil.copyfile(path, images / path.name)
     download = shutil.copyfile(docx_path, folder / f"annual-report-{report.fy}.docx")
     style = shutil.copyfile(TEMPLATES / "style.css", folder / "style.css")
+    sources, figure = {k: f"images/{p.name}" for k, p in copied.items()}, _figures()
+    bodies = [section.html(report, data, sources, figure) for section, data in report.parts]
     html = _environment().get_template("index.html.j2").render(
-        r=report, parts=PARTS, images={k: f"images/{p.name}" for k, p in copied.items()},
-        download=download.name, date_text=thai_date(report.as_of, thai_digits=True, full=True),
-        foreword=report.foreword(), done=sum(1 for p in report.plan.projects if p.completed))
+        r=report, parts=list(zip(report.headings, bodies)), download=download.name,
+        date_text=thai_date(report.as_of, thai_digits=True, full=True), foreword=report.foreword())
     index = folder / "index.html"
     index.write_text(html, encoding="utf-8")
     return [index, style, download, *copied.values()]

@@ -190,7 +190,7 @@ def grouped_bars(stem: Path, title: str, labels: Sequence[str], series: dict[str
 
 @themed
 def levels(stem: Path, title: str, labels: Sequence[str], values: Sequence[int | None], top: int = 5) -> list[Path]:
-    """Self-assessed levels per indicator (E-MES); indicators without a level are marked."""
+    """Self-assessed levels (1–5) per indicator; indicators without a level are marked."""
     fig, ax = new_figure(width=8.5)
     xs = list(range(len(labels)))
     ax.bar(xs, [v or 0 for v in values], color=[BLUE if v else GREY for v in values])

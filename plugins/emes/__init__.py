@@ -3,7 +3,9 @@
 Registered through the ``tidtam`` entry point like any third-party plugin. This module stays
 light (no Playwright import) because ``cli.py plugins`` loads it; the flows live in ``plan.py``
 (payloads), ``validate.py`` (the site's rules), ``browser.py`` (the site through Chromium),
-``doctor.py`` (locator checks) and ``summary.py`` (the unit's docx and the evidence folder).
+``doctor.py`` (locator checks), ``summary.py`` (the unit's docx and the evidence folder),
+``intake.py`` (the owners' workbook, hook ``register_intake``) and ``annual.py`` (its part of
+``report annual``, hook ``annual_report_sections``).
 
 Actions (browser mode only: the site has no JSON endpoint to speak of):
 - ``indicator_result``: level, narrative and links of one indicator (the form is filled and
@@ -73,3 +75,17 @@ def register_commands(cli, report):
     from .commands import register
 
     register(cli, report)
+
+
+@hookimpl
+def register_intake(register):
+    from .intake import KIND
+
+    register(KIND)
+
+
+@hookimpl
+def annual_report_sections(register):
+    from .annual import SECTION
+
+    register(SECTION)

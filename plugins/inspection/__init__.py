@@ -3,8 +3,9 @@
 Built as a package (report, slides, workbook, evidence, manifest; ``package.py``), delivered by
 e-mail through core's one engine like any web push: ``plan_payloads`` gives one payload per
 message of the package (``mail.py``), the e-mail remote sends and looks up (``remote.py``).
-Its own commands, ``package`` and ``deliver``, come from ``commands.py``. Registered through the
-``tidtam`` entry point like any third-party plugin.
+Its own commands, ``package`` and ``deliver``, come from ``commands.py``; the owners' workbook
+from ``intake.py`` (``register_intake``), its part of ``report annual`` from ``annual.py``
+(``annual_report_sections``). Registered through the ``tidtam`` entry point like any plugin.
 """
 from __future__ import annotations
 
@@ -83,3 +84,17 @@ def register_commands(cli):
     from .commands import register
 
     register(cli)
+
+
+@hookimpl
+def register_intake(register):
+    from .intake import KIND
+
+    register(KIND)
+
+
+@hookimpl
+def annual_report_sections(register):
+    from .annual import SECTION
+
+    register(SECTION)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from tidtam.core.db import Database
 from tidtam.core.evidence import record_evidence, store_file
 from tidtam.core.intake import apply
 from tidtam.core.intake.apply import STATUS_BY_LABEL, _by_project, _refuse, _set, import_file
+from tidtam.core.intake.kinds import BUILTIN, intake_kinds
 from tidtam.core.periods import parse_period
 
 from intake_helpers import evidence_bytes, set_saved_at
@@ -264,7 +266,7 @@ def _dump(url: str) -> dict:
     return {"tables": tables, "audit": sorted(entries, key=repr)}
 
 
-def _import(url: str, path: Path):
+def _import(url: str, path: Path, kinds):
     database = Database(url)
     try:
         def office_of(session):
@@ -272,7 +274,7 @@ def _import(url: str, path: Path):
 
         # The scenario empties an activity and a whole project on purpose: the import is told so.
         return import_file(database, office_of, path, expect_period=parse_period("2570Q1"), actor=ACTOR,
-                           consent=apply.Consent(allow_clear=True))
+                           consent=apply.Consent(allow_clear=True), kinds=kinds)
     finally:
         database.dispose()
 
@@ -283,7 +285,7 @@ def twins(db_url, tmp_path, request):
     return db_url, _twin(db_url, tmp_path, request)
 
 
-def test_bulk_progress_import_leaves_the_same_rows_and_audit_as_the_orm(twins, tmp_path, monkeypatch):
+def test_bulk_progress_import_leaves_the_same_rows_and_audit_as_the_orm(twins, tmp_path):
     reference, bulk = twins
     out = tmp_path / "out"
     assert cli("templates", "make", "--period", "2570Q1", "--kind", "progress", "--owner", OWNER, "--out", str(out), db_url=reference).exit_code == 0
@@ -299,11 +301,11 @@ def test_bulk_progress_import_leaves_the_same_rows_and_audit_as_the_orm(twins, t
     set_saved_at(second, datetime(2027, 1, 8, 9, 0))
 
     outcomes = {}
-    for url, applier in ((reference, orm_apply_progress), (bulk, apply.APPLIERS["progress"])):
-        monkeypatch.setitem(apply.APPLIERS, "progress", applier)
+    for url, applier in ((reference, orm_apply_progress), (bulk, apply.apply_progress)):
+        kinds = {**intake_kinds(), "progress": replace(BUILTIN, apply=applier)}
         got = []
         for path in (first, second, second):
-            result = _import(url, path)
+            result = _import(url, path, kinds)
             got.append((result.outcome, result.records, result.cleared, _dump(url)))
         outcomes[url] = got
     for step, (want, have) in enumerate(zip(outcomes[reference], outcomes[bulk], strict=True)):

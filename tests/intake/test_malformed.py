@@ -30,9 +30,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from tidtam.cli_errors import ExitCode
-from tidtam.core.intake.layouts import EMES, FIRST_DATA_ROW, LAYOUTS, PROGRESS, column_letter
+from tidtam.core.intake.layouts import FIRST_DATA_ROW, PROGRESS, column_letter
 from tidtam.core.intake.reader import IntakeError, read_workbook
 from tidtam.core.periods import parse_period
+from tidtam.plugins.emes.intake import LAYOUT as EMES
 
 from intake_helpers import evidence_bytes
 
@@ -877,7 +878,7 @@ def _satisfies_contract(column, got, folder: Path) -> None:
 @given(data=st.data())
 def test_random_values_are_read_within_contract_or_refused_with_location(intake_master, data):
     kind = data.draw(st.sampled_from(["progress", "emes"]), label="kind")
-    layout = LAYOUTS[kind]
+    layout = {"progress": PROGRESS, "emes": EMES}[kind]
     scratch = intake_master["root"] / "hypothesis"
     scratch.mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(dir=scratch))
