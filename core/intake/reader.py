@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..periods import Period, PeriodError, parse_period
 from ..thai import ThaiParseError
@@ -24,6 +25,9 @@ from ..values import DateWindow, ValueProblem
 from .. import values
 from .evidence import EvidenceRules, evidence_file, split_names
 from .layouts import HEADER_ROW, META_SHEET, ROWS_SHEET, Column, SheetLayout, TemplateLayout, canonical, checksum, column_letter, date_window
+
+if TYPE_CHECKING:  # kinds imports this module
+    from .kinds import IntakeKind
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a filled template is far smaller; bigger means something else
 # What a file may unpack to. A filled template of 10,000 rows unpacks to 18 MB, its largest part 7.5 MB
@@ -78,7 +82,7 @@ class ParsedRow:
 @dataclass
 class ReadWorkbook:
     path: Path
-    kind: "IntakeKind"  # core.intake.kinds: its layout and how it is applied
+    kind: IntakeKind  # core.intake.kinds: its layout and how it is applied
     period: Period
     office_code: str
     owner_code: str
