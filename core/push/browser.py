@@ -4,6 +4,7 @@ shares (``working_context``, ``login_cookies``, ``started``, ``check_status``, `
 the site's elements by their forms.yaml names is ``core/forms/``."""
 from __future__ import annotations
 
+import asyncio
 import os
 import weakref
 from contextlib import asynccontextmanager, contextmanager
@@ -186,6 +187,46 @@ def answered_in_time(settings, what: str):
         if type(exc).__name__ != "TimeoutError":  # Playwright's (not imported here: http runs need none)
             raise
         raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบภายใน {settings.action_timeout:g} วินาที") from None
+
+
+@asynccontextmanager
+async def sent_once(page, settings, what: str):
+    """Around a save's click and the wait for its answer: the page's POSTs go out through
+    Playwright's own HTTP client, with no retry, and come back to the page as answered. Chromium
+    itself sends a POST again when a kept-alive connection drops before any answer (every form
+    post, upload and fetch() arrived twice: bench/chromium_resend.py, docs/sandbox.md), which
+    would double a create, a send or an upload. A POST with no answer ends the block at once as
+    a RemoteTimeout: it may have landed, so the engine never repeats it in this run. Only around
+    the click: routing turns the page's cache off, and page loads are retried freely anyway."""
+    dropped, waiting = [], []
+
+    async def handle(route):
+        if route.request.method != "POST":
+            return await route.fallback()
+        try:
+            answer = await route.fetch(max_redirects=0, max_retries=0, timeout=settings.action_timeout * 1000)
+        except Exception as exc:  # no answer: the line dropped, or the time ran out
+            dropped.append(exc)
+            for wait in waiting:  # the page's wait for an answer that cannot come ends now
+                wait.reschedule(asyncio.get_running_loop().time())
+            return await route.abort("connectionclosed")
+        await route.fulfill(response=answer)
+    await page.route("**/*", handle)
+    try:
+        with answered_in_time(settings, what):
+            async with asyncio.timeout(None) as deadline:
+                waiting.append(deadline)
+                try:
+                    yield
+                finally:
+                    waiting.clear()  # before the deadline's block ends: never rescheduled after
+    except Exception:
+        if not dropped:
+            raise
+    finally:
+        await page.unroute("**/*", handle)
+    if dropped:  # however the page took it (a failed navigation, a wait cut short, nothing): no answer
+        raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบ การเชื่อมต่อขาดก่อนระบบตอบ (อาจบันทึกแล้ว)")
 
 
 @contextmanager
