@@ -17,6 +17,7 @@ from tidtam.core.contract import RemoteRefused, RemoteSettings, RemoteTimeout
 from tidtam.core.credentials import Credentials, Secret
 from tidtam.core.forms.page import file_payload
 from tidtam.core.plugins import load_plugins
+from tidtam.core.settings import data_dir
 from tidtam.core.push.browser import (DRIVER_NODE_OPTIONS, VIEWPORT, answered_in_time, answering_confirm, chromium,
                                       close_working_context, login_cookies, sent_once, working_context)
 from tidtam.sandbox.server import start_subprocess
@@ -234,3 +235,22 @@ def test_chromium_sends_a_post_again_when_the_line_drops_and_sent_once_sends_it_
     assert once == {kind: (1, True) for kind in POSTS}
     assert added == [hashlib.sha256(upload.read_bytes()).hexdigest()] * 4  # 2 + 1 dropped, then 1 answered
     assert landed.endswith(f"/projects/{DRAFT}?uploaded=1")
+
+
+def test_a_browser_start_removes_the_temp_folders_of_dead_runs_and_keeps_a_live_ones(tmp_path):
+    """The folder of Chromium's and Playwright's temporary files is the run folder's while the
+    browser lives (a lock held); one whose lock is free (its run died) goes at the next start."""
+    runs = data_dir() / "runs"
+    dead = runs / "killed-run" / "browser-tmp-x1"
+    (dead / "playwright-artifacts-x2").mkdir(parents=True)
+    (dead / ".lock").touch()
+
+    async def starts():
+        async with chromium(runs / "first"):
+            assert not dead.exists()
+            (live,) = (runs / "first").glob("browser-tmp-*")
+            assert {p.name.split("-")[0] for p in live.iterdir()} >= {"playwright_chromiumdev_profile", "playwright"}
+            async with chromium(runs / "second"):
+                assert live.exists() and len(list(runs.glob("*/browser-tmp-*"))) == 2
+    asyncio.run(starts())
+    assert list(runs.glob("*/browser-tmp-*")) == []
