@@ -22,11 +22,14 @@ import click
 @click.option("--hang-seconds", type=float, default=30.0, show_default=True,
               help="คำขอที่ค้างค้างนานกี่วินาที (แล้วจึงทำตามคำขอ)")
 @click.option("--hang-only", default="", help='ให้ค้างเฉพาะคำขอที่ขึ้นต้นด้วย "METHOD /path" นี้ เช่น "POST /projects/new"')
+@click.option("--drop-rate", type=float, default=0.0, show_default=True,
+              help="สัดส่วนคำขอที่ทำตามคำขอครบแล้วสายหลุด: ปิดการเชื่อมต่อโดยไม่ตอบกลับเลย")
+@click.option("--drop-only", default="", help='ให้สายหลุดเฉพาะคำขอที่ขึ้นต้นด้วย "METHOD /path" นี้ เช่น "POST /projects/new"')
 @click.option("--expire-every", type=int, default=0, show_default=True,
               help="คำขอลำดับที่ N ของแต่ละ session จะพบว่าหมดอายุ (0 = ไม่หมด)")
 @click.option("--idle-timeout", type=float, default=900.0, show_default=True,
               help="session หมดอายุเมื่อไม่มีคำขอนานกี่วินาที")
-@click.option("--seed", type=int, default=None, help="ค่า seed ของการสุ่มล้มเหลว/ค้าง (ทำซ้ำได้)")
+@click.option("--seed", type=int, default=None, help="ค่า seed ของการสุ่มล้มเหลว/ค้าง/สายหลุด (ทำซ้ำได้)")
 @click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False),
               help="ใช้ไฟล์ข้อมูลของระบบจำลองฉบับอื่น (จำลองเว็บไซต์ที่เปลี่ยนไป)")
 @click.option("--no-demo-data", is_flag=True, help="เริ่มโดยไม่มีโครงการตัวอย่าง")

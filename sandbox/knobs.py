@@ -16,9 +16,11 @@ class Knobs:
     hang_rate: float = 0.0       # share of site requests that hang for hang_seconds, then are applied
     hang_seconds: float = 30.0
     hang_only: str = ""          # if set, only requests whose "METHOD /path" starts with it may hang
+    drop_rate: float = 0.0       # share of site requests applied in full, then the line drops: no answer at all
+    drop_only: str = ""          # if set, only requests whose "METHOD /path" starts with it may be dropped
     expire_every: int = 0        # the Nth request of a logged-in session finds it expired; 0 = never
     idle_timeout: float = 900.0  # seconds without a request before a session expires
-    seed: int | None = None      # seeds the dice for fail/hang, for repeatable runs
+    seed: int | None = None      # seeds the dice for fail/hang/drop, for repeatable runs
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -35,7 +37,7 @@ class Knobs:
             raise KnobError(f"unknown knob {name!r}; known: {sorted(known)}")
         if name == "seed":
             return None if value is None else int(value)
-        if name == "hang_only":
+        if name in ("hang_only", "drop_only"):
             return str(value)
         if name == "fail_phase":
             if value not in ("before", "after"):
@@ -45,7 +47,7 @@ class Knobs:
             number = float(value)
         except (TypeError, ValueError):
             raise KnobError(f"{name} must be a number, got {value!r}") from None
-        if name in ("fail_rate", "hang_rate") and not 0.0 <= number <= 1.0:
+        if name in ("fail_rate", "hang_rate", "drop_rate") and not 0.0 <= number <= 1.0:
             raise KnobError(f"{name} must be between 0 and 1")
         if number < 0:
             raise KnobError(f"{name} must not be negative")

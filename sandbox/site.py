@@ -95,7 +95,7 @@ class Traffic:
                 "peak_in_flight": self.peak_in_flight,
                 "peak_sessions_in_flight": self.peak_sessions,
                 "by_status": {str(k): v for k, v in self.by_status.items()},
-                "injected": {k: self.injected.get(k, 0) for k in ("fail", "hang", "expire")}}
+                "injected": {k: self.injected.get(k, 0) for k in ("fail", "hang", "expire", "drop")}}
 
 
 class Site:
@@ -218,7 +218,7 @@ class Site:
                 Route("/login", login_submit, methods=["POST"]),
                 Route("/logout", logout, methods=["GET", "POST"])]
 
-    def asgi_app(self, routes: list[Route], admin_routes: list[Route] = ()) -> Starlette:
+    def asgi_app(self, routes: list[Route], admin_routes: list[Route] = ()) -> "MisbehaviourMiddleware":
         common = self.login_routes()
         admin = [Route(f"{ADMIN_PREFIX}/state", admin_state, methods=["GET"]),
                  Route(f"{ADMIN_PREFIX}/knobs", admin_knobs, methods=["GET", "POST"]),
@@ -227,8 +227,7 @@ class Site:
                  Route(f"{ADMIN_PREFIX}/expire-sessions", admin_expire_sessions, methods=["POST"])]
         app = Starlette(routes=common + list(routes) + admin + list(admin_routes))
         app.state.site = self
-        app.add_middleware(MisbehaviourMiddleware, site=self)
-        return app
+        return MisbehaviourMiddleware(app, site=self)  # outermost: it gets the server's own `send`
 
     def _jinja(self) -> Environment:
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -380,10 +379,11 @@ def _cookie(scope, name: str) -> str:
 
 
 class MisbehaviourMiddleware:
-    """Latency, HTTP 500s and hangs on every site request (never on /__admin).
+    """Latency, HTTP 500s, hangs and dropped lines on every site request (never on /__admin).
 
     The body is read in full first, so a request that hangs is still applied after the hang
-    even if the client has given up: the write lands, the client never hears of it."""
+    even if the client has given up: the write lands, the client never hears of it. A dropped
+    request is applied in full, then the connection closes with not one byte of an answer."""
 
     def __init__(self, app, site: Site):
         self.app = app
@@ -415,12 +415,18 @@ class MisbehaviourMiddleware:
             site.traffic.injected["hang"] += 1
             await asyncio.sleep(knobs.hang_seconds)
         fail = site.rng.random() < knobs.fail_rate
-        send = _counting(send, site)
+        # Drawn only when asked for, so runs seeded before this knob existed replay unchanged.
+        drop = knobs.drop_rate > 0 and site.rng.random() < knobs.drop_rate
+        line, send = send, _counting(send, site)
         if fail:
             site.traffic.injected["fail"] += 1
             if knobs.fail_phase == "after":
                 await self.app(scope, receive, _discard)
             return await _server_error(scope, receive, send, site)
+        if drop and f"{scope['method']} {scope['path']}".startswith(knobs.drop_only):
+            site.traffic.injected["drop"] += 1
+            await self.app(scope, receive, _discard)
+            return await _hang_up(line, receive)
         await self.app(scope, receive, send)
 
 
@@ -454,6 +460,15 @@ def _counting(send, site: Site):
 
 async def _discard(message):
     return None
+
+
+async def _hang_up(send, receive) -> None:
+    """Close the connection with not one byte of an answer, as a line that drops does. No ASGI
+    message can (an app that returns without answering gets the server's own 500), so the socket
+    under uvicorn's connection is closed: ``send`` is its RequestResponseCycle's, which holds it."""
+    send.__self__.transport.abort()
+    while (await receive())["type"] != "http.disconnect":  # then uvicorn answers no one
+        pass
 
 
 async def _server_error(scope, receive, send, site: Site):

@@ -113,6 +113,41 @@ def wait_for():
 
 
 @pytest.fixture
+def runs_until_done(wait_for, kill_tree):
+    """``runs(command, env, db, stand_in, rng, kill_points)``: runs of a push command until every
+    approved ledger row is SUBMITTED, the first ``kill_points`` killed (kill -9 of the whole tree)
+    after a random number of site requests; returns the kills made."""
+    import subprocess
+
+    from sqlalchemy import select
+
+    from tidtam.core.models import Submission, SubmissionState as S
+
+    def done(db) -> bool:
+        with db.session() as session:
+            return {r.state for r in session.scalars(select(Submission).where(Submission.approval_id.is_not(None)))} \
+                == {S.SUBMITTED}
+
+    def runs(command, env, db, stand_in, rng, kill_points: int) -> int:
+        requests = lambda: stand_in.admin.state()["requests"]["total"]  # noqa: E731
+        kills = 0
+        for _ in range(20):
+            if done(db):
+                break
+            goal = requests() + rng.randint(3, 25)
+            client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True)
+            if kills < kill_points:
+                wait_for(lambda: requests() >= goal or client.poll() is not None, timeout=90, what="the kill point")
+                if client.poll() is None:
+                    kill_tree(client.pid)
+                    kills += 1
+            client.wait(timeout=240)
+        return kills
+    return runs
+
+
+@pytest.fixture
 def kill_tree():
     """kill -9 of a process and of every process under it, as a power cut would leave them.
     Not ``os.killpg``: Playwright starts Chromium in a session of its own, so killing the

@@ -8,7 +8,9 @@ save button: saving, and judging its answer, belong to the flow (core/push/brows
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import re
+from pathlib import Path
 
 from ..config import Locator
 from .plan import Values, month_label
@@ -164,7 +166,7 @@ async def fill_step(page, step: Step, values: Values, where: str, files=None) ->
     """Fill every field of ``step`` that ``values`` holds, in the order the description gives.
     Plain text fields go out together; selects and radios one at a time in order (a cascading
     child waits for its parent); rows are added or removed to match; ``files(value)`` gives the
-    ``set_input_files`` argument of a file field's value."""
+    file of a file field's value (a path, or ``set_input_files``' name/mimeType/buffer)."""
     batch = []
     for key, field in step.fields.items():
         if key not in values:
@@ -180,11 +182,21 @@ async def fill_step(page, step: Step, values: Values, where: str, files=None) ->
             batch.append(set_text(page, field, here, value))
         elif field.kind == "file":
             await _flush(batch)
-            await (await find(page, field, here)).set_input_files(files(value))
+            await (await find(page, field, here)).set_input_files(file_payload(files(value)))
         elif value:
             await _flush(batch)
             await choose(page, field, here, value)
     await _flush(batch)
+
+
+def file_payload(file):
+    """A file as bytes the page holds: Chromium reads a file given by path from disk only as it
+    sends, so the body a save's guard (``core.push.browser.sent_once``) passes on would lack it."""
+    if not isinstance(file, (str, Path)):
+        return file
+    path = Path(file)
+    return {"name": path.name, "mimeType": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            "buffer": path.read_bytes()}
 
 
 async def _flush(batch: list) -> None:

@@ -4,14 +4,20 @@ shares (``working_context``, ``login_state``, ``hand_over``, ``started``, ``chec
 the site's elements by their forms.yaml names is ``core/forms/``."""
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import json
 import os
+import shutil
+import tempfile
+import threading
 import weakref
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..contract import LoginRefused, RemoteAnswered, RemoteError, RemoteTimeout
+from ..settings import data_dir
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
 # about a third less memory and faster to start) when installed, else the full chromium.
@@ -41,34 +47,76 @@ DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
 GC_EVERY = 5  # loads of one page between two garbage collections of the renderer
 
 
+TEMP_PREFIX = "browser-tmp-"  # Chromium's profile and Playwright's artifacts, see chromium()
+_DRIVER_START = threading.Lock()  # the driver takes this process's environment: one start at a time
+
+
 @asynccontextmanager
-async def chromium():
+async def chromium(run_dir: Path | None = None):
+    """One Chromium and its Playwright driver. Their temporary files (Chromium's profile,
+    Playwright's artifacts, among them the partial trace of a traced run, which holds the session
+    cookie and CSRF tokens) go to a folder in ``run_dir`` (else the data dir's tmp/), never to
+    the system's: Playwright removes them when the browser closes, a kill -9 leaves them to the
+    next start, which removes them (_browser_temp)."""
     from playwright.async_api import async_playwright
 
-    with _node_options(DRIVER_NODE_OPTIONS):  # the driver starts with this process's environment
-        playwright = await async_playwright().start()
+    temp, lock = _browser_temp(run_dir)
     try:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with _DRIVER_START, _driver_environment(temp):
+            playwright = await async_playwright().start()
         try:
-            yield browser
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                await browser.close()
         finally:
-            await browser.close()
+            await playwright.stop()
     finally:
-        await playwright.stop()
+        shutil.rmtree(temp, ignore_errors=True)
+        os.close(lock)
+
+
+def _browser_temp(run_dir: Path | None) -> tuple[Path, int]:
+    """A new folder for the browser's temporary files and a lock on it (flock, held while this
+    process lives). Such folders whose lock is free were left by runs that died: removed first."""
+    base = data_dir()
+    for left in [*base.glob(f"runs/*/{TEMP_PREFIX}*"), *base.glob(f"tmp/{TEMP_PREFIX}*")]:
+        try:
+            held = os.open(left / ".lock", os.O_WRONLY)
+        except OSError:  # being made this very moment, or gone
+            continue
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its run is alive
+            shutil.rmtree(left, ignore_errors=True)
+        except OSError:
+            pass
+        finally:
+            os.close(held)
+    root = Path(run_dir) if run_dir else base / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
+    lock = os.open(folder / ".lock", os.O_CREAT | os.O_WRONLY, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    return folder, lock
 
 
 @contextmanager
-def _node_options(options: str):
-    """NODE_OPTIONS with ``options`` added (after the user's own) while the driver starts, then as it was."""
-    before = os.environ.get("NODE_OPTIONS")
-    os.environ["NODE_OPTIONS"] = f"{before} {options}" if before else options
+def _driver_environment(temp: Path):
+    """While the driver starts: NODE_OPTIONS with ours added (after the user's own) and TMPDIR at
+    ``temp`` (Node's os.tmpdir(), and Chromium's, which inherits it); then both as they were."""
+    before = {name: os.environ.get(name) for name in ("NODE_OPTIONS", "TMPDIR")}
+    user_options = before["NODE_OPTIONS"]
+    os.environ["NODE_OPTIONS"] = f"{user_options} {DRIVER_NODE_OPTIONS}" if user_options else DRIVER_NODE_OPTIONS
+    os.environ["TMPDIR"] = str(temp)
     try:
         yield
     finally:
-        if before is None:
-            del os.environ["NODE_OPTIONS"]
-        else:
-            os.environ["NODE_OPTIONS"] = before
+        for name, value in before.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 async def working_context(browser, settings):
@@ -184,7 +232,8 @@ def _login_key(finding):
 async def close_working_context(context, settings) -> None:
     """Close it, keeping its trace in the run folder under ``--trace``."""
     if settings.trace:
-        await context.tracing.stop(path=str(Path(settings.run_dir) / f"trace-{id(context):x}.zip"))
+        path = Path(settings.run_dir) / f"trace-{id(context):x}.zip"
+        await context.tracing.stop(path=str(path))
     await context.close()
 
 
@@ -234,6 +283,46 @@ def answered_in_time(settings, what: str):
         if type(exc).__name__ != "TimeoutError":  # Playwright's (not imported here: http runs need none)
             raise
         raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบภายใน {settings.action_timeout:g} วินาที") from None
+
+
+@asynccontextmanager
+async def sent_once(page, settings, what: str):
+    """Around a save's click and the wait for its answer: the page's POSTs go out through
+    Playwright's own HTTP client, with no retry, and come back to the page as answered. Chromium
+    itself sends a POST again when a kept-alive connection drops before any answer (every form
+    post, upload and fetch() arrived twice: bench/chromium_resend.py, docs/sandbox.md), which
+    would double a create, a send or an upload. A POST with no answer ends the block at once as
+    a RemoteTimeout: it may have landed, so the engine never repeats it in this run. Only around
+    the click: routing turns the page's cache off, and page loads are retried freely anyway."""
+    dropped, waiting = [], []
+
+    async def handle(route):
+        if route.request.method != "POST":
+            return await route.fallback()
+        try:
+            answer = await route.fetch(max_redirects=0, max_retries=0, timeout=settings.action_timeout * 1000)
+        except Exception as exc:  # no answer: the line dropped, or the time ran out
+            dropped.append(exc)
+            for wait in waiting:  # the page's wait for an answer that cannot come ends now
+                wait.reschedule(asyncio.get_running_loop().time())
+            return await route.abort("connectionclosed")
+        await route.fulfill(response=answer)
+    await page.route("**/*", handle)
+    try:
+        with answered_in_time(settings, what):
+            async with asyncio.timeout(None) as deadline:
+                waiting.append(deadline)
+                try:
+                    yield
+                finally:
+                    waiting.clear()  # before the deadline's block ends: never rescheduled after
+    except Exception:
+        if not dropped:
+            raise
+    finally:
+        await page.unroute("**/*", handle)
+    if dropped:  # however the page took it (a failed navigation, a wait cut short, nothing): no answer
+        raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบ การเชื่อมต่อขาดก่อนระบบตอบ (อาจบันทึกแล้ว)")
 
 
 @contextmanager

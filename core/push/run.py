@@ -121,7 +121,7 @@ async def remotes(t: Target, credentials, options: Options, records: int):
         if options.mode == "browser":
             from .browser import chromium
 
-            browser = await stack.enter_async_context(chromium())
+            browser = await stack.enter_async_context(chromium(options.run_dir))
         opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=keys,
                                      settings=settings, browser=browser) for _ in range(count)]
         try:
@@ -455,7 +455,7 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
         from ..contract import CheckResult
         from .browser import chromium, login_page_findings
 
-        async with chromium() as browser:
+        async with chromium(options.run_dir) as browser:
             findings = await login_page_findings(browser, t.config, options.read_timeout)
         results = [CheckResult("login", not findings)]
         results += [CheckResult(f.key, False, f.message) for f in findings]

@@ -17,8 +17,8 @@ from tidtam.core.contract import Remote, RemoteAnswered, RemoteRefused, SubmitRe
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import from_inputs
 from tidtam.core.forms.site import Site
-from tidtam.core.push.browser import (answered_in_time, at_the_site, check_status, close_working_context, hand_over, load,
-                                     login_state, started, working_context)
+from tidtam.core.push.browser import (at_the_site, check_status, close_working_context, hand_over, load,
+                                     login_state, sent_once, started, working_context)
 from tidtam.core.push.retry import read
 
 from .entry_browser import EntryPages
@@ -215,7 +215,7 @@ class BrowserRemote(EntryPages, Remote):
         save = await self.site.button(f"{PROGRESS}.{PROGRESS}", "save")
         await save.click(trial=True)  # a person could click it (visible, enabled, not covered): checked
         # before taking a slot, so the slot is held only for the click itself and the answer
-        with answered_in_time(self.settings, "บันทึกรายงานผลรายไตรมาส"):
+        async with sent_once(self.page, self.settings, "บันทึกรายงานผลรายไตรมาส"):
             async with at_the_site(self.settings), self.page.expect_response(
                     lambda r: r.url.endswith(api) and r.request.method == "POST",
                     timeout=self.settings.action_timeout * 1000) as answer:

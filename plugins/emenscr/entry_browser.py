@@ -14,7 +14,7 @@ from __future__ import annotations
 from tidtam.core.contract import Change, RemoteAnswered, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import differences
-from tidtam.core.push.browser import answered_in_time, answering_confirm, at_the_site
+from tidtam.core.push.browser import answering_confirm, at_the_site, sent_once
 from tidtam.core.push.retry import read
 
 from .plan import ENTRY_FORM
@@ -107,7 +107,7 @@ class EntryPages:
     async def _click_and_judge(self, button, what: str, step=None, payload=None):
         """Click a button that posts a form once; the answer decides: a redirect is saved, a page
         with messages is refused (nothing saved), anything else is doubt."""
-        with answered_in_time(self.settings, what):
+        async with sent_once(self.page, self.settings, what):
             async with at_the_site(self.settings), self.page.expect_navigation(
                     wait_until="domcontentloaded", timeout=self.settings.action_timeout * 1000) as navigation:
                 await button.click(no_wait_after=True)  # the answer is awaited above, up to action_timeout

@@ -22,8 +22,8 @@ from tidtam.core.contract import Change, Remote, RemoteAnswered, RemoteError, Re
 from tidtam.core.evidence import stored_path
 from tidtam.core.forms import readback
 from tidtam.core.forms.site import Site
-from tidtam.core.push.browser import (answered_in_time, answering_confirm, check_status, close_working_context, load,
-                                     hand_over, login_state, started, working_context)
+from tidtam.core.push.browser import (answering_confirm, check_status, close_working_context, hand_over,
+                                     load, login_state, sent_once, started, working_context)
 from tidtam.core.push.retry import read
 
 from .plan import EVIDENCE_FORM, INDICATOR_FORM
@@ -207,7 +207,7 @@ class BrowserRemote(Remote):
         button = await self.site.button(where, key, **self._where(data))
         posts = Site.path(self.site.button_spec(where, key).posts, **self._where(data))
         timeout = self.settings.action_timeout * 1000
-        with answered_in_time(self.settings, what):
+        async with sent_once(self.page, self.settings, what):
             async with self.page.expect_navigation(timeout=timeout, wait_until="domcontentloaded") as page_load:
                 async with self.page.expect_response(
                         lambda r: r.url.split("?")[0].endswith(posts) and r.request.method == "POST",

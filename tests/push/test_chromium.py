@@ -3,6 +3,7 @@ driver are started, and the context a remote works in."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import os
 
@@ -14,9 +15,11 @@ from playwright.async_api import Error as PlaywrightError, TimeoutError as Playw
 from tidtam.core.config import target_config
 from tidtam.core.contract import RemoteRefused, RemoteSettings, RemoteTimeout
 from tidtam.core.credentials import Credentials, Secret
+from tidtam.core.forms.page import file_payload
 from tidtam.core.plugins import load_plugins
+from tidtam.core.settings import data_dir
 from tidtam.core.push.browser import (DRIVER_NODE_OPTIONS, VIEWPORT, answered_in_time, answering_confirm, chromium,
-                                      close_working_context, hand_over, login_state, working_context)
+                                      close_working_context, hand_over, login_state, sent_once, working_context)
 from tidtam.sandbox.server import start_subprocess
 
 from pushkit import credentials
@@ -165,3 +168,89 @@ def test_answering_confirm_accepts_only_the_expected_confirm_and_only_inside_its
             return inside, after
 
     assert asyncio.run(answers()) == ([True, False], False)
+
+
+DRAFT = 10003  # a draft project of the stand-in's seed: its forms take posts (a 422 for missing steps is fine)
+POSTS = {"form": f"/projects/{DRAFT}/send", "upload": f"/projects/{DRAFT}/attachments",
+         "fetch": f"/api/projects/{DRAFT}/progress/1"}
+
+
+async def _post(page, base: str, kind: str, upload) -> None:
+    """One POST of ``kind`` from the project's page just loaded, so it goes on a kept-alive connection."""
+    await page.goto(f"{base}/projects/{DRAFT}")
+    if kind == "fetch":
+        await page.evaluate("""path => fetch(path, {method: 'POST', body: '{}', headers: {'Content-Type':
+            'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content}})
+            .catch(() => null)""", POSTS["fetch"])
+        return
+    if kind == "upload":
+        await page.set_input_files("#attachment-file", file_payload(upload))  # as bytes, as core fills files
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    try:
+        async with page.expect_navigation():
+            await page.locator(f"#{'attachment' if kind == 'upload' else 'send'}-form button").click(no_wait_after=True)
+    except PlaywrightError:
+        pass  # the dropped line: the page shows its error, the arrivals tell the rest
+
+
+def test_chromium_sends_a_post_again_when_the_line_drops_and_sent_once_sends_it_once(tmp_path):
+    """Chromium sends a POST again by itself when a kept-alive connection drops before any answer
+    (bench/chromium_resend.py): a form post, an upload and a fetch() each arrive twice. Inside
+    ``sent_once`` each arrives once and the block ends at once as a RemoteTimeout; a POST that is
+    answered goes through it whole (the file's bytes, given by path and read by ``file_payload``)
+    and the page follows the site's redirect."""
+    settings = RemoteSettings(config=target_config(load_plugins().target("emenscr")), run_dir=tmp_path,
+                              action_timeout=60)
+    upload = tmp_path / "หลักฐาน.pdf"
+    upload.write_bytes(b"%PDF-1.4\n" + os.urandom(20_000) + b"\n%%EOF\n")
+
+    async def arrivals(base: str, admin) -> tuple[dict, dict, str]:
+        count = lambda kind: admin.state()["requests"]["by_route"].get("POST " + POSTS[kind], 0)  # noqa: E731
+        plain, once = {}, {}
+        async with chromium() as browser:
+            context = await working_context(browser, settings)
+            await hand_over(context, await login_state(browser, settings, credentials(), base, "eMENSCR"))
+            page = await context.new_page()
+            for kind in POSTS:
+                admin.set_knobs(drop_rate=1.0, drop_only="POST " + POSTS[kind])
+                before = count(kind)
+                await _post(page, base, kind, upload)
+                plain[kind] = count(kind) - before
+                before, started = count(kind), asyncio.get_running_loop().time()
+                with pytest.raises(RemoteTimeout, match="การเชื่อมต่อขาดก่อนระบบตอบ"):
+                    async with sent_once(page, settings, kind):
+                        await _post(page, base, kind, upload)
+                once[kind] = (count(kind) - before, asyncio.get_running_loop().time() - started < 15)
+            admin.set_knobs(drop_rate=0.0)
+            async with sent_once(page, settings, "แนบไฟล์"):
+                await _post(page, base, "upload", upload)
+            landed = page.url
+            await close_working_context(context, settings)
+        return plain, once, landed
+
+    with start_subprocess("emenscr") as stand_in:
+        plain, once, landed = asyncio.run(arrivals(stand_in.url, stand_in.admin))
+        added = [w["data"]["sha256"] for w in stand_in.admin.writes("project.attachment.add")]
+    assert plain == {"form": 2, "upload": 2, "fetch": 2}  # if Chromium stops resending, update docs/sandbox.md
+    assert once == {kind: (1, True) for kind in POSTS}
+    assert added == [hashlib.sha256(upload.read_bytes()).hexdigest()] * 4  # 2 + 1 dropped, then 1 answered
+    assert landed.endswith(f"/projects/{DRAFT}?uploaded=1")
+
+
+def test_a_browser_start_removes_the_temp_folders_of_dead_runs_and_keeps_a_live_ones(tmp_path):
+    """The folder of Chromium's and Playwright's temporary files is the run folder's while the
+    browser lives (a lock held); one whose lock is free (its run died) goes at the next start."""
+    runs = data_dir() / "runs"
+    dead = runs / "killed-run" / "browser-tmp-x1"
+    (dead / "playwright-artifacts-x2").mkdir(parents=True)
+    (dead / ".lock").touch()
+
+    async def starts():
+        async with chromium(runs / "first"):
+            assert not dead.exists()
+            (live,) = (runs / "first").glob("browser-tmp-*")
+            assert {p.name.split("-")[0] for p in live.iterdir()} >= {"playwright_chromiumdev_profile", "playwright"}
+            async with chromium(runs / "second"):
+                assert live.exists() and len(list(runs.glob("*/browser-tmp-*"))) == 2
+    asyncio.run(starts())
+    assert list(runs.glob("*/browser-tmp-*")) == []

@@ -28,6 +28,7 @@ ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
 CREATE, SEND = "create_project", "send_for_approval"
 pytestmark = pytest.mark.browser
 KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "10"))
+DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
 STEPS = entry_steps()
 
 
@@ -279,3 +280,28 @@ def test_a_step_save_slower_than_a_page_read_is_waited_for_up_to_the_action_time
     assert result.counts == {"submitted": 8}, result.failures
     assert stand_in.admin.state()["requests"]["injected"]["hang"] >= 4 * len(STEPS)
     assert_entered_once(stand_in.admin.state(), t)
+
+
+def test_a_line_dropping_before_every_answer_never_doubles_a_create_a_step_or_a_send_even_with_kills(
+        tmp_path, sqlite_db, runs_until_done):
+    """Every post of project entry (create, steps, send) is applied, then the line drops with no
+    answer: Chromium would send each again by itself (bench/chromium_resend.py); the push sends it
+    once, leaves it UNKNOWN, and the next run finds it and goes on to the next post. kill -9 at
+    random points too, then runs until done: each create, step save and send landed exactly once."""
+    load_demo(sqlite_db, keep=0)
+    rng = random.Random(int(os.environ.get("TIDTAM_KILL_SEED", "6")))
+    with start_subprocess("emenscr", demo_data="office", latency_ms=40, drop_rate=1.0, drop_only="POST /projects") as stand_in:
+        folder = config_for(tmp_path / "config", stand_in.url)
+        t = make_target(sqlite_db, folder)
+        run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
+        approve_previewed(t)
+        command, env = push_command(sqlite_db, "--concurrency", "2", "--action-timeout", "4", config_dir=folder)
+        assert runs_until_done(command, env, sqlite_db, stand_in, rng, DROP_KILL_POINTS) >= DROP_KILL_POINTS
+        state = stand_in.admin.state()
+        assert_entered_once(state, t)
+        steps = Counter((w["target"]["project_id"], w["target"]["step"]) for w in state["writes"]
+                        if w["action"] == "project.step.save")
+        assert len(steps) == len(ABSENT) * (len(STEPS) - 1) and set(steps.values()) == {1}, steps
+        assert state["requests"]["injected"]["drop"] >= len(ABSENT) * (len(STEPS) + 1)  # every one of them
+        with sqlite_db.session() as session:
+            assert {r.state for r in session.scalars(select(Submission))} == {S.SUBMITTED}

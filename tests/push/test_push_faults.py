@@ -19,6 +19,7 @@ from tidtam.core.errors import UserError
 from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
+from tidtam.core.settings import data_dir
 from tidtam.sandbox.server import run_in_thread, start_subprocess
 
 from pushkit import config_for, credentials, load_demo, make_target, options, push_command
@@ -97,6 +98,36 @@ def test_a_progress_save_still_hanging_when_the_next_run_looks_is_not_saved_agai
         wait_for(lambda: stand_in.admin.state()["requests"]["in_flight"] == 0, timeout=30, what="the old save's end")
         assert result.failures == []
         _exactly_once(stand_in, sqlite_db, 3)
+
+
+def test_a_push_killed_after_chromium_started_leaves_nothing_in_the_system_temp_and_the_next_start_removes_it(
+        tmp_path, sqlite_db, wait_for, kill_tree):
+    """Chromium's profile and Playwright's artifacts (among them a traced run's partial trace, with
+    the session cookie in it) go to the run folder, never to the system's temp dir (the push's
+    TMPDIR here, standing for /tmp): kill -9 leaves them in the run folder, the next start removes them."""
+    load_demo(sqlite_db, keep=4)
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    browser_files = lambda: sorted(data_dir().glob("runs/*/browser-tmp-*")) + sorted(data_dir().glob("tmp/*"))  # noqa: E731
+    with start_subprocess("emenscr", demo_data="office", latency_ms=40) as stand_in:
+        folder = config_for(tmp_path / "config", stand_in.url)
+        t = make_target(sqlite_db, folder)
+        run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
+        _approve(t)
+        command, env = push_command(sqlite_db, "--trace", "--concurrency", "1", config_dir=folder)
+        env["TMPDIR"] = str(system_tmp)
+        client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        wait_for(lambda: stand_in.admin.writes("progress.save"), timeout=60, what="a save")
+        kill_tree(client.pid)
+        client.wait()
+        (left,) = browser_files()
+        assert {p.name.rsplit("-", 1)[0] for p in left.iterdir()} >= {"playwright_chromiumdev_profile", "playwright-artifacts"}
+        assert any(left.rglob("*.network"))  # a partial trace
+        final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+        assert final.returncode == 0, final.stdout + final.stderr
+    assert browser_files() == []
+    assert [p.name for p in system_tmp.rglob("*") if "playwright" in p.name or "chromium" in p.name] == []
 
 
 def test_flaky_site_every_record_lands_exactly_once(sqlite_db, target_of):

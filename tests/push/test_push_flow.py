@@ -108,7 +108,7 @@ def test_remotes_gives_a_spare_browser_worker_only_to_targets_that_take_request_
     from tidtam.core.push import browser
 
     @asynccontextmanager
-    async def no_chromium():
+    async def no_chromium(run_dir=None):
         yield None
 
     @asynccontextmanager

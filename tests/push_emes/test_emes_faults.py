@@ -22,6 +22,7 @@ from test_emes_flow import approve_stage, site_evidence, writes
 
 pytestmark = pytest.mark.browser
 KILL_POINTS = int(os.environ.get("TIDTAM_EMES_KILL_POINTS", "12"))
+DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
 
 
 def _exactly_once(site, db, shas: dict[str, str], indicators: int) -> None:
@@ -116,3 +117,28 @@ def test_a_hung_upload_stays_unknown_then_the_next_run_finds_it_by_sha256(sqlite
         assert second.failures == [] and second.counts == {"submitted": 2, "planned": 13}
         assert site_evidence(site) == {("1.4", sha): 1} and len(site.admin.writes("evidence.add")) == 1
         assert len(site.admin.writes("indicator.save")) == 1
+
+
+def test_a_line_dropping_before_every_answer_never_doubles_a_save_or_an_upload_even_with_kills(
+        tmp_path, sqlite_db, monkeypatch, runs_until_done):
+    """Every indicator save and evidence upload is applied, then the line drops with no answer:
+    Chromium would send each again by itself (bench/chromium_resend.py); the push sends it once,
+    leaves it UNKNOWN, and the next run finds it (a file by its sha256) and goes on. kill -9 at
+    random points too, then runs until done: every indicator saved once, every file on the site once."""
+    load_demo(sqlite_db, complete=True)
+    shas = {attach(sqlite_db, code, f"หลักฐาน-{n + 1}.png", image_bytes("png", seed=200 + n), tmp_path / "in"): code
+            for n, code in enumerate(["1.1", "1.1", "2.2", "3.3"])}
+    rng = random.Random(int(os.environ.get("TIDTAM_EMES_KILL_SEED", "7")))
+    with start_subprocess("emes", demo_data="office", latency_ms=20, drop_rate=1.0, drop_only="POST /rounds/") as site:
+        folder = config_for(tmp_path / "config", site.url)
+        monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(folder))
+        t = make_target(sqlite_db, folder)
+        run.dry_run(t, R1, credentials(), options("dry-run"))
+        approve_stage(t)
+        env = {**os.environ, "TIDTAM_EMES_USERNAME": credentials().username,
+               "TIDTAM_EMES_PASSWORD": credentials().password.reveal()}
+        command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
+                   "push", "emes", "--period", "2570R1", "--concurrency", "2", "--action-timeout", "4"]
+        assert runs_until_done(command, env, sqlite_db, site, rng, DROP_KILL_POINTS) >= DROP_KILL_POINTS
+        assert site.admin.state()["requests"]["injected"]["drop"] >= 14 + len(shas)  # every one of them
+        _exactly_once(site, sqlite_db, shas, 14)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -158,10 +159,25 @@ def test_a_hung_save_times_out_for_the_client_and_lands_afterwards(emenscr, http
     assert emenscr.admin.state()["requests"]["injected"]["hang"] == 1
 
 
+def test_a_dropped_request_is_applied_then_the_line_closes_without_one_byte_of_answer(emenscr, http_login):
+    client, token = http_login(emenscr)
+    emenscr.admin.set_knobs(drop_rate=1.0, drop_only="POST /projects/10001/attachments")
+    assert client.get("/projects/10001").status_code == 200  # another route: answered as usual
+    request = client.build_request("POST", "/projects/10001/attachments", data={"csrf_token": token},
+                                   files={"file": ("memo.pdf", b"%PDF-1.4 memo", "application/pdf")})
+    head = f"POST {request.url.raw_path.decode()} HTTP/1.1\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in request.headers.items()) + "\r\n"
+    with socket.create_connection((request.url.host, request.url.port), timeout=10) as line:
+        line.sendall(head.encode() + request.read())
+        assert line.recv(65536) == b""  # closed, and not one byte of an answer came first
+    assert [w["action"] for w in emenscr.admin.writes()] == ["project.attachment.add"]
+    assert emenscr.admin.state()["requests"]["injected"]["drop"] == 1
+
+
 def test_bad_knobs_are_refused_and_nothing_changes(emenscr):
     before = emenscr.admin.knobs()
     for change in ({"fail_rate": 2}, {"no_such_knob": 1}, {"latency_ms": "slow"},
-                   {"fail_rate": 0.5, "fail_phase": "sometimes"}):
+                   {"fail_rate": 0.5, "fail_phase": "sometimes"}, {"drop_rate": 1.5}):
         answer = httpx.post(emenscr.url + "/__admin/knobs", json=change)
         assert answer.status_code == 400, change
     assert emenscr.admin.knobs() == before
@@ -170,10 +186,12 @@ def test_bad_knobs_are_refused_and_nothing_changes(emenscr):
 def test_knobs_set_at_start_are_read_back(tmp_path):
     from tidtam.sandbox.server import run_in_thread
     with run_in_thread("emenscr", latency_ms=5, fail_rate=0.25, hang_rate=0.1, hang_seconds=7,
-                       hang_only="POST /projects/new", expire_every=9, idle_timeout=60, seed=42) as sandbox:
+                       hang_only="POST /projects/new", drop_rate=0.2, drop_only="POST /projects/", expire_every=9,
+                       idle_timeout=60, seed=42) as sandbox:
         knobs = sandbox.admin.knobs()
     assert knobs == {"latency_ms": 5, "fail_rate": 0.25, "fail_phase": "before", "hang_rate": 0.1,
-                     "hang_seconds": 7.0, "hang_only": "POST /projects/new", "expire_every": 9,
+                     "hang_seconds": 7.0, "hang_only": "POST /projects/new", "drop_rate": 0.2,
+                     "drop_only": "POST /projects/", "expire_every": 9,
                      "idle_timeout": 60.0, "seed": 42}
 
 
