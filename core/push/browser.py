@@ -294,19 +294,22 @@ async def sent_once(page, settings, what: str):
     would double a create, a send or an upload. A POST with no answer ends the block at once as
     a RemoteTimeout: it may have landed, so the engine never repeats it in this run. Only around
     the click: routing turns the page's cache off, and page loads are retried freely anyway."""
-    dropped, waiting = [], []
+    dropped, waiting, unanswered = [], [], set()
 
     async def handle(route):
         if route.request.method != "POST":
             return await route.fallback()
+        unanswered.add(route)
         try:
             answer = await route.fetch(max_redirects=0, max_retries=0, timeout=settings.action_timeout * 1000)
         except Exception as exc:  # no answer: the line dropped, or the time ran out
             dropped.append(exc)
             for wait in waiting:  # the page's wait for an answer that cannot come ends now
                 wait.reschedule(asyncio.get_running_loop().time())
-            return await route.abort("connectionclosed")
-        await route.fulfill(response=answer)
+            answer = None
+        if route in unanswered:  # else the block has ended and failed it for the page already
+            unanswered.discard(route)
+            await (route.fulfill(response=answer) if answer else route.abort("connectionclosed"))
     await page.route("**/*", handle)
     try:
         with answered_in_time(settings, what):
@@ -320,6 +323,11 @@ async def sent_once(page, settings, what: str):
         if not dropped:
             raise
     finally:
+        # A POST still at the site is failed for the page before the route goes: unrouted, the
+        # paused request would be sent again by Chromium itself (a second arrival).
+        for route in list(unanswered):
+            unanswered.discard(route)
+            await route.abort("timedout")
         await page.unroute("**/*", handle)
     if dropped:  # however the page took it (a failed navigation, a wait cut short, nothing): no answer
         raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบ การเชื่อมต่อขาดก่อนระบบตอบ (อาจบันทึกแล้ว)")
