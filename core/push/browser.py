@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .trace import mask, storage_secrets
 from ..contract import LoginRefused, RemoteAnswered, RemoteError, RemoteTimeout
 from ..settings import data_dir
 
@@ -230,10 +231,12 @@ def _login_key(finding):
 
 
 async def close_working_context(context, settings) -> None:
-    """Close it, keeping its trace in the run folder under ``--trace``."""
+    """Close it, keeping its trace in the run folder under ``--trace``, session secrets masked."""
     if settings.trace:
         path = Path(settings.run_dir) / f"trace-{id(context):x}.zip"
+        known = storage_secrets(await context.storage_state())
         await context.tracing.stop(path=str(path))
+        mask(path, known)
     await context.close()
 
 

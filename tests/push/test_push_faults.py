@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import subprocess
 import threading
 import zipfile
@@ -164,6 +165,11 @@ def test_the_password_is_in_no_file_a_run_writes(sqlite_db, target_of, monkeypat
     for path in written:
         for name, blob in _contents(path):
             assert not any(n in blob for n in needles), f"password found in {path} › {name}"
+    # and no session cookie or CSRF token a trace saw (each shows as *** where it was)
+    traces = b"".join(blob for p in pushed.run_dir.glob("trace-*.zip") for _, blob in _contents(p))
+    sids = set(re.findall(rb"EMENSCR_SID=([^;\"\s]+)", traces))
+    tokens = set(re.findall(rb'"name":"csrf-token","content":"([^"]*)"', traces))
+    assert sids == {b"***"} and tokens == {b"***"}, (sids, tokens)
 
 
 def _contents(path: Path):
