@@ -27,6 +27,12 @@ def hidden_inputs(text: str) -> dict[str, str]:
     return {i.get("name"): i.get("value", "") for i in forms[0].inputs if i.get("type") == "hidden" and i.get("name")}
 
 
+def form(text: str, locator: Locator):
+    """The form ``locator`` (css) finds, as lxml reads it (``action``, ``inputs``), or None."""
+    found = _tree(text).cssselect(locator.css) if locator is not None and locator.css else []
+    return found[0] if found and found[0].tag == "form" else None
+
+
 def meta(text: str, name: str) -> str | None:
     found = _tree(text).xpath("//meta[@name=$name]/@content", name=name)
     return found[0] if found else None

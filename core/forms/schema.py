@@ -124,10 +124,21 @@ class ListSpec(Strict):
     next: Locator | None = None  # the "next page" link; absent on the last page
 
 
+class ApiList(Strict):
+    """A list the site's JSON API gives page by page (http mode): the rows under ``rows``, each
+    a dict whose keys are the list's column names, and paging read from ``page`` and ``pages``."""
+
+    path: str
+    rows: str = "items"
+    page: str = "page"
+    pages: str = "pages"
+
+
 class Page(Strict):
     """A page the flow visits without saving anything on it (or only through its buttons)."""
 
     path: str | None = None  # under base_url; {id}, {code}, {year} … filled by the flow
+    api: ApiList | None = None  # the same list from the site's JSON API, for http mode
     ready: Locator | None = None  # an element that is there once the page is drawn (pages drawn by JavaScript)
     elements: dict[str, Element] = {}
     lists: dict[str, ListSpec] = {}
@@ -186,6 +197,8 @@ class Login(Page):
     realm: str | None = None  # keycloak: the sign-in pages' path, e.g. /auth/realms/master/
     signed_in: Locator | None = None  # keycloak: shows once the app is back and drawn
     refused: Locator | None = None  # keycloak: the sign-in page's refusal message
+    client_id: str | None = None  # keycloak, http mode: the app's OpenID Connect client
+    redirect_uri: str | None = None  # keycloak, http mode: where the realm sends the code (default: path)
 
     @model_validator(mode="after")
     def _keycloak_keys(self):

@@ -11,6 +11,7 @@ from tidtam.core.contract import LoginRefused, Remote, RemoteAnswered, RemoteErr
 from tidtam.core.forms import html, readback
 from tidtam.core.forms.plan import from_inputs, inputs_of
 from tidtam.core.forms.site import Site
+from tidtam.core.push.oidc import KeycloakSignIn
 from tidtam.core.push.retry import read
 
 from .browser import NotReportable, RunState, SessionExpired, _judge, not_approved, not_on_site
@@ -30,10 +31,14 @@ class HttpRemote(Remote):
         self.client = httpx.AsyncClient(base_url=self.mapping.base_url.rstrip("/"), timeout=settings.read_timeout,
                                         follow_redirects=False)
         self.headers: dict[str, str] = {}
+        self.oidc: KeycloakSignIn | None = None
         self.step = self.forms.forms[PROGRESS].step(PROGRESS)
 
     async def login(self) -> None:
         login = self.forms.login
+        if login.kind == "keycloak":  # code + PKCE; the API then wants the bearer token
+            self.oidc = self.oidc or KeycloakSignIn(self.client, login, self.credentials, self.mapping.base_url, "eMENSCR")
+            return await self.oidc.sign_in()
         self.client.cookies.clear()
         page = await self.client.get(login.path)
         _ok(page)
@@ -47,12 +52,18 @@ class HttpRemote(Remote):
             raise RemoteError(f"เข้าสู่ระบบไม่สำเร็จ (HTTP {answer.status_code}) — จะลองใหม่")
         self.headers = {}  # tokens belong to the new session: read them from the next page
 
+    async def _auth(self) -> dict[str, str]:
+        return await self.oidc.headers() if self.oidc else {}
+
+    async def _signed_in_again(self) -> None:
+        await (self.oidc.renew() if self.oidc else self.login())
+
     async def get(self, path: str) -> httpx.Response:
-        response = await self.client.get(path)
+        response = await self.client.get(path, headers=await self._auth())
         expired = response.status_code == 401 or (
             response.status_code == 303 and self.forms.login.path in response.headers.get("location", ""))
         if expired:
-            await self.login()
+            await self._signed_in_again()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         _ok(response, allow=(409,))
         if not self.headers and "text/html" in response.headers.get("content-type", ""):
@@ -63,8 +74,12 @@ class HttpRemote(Remote):
     async def _rows(self, page_name: str, **params) -> list[dict]:
         spec, found, number = self.forms.pages[page_name], [], 1
         while True:
-            text = (await read(self.get, Site.path(spec.path, **params, page_number=number))).text
-            rows, more = html.rows(text, spec.lists["projects"])
+            if spec.api:  # the site's JSON API
+                answer = (await read(self.get, Site.path(spec.api.path, **params, page_number=number))).json()
+                rows, more = answer[spec.api.rows], answer[spec.api.page] < answer[spec.api.pages]
+            else:
+                text = (await read(self.get, Site.path(spec.path, **params, page_number=number))).text
+                rows, more = html.rows(text, spec.lists["projects"])
             found += rows
             if not more:
                 return found
@@ -118,11 +133,12 @@ class HttpRemote(Remote):
 
     async def submit_progress(self, payload) -> SubmitResult:
         pid, url = await self._progress_url(payload)
-        if not self.headers:
+        if not self.headers and self.forms.forms[PROGRESS].api_headers:  # tokens a page carries
             await read(self.get, Site.path(self.forms.pages["projects"].path, q="", page_number=1))
         try:
             response = await self.client.post(url, json=inputs_of(self.step, self._values(payload)),
-                                              headers=self.headers, timeout=self.settings.action_timeout)
+                                              headers={**self.headers, **await self._auth()},
+                                              timeout=self.settings.action_timeout)
         except httpx.TimeoutException:
             raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
         except httpx.ConnectError as exc:  # no connection: nothing went out
@@ -130,7 +146,7 @@ class HttpRemote(Remote):
         except httpx.TransportError as exc:  # the request may have gone out: no answer
             raise RemoteError(f"การเชื่อมต่อขัดข้องระหว่างบันทึก: {type(exc).__name__}") from None
         if response.status_code == 401:
-            await read(self.login)
+            await read(self._signed_in_again)
         if response.status_code == 409:  # refused before anything was saved: not approved yet
             raise not_approved(payload.data["project_code"], response.json().get("message", ""))
         await _judge(response.status_code, _async(response.json), self.step, payload)
