@@ -17,6 +17,9 @@ _NAMED = re.compile(r'"name":\s*"([^"]*)",\s*"(?:value|content)":\s*"([^"]*)"')
 _SECRET_NAME = re.compile(r"cookie|authorization|csrf|xsrf|token|session|sid", re.I)
 _COOKIE_ATTRIBUTES = {"path", "domain", "expires", "max-age", "samesite"}
 _LONG_RUN = re.compile(r"[\w\-.~+/]{16,}")
+# A token in a JSON or form body (the token endpoint's answer, a refresh request, an authorization
+# code): long values only, so a record's own "code" (a project code) stays readable.
+_IN_BODY = re.compile(r'"?\b([\w-]*(?:token|verifier|secret)|code)"?\s*[:=]\s*"?([\w\-.~+/]{16,})', re.I)
 
 
 def storage_secrets(state: dict) -> set[str]:
@@ -46,10 +49,11 @@ def mask(path: Path, known: set[str]) -> None:
         members = [(info, archive.read(info)) for info in archive.infolist()]
     secrets = set(known)
     for info, data in members:
-        if info.filename.endswith((".trace", ".network")):
-            for name, value in _NAMED.findall(data.decode("utf-8", "replace")):
-                if _SECRET_NAME.search(name):
-                    secrets.update(_values(value))
+        text = "" if info.filename.endswith((".jpeg", ".png")) else data.decode("utf-8", "replace")
+        secrets.update(value for _, value in _IN_BODY.findall(text))
+        for name, value in _NAMED.findall(text):
+            if _SECRET_NAME.search(name):
+                secrets.update(_values(value))
     needles = sorted({s.encode() for s in secrets if len(s) >= 8}, key=len, reverse=True)
     masked = path.with_suffix(".masking")
     with zipfile.ZipFile(masked, "w", zipfile.ZIP_DEFLATED) as out:
