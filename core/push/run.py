@@ -124,8 +124,9 @@ async def remotes(t: Target, credentials, options: Options, records: int):
             browser = await stack.enter_async_context(chromium(options.run_dir))
         opened = [t.hook.open_remote(target=t.spec.name, mode=options.mode, credentials=keys,
                                      settings=settings, browser=browser) for _ in range(count)]
-        try:
-            workers = await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened))
+        try:  # one worker signs in first: a wrong password is tried once, not once per worker
+            workers = [await stack.enter_async_context(opened[0])]
+            workers += await asyncio.gather(*(stack.enter_async_context(cm) for cm in opened[1:]))
         except LoginRefused as exc:
             raise BadInput(f"{exc} — {where_to_fix(t.spec.name, keys(t.spec.name))} แล้วรันคำสั่งเดิมอีกครั้ง") from None
         yield list(workers)
