@@ -26,7 +26,6 @@ import hashlib
 import os
 import random
 import signal
-import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone

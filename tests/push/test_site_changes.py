@@ -118,7 +118,7 @@ CHANGES = [
     Change("button_renamed", lambda d: d.update(step_save_button="บันทึกและดำเนินการต่อ"),
            {f"{ENTRY}.M1.buttons.save", f"{ENTRY}.M5.buttons.save"},
            _replace("save: {role: button, name: บันทึกและไปขั้นตอนถัดไป}", "save: {role: button, name: บันทึกและดำเนินการต่อ}", 5)),
-    Change("steps_reordered", _reorder, {f"forms.project_entry.steps"}, _swap_steps("M2", "M3")),
+    Change("steps_reordered", _reorder, {"forms.project_entry.steps"}, _swap_steps("M2", "M3")),
     Change("login_label_with_a_colon", lambda d: d["login"].update(username="ชื่อผู้ใช้:"),
            {"login.fields.username"}, _replace("username: {label: ชื่อผู้ใช้,", 'username: {label: "ชื่อผู้ใช้:",')),
 ]
