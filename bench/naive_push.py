@@ -29,7 +29,7 @@ def push_one(playwright, url: str, user: str, password: str, record: dict) -> No
     page.goto(f"{url}/projects/{project_id}/progress/{record['quarter']}")
     for name, value in record["values"].items():
         if name == "status":
-            page.select_option(f"#{name}", label=value)
+            page.select_option(f"#{name}", value=value)
         else:
             page.fill(f"#{name}", value)
     page.click("#save-progress")

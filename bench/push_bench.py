@@ -174,15 +174,17 @@ def timed_push(db, config, mode: str, concurrency: int, stand_in) -> Measured:
 def naive_records(db, config, count: int) -> list[dict]:
     from pushkit import make_target
     from test_push_flow import Q1
-    from tidtam.core.push import run
+    from tidtam.core.forms.plan import inputs_of
+    from tidtam.core.ledger import office_by_code
     from tidtam.core.push.plan import make_plan
-    from tidtam.plugins.emenscr import progress
 
     t = make_target(db, config)
+    step = t.config.forms.forms["progress"].step("progress")
     with db.session() as session:
-        plan = make_plan(t.hook, "emenscr", Q1, session, run._office(t, session), t.config.mapping)
-    return [{"code": p.data["project_code"], "quarter": p.data["quarter"], "values": progress.values(p, t.config.mapping)}
-            for p in plan.payloads[:count]]
+        plan = make_plan(t.hook, "emenscr", Q1, session, office_by_code(session, t.office_code), t.config.mapping,
+                         t.config.forms)
+    return [{"code": p.data["project_code"], "quarter": p.data["quarter"],
+             "values": inputs_of(step, p.data["fill"]["steps"]["progress"])} for p in plan.payloads[:count]]
 
 
 def main() -> None:
