@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 
 from ..config import Locator
-from .page import LocatorError, candidates, describe, find, month_label
+from .page import LocatorError, candidates, describe, find, month_label, settled
 from .plan import Finding
 from .schema import Button, Field, FormsFile, MonthsField, Page, RowsField, Step
 
@@ -118,6 +118,8 @@ async def _scalar(page, field: Field, key: str, value, findings: list[Finding], 
     if not found:
         return []
     element = found[0]
+    if field.kind == "select":
+        await settled(page, element)
     shape = await element.evaluate("e => ({tag: e.tagName, type: (e.type || '').toLowerCase(), "
                                    "options: e.tagName === 'SELECT' ? Array.from(e.options).map(o => [o.value, o.label.trim()]) : null})")
     problem = _wrong_kind(field.kind, shape)

@@ -94,13 +94,15 @@ async def find(page, locator: Locator, key: str, /, optional: bool = False, mark
     raise LocatorError(key, f"ไม่พบ{describe(locator, params)} ที่ {page.url}")
 
 
-async def appears(page, locator: Locator, key: str, /, timeout_ms: float | None = None, **params) -> None:
+async def appears(page, locator: Locator | list, key: str, /, timeout_ms: float | None = None, **params) -> None:
     """Wait until what ``locator`` points at shows (a page drawn by JavaScript, a redirect by
-    script), by any of its ways; not in time (the page's default timeout unless given) is a
-    LocatorError naming ``key``."""
+    script), by any of its ways (or of any locator of a list; None ones left out); not in time
+    (the page's default timeout unless given) is a LocatorError naming ``key``."""
     from playwright.async_api import TimeoutError as NotInTime
 
-    ways = [candidate for _, candidate in candidates(page, locator, params, None)]
+    each = [one for one in (locator if isinstance(locator, list) else [locator]) if one is not None]
+    ways = [candidate for one in each for _, candidate in candidates(page, one, params, None)]
+    locator = each[0]
     either = ways[0]
     for other in ways[1:]:
         either = either.or_(other)
@@ -151,7 +153,8 @@ async def choose(page, field: Field, key: str, text: str, /, **params) -> None:
         await (await find(page, radio, f"{key}.options", **params)).check()
         return
     element = await find(page, field, key, **params)
-    if not field.parent:  # a plain select has its options now: a missing one is said at once
+    await settled(page, element)
+    if not field.parent:  # a plain select has its options once settled: a missing one is said at once
         have = await element.evaluate("(e, byValue) => Array.from(e.options).map(o => byValue ? o.value : o.label.trim())",
                                       field.option_by == "value")
         if text not in have:
@@ -160,6 +163,36 @@ async def choose(page, field: Field, key: str, text: str, /, **params) -> None:
     # select_option waits until the option is there: a cascading child's options arrive
     # after its parent's choice
     await element.select_option(**({"value": text} if field.option_by == "value" else {"label": text}))
+
+
+async def settled(page, element) -> None:
+    """Wait while an element is ``aria-busy`` (a select whose options a script still fetches)."""
+    await page.wait_for_function("e => e.getAttribute('aria-busy') !== 'true'", arg=await element.element_handle())
+
+
+# The outcome a page says after a save made by its script: the attribute once it is none of the
+# pending values; "" when the element left the page (redrawn elsewhere: a doubt).
+_OUTCOME = """([e, attribute, pending]) => {
+  if (!e.isConnected) return "";
+  const value = e.getAttribute(attribute);
+  return value && !pending.includes(value) ? value : false;
+}"""
+
+
+async def click_for_outcome(page, button, outcome, key: str, timeout_ms: float) -> str | None:
+    """Click ``button`` on a page that saves without leaving and return what ``outcome`` (a
+    ``schema.Outcome``) says once the save is over; None when the page left (a sign-in page):
+    nothing to tell. The attribute is cleared first, so an earlier save's outcome is never read."""
+    element = await (await find(page, outcome, key)).element_handle()
+    await element.evaluate("(e, a) => e.removeAttribute(a)", outcome.attribute)
+    await button.click(no_wait_after=True)
+    try:
+        said = await page.wait_for_function(_OUTCOME, arg=[element, outcome.attribute, outcome.pending], timeout=timeout_ms)
+    except Exception as exc:  # Playwright's: the document was replaced (a navigation), or the time ran out
+        if type(exc).__name__ == "TimeoutError":
+            raise
+        return None
+    return await said.json_value()
 
 
 async def fill_step(page, step: Step, values: Values, where: str, files=None) -> None:
@@ -249,6 +282,8 @@ async def read_field(page, field: Field, key: str, /, **params) -> str:
                 return text
         return ""
     element = await find(page, field, key, **params)
+    if field.kind == "select":
+        await settled(page, element)
     return normal(await element.evaluate(_VALUE_OF, field.option_by == "value"))
 
 

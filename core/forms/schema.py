@@ -47,13 +47,25 @@ class Derived(Strict):
 ValueSource = Union[str, Constant, Derived]  # a str is the path of our value: "owner.phone"
 
 
+class Outcome(Locator):
+    """How a page that saves without leaving (its script's fetch) tells how a save ended: the
+    value of ``attribute`` on the element found, once it is none of ``pending``."""
+
+    attribute: str
+    saved: list[str]  # the site took it
+    refused: list[str] = []  # the site refused it, its messages on the page: nothing was saved
+    pending: list[str] = []  # while the save runs (any other value is a doubt: a lookup decides)
+
+
 class Button(Locator):
     """A button (or link) the flow clicks. ``confirm``: the start of the confirm() dialog it
     opens, accepted only when the dialog says that (any other dialog is dismissed); ``posts``:
-    the path its form sends to, whose answer tells whether the site took it."""
+    the path its form sends to, whose answer tells whether the site took it; ``saved``: the page
+    stays and says the outcome itself (no navigation or form post to wait for)."""
 
     confirm: str | None = None
     posts: str | None = None
+    saved: Outcome | None = None
 
 
 class Field(Locator):
@@ -140,6 +152,7 @@ class Page(Strict):
     path: str | None = None  # under base_url; {id}, {code}, {year} … filled by the flow
     api: ApiList | None = None  # the same list from the site's JSON API, for http mode
     ready: Locator | None = None  # an element that is there once the page is drawn (pages drawn by JavaScript)
+    refused: Locator | None = None  # shows instead of ``ready`` when the site will not open it (as HTTP 409)
     elements: dict[str, Element] = {}
     lists: dict[str, ListSpec] = {}
     buttons: dict[str, Button] = {}
@@ -162,8 +175,14 @@ class Step(Page):
 
 
 class ApiHeader(Strict):
+    """A header the endpoint demands: the content of a ``<meta>`` of the site's pages, or (a
+    token an app keeps) ``json`` of the web storage item ``storage``, after ``prefix``."""
+
     header: str
-    meta: str
+    meta: str | None = None
+    storage: str | None = None
+    json_key: str | None = Default(None, alias="json")
+    prefix: str = ""
 
 
 class Form(Strict):
@@ -173,7 +192,8 @@ class Form(Strict):
     steps: list[Step]
     api: str | None = None  # the JSON endpoint the page's own script saves through (http mode)
     # Headers that endpoint demands, each taken from a <meta> of the site's pages:
-    # {header: X-CSRF-Token, meta: csrf-token} sends the content of <meta name="csrf-token">.
+    # {header: X-CSRF-Token, meta: csrf-token} sends the content of <meta name="csrf-token">;
+    # or from the page's web storage: {header: Authorization, storage: app.tokens, json: access_token, prefix: "Bearer "}.
     api_headers: list[ApiHeader] = []
 
     def step(self, code: str) -> Step:

@@ -8,12 +8,22 @@ under the site's address, logs in again when the session expired, and raises so 
 """
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
-from ..contract import Problem
+from ..contract import Problem, RemoteAnswered
 from . import inspect, page as pages
 from .schema import Button, FormsFile, Page, Step
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a page drawn by script answered, as a page load's response would."""
+
+    status: int
+    url: str
 
 
 class Site:
@@ -56,9 +66,21 @@ class Site:
         return await self._load(step, new=new, **params)
 
     async def _load(self, spec: Page, /, new: bool = False, **params):
+        """The page loaded; one drawn by script is waited for until ``ready`` shows, or ``refused``
+        (then answered as HTTP 409), or the sign-in page (then the remote signs in again and this
+        raises, for the caller's ``read`` to load it again)."""
         response = await self.remote.goto(self.path(spec.new_path if new else spec.path, **params))
-        if spec.ready is not None:  # a page drawn by script: wait until what it draws is there
-            await pages.appears(self.page, spec.ready, "ready", **params)
+        if spec.ready is None:
+            return response
+        try:
+            await pages.appears(self.page, [spec.ready, spec.refused], "ready", **params)
+        except pages.LocatorError:
+            if not self.forms.login.signed_out(self.page.url):
+                raise
+            await self.remote.login()
+            raise RemoteAnswered("พบหน้าเข้าสู่ระบบแทนหน้าที่เปิด (หมดเวลาการใช้งาน) — เข้าสู่ระบบใหม่แล้ว") from None
+        if spec.refused is not None and await pages.find(self.page, spec.refused, "refused", optional=True, **params):
+            return Shown(409, self.page.url)
         return response
 
     def params_in_url(self, path_template: str) -> dict[str, str] | None:
@@ -79,6 +101,19 @@ class Site:
     async def screenshot(self, path) -> None:
         """The whole page, password fields masked."""
         await self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")])
+
+    async def signed_in(self) -> None:
+        """Wait until the app shows it is signed in and drawn (forms.yaml › login.signed_in)."""
+        await pages.appears(self.page, self.forms.login.signed_in, "login.signed_in")
+
+    async def storage_headers(self, form: str) -> dict[str, str]:
+        """The headers forms.<form>.api_headers takes from the page's web storage (a token an
+        app keeps in sessionStorage or localStorage), as the page holds them now."""
+        wanted = [h for h in self.forms.forms[form].api_headers if h.storage]
+        held = await self.page.evaluate("names => names.map(n => sessionStorage.getItem(n) ?? localStorage.getItem(n))",
+                                        [h.storage for h in wanted])
+        return {h.header: h.prefix + str(json.loads(raw).get(h.json_key) if h.json_key else raw)
+                for h, raw in zip(wanted, held) if raw}
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Chromium for every browser target: one browser per run, and the pieces every browser remote
 shares (``working_context``, ``login_state``, ``hand_over``, ``started``, ``check_status``, ``load``,
-``at_the_site``, ``answered_in_time``, ``answering_confirm``). Finding, filling and reading
+``at_the_site``, ``answered_in_time``, ``saved_in_page``, ``answering_confirm``). Finding, filling and reading
 the site's elements by their forms.yaml names is ``core/forms/``."""
 from __future__ import annotations
 
@@ -334,6 +334,20 @@ async def sent_once(page, settings, what: str):
         await page.unroute("**/*", handle)
     if dropped:  # however the page took it (a failed navigation, a wait cut short, nothing): no answer
         raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบ การเชื่อมต่อขาดก่อนระบบตอบ (อาจบันทึกแล้ว)")
+
+
+async def saved_in_page(page, button, spec, key: str, settings, what: str) -> str:
+    """Click a save button whose page saves by script and stays (forms.yaml › buttons.*.saved),
+    sent once, and return the outcome the page says (a value of ``saved`` or ``refused``). Any
+    other outcome, or a page that left (to the sign-in page), is a RemoteAnswered: the request
+    is over and a lookup tells whether it landed."""
+    from ..forms.page import click_for_outcome
+
+    async with sent_once(page, settings, what), at_the_site(settings):
+        said = await click_for_outcome(page, button, spec.saved, f"{key}.saved", settings.action_timeout * 1000)
+    if said in (*spec.saved.saved, *spec.saved.refused):
+        return said
+    raise RemoteAnswered(f"{what}: หน้าเว็บแจ้งผล {said!r}" if said else f"{what}: หน้าเว็บเปลี่ยนไปก่อนแจ้งผล ({page.url.split('?')[0]})")
 
 
 @contextmanager

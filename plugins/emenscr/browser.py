@@ -189,14 +189,32 @@ class BrowserRemote(EntryPages, Remote):
         return readback.record(self.site.forms, payload, f"{pid}/Q{quarter}", {PROGRESS: shown})
 
     async def _get_json(self, path: str):
+        headers = await self._api_headers()
         async with at_the_site(self.settings):
             response = await self.context.request.get(self.base + path, timeout=self.settings.read_timeout * 1000,
-                                                      max_redirects=0)
+                                                      max_redirects=0, headers=headers)
         if response.status == 401:
-            await self.login()
+            if headers:  # a token the app keeps: loading the app has it renew the token (or sign in)
+                await self._to_the_app()
+            else:
+                await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         check_status(response, allow=(409,))
         return response
+
+    async def _api_headers(self) -> dict[str, str]:
+        """Headers the progress endpoint takes from the app's web storage (a bearer token), read in
+        this worker's page, first brought to the app if it is elsewhere (a new page)."""
+        if not any(h.storage for h in self.site.forms.forms[PROGRESS].api_headers):
+            return {}
+        if not self.page.url.startswith(self.base):
+            await read(self._to_the_app)
+        return await self.site.storage_headers(PROGRESS)
+
+    async def _to_the_app(self) -> None:
+        """Load the app (login.path): it renews its token as it starts, or signs in again."""
+        await self.goto(self.site.forms.login.path)
+        await self.site.signed_in()
 
     async def preview_progress(self, payload, screenshot: Path) -> list[str]:
         try:
@@ -212,6 +230,10 @@ class BrowserRemote(EntryPages, Remote):
         pid = await self.open_progress(payload)
         await self.site.fill(PROGRESS, PROGRESS, self._values(payload))
         api = self.site.path(self.site.forms.forms[PROGRESS].api, id=pid, quarter=payload.data["quarter"])
+        if self.site.button_spec(f"{PROGRESS}.{PROGRESS}", "save").saved is not None:  # the page says the outcome
+            await self._click_and_judge(f"{PROGRESS}.{PROGRESS}", "save", "บันทึกรายงานผลรายไตรมาส", PROGRESS, payload,
+                                        form=PROGRESS)
+            return SubmitResult(f"{pid}/Q{payload.data['quarter']}")
         save = await self.site.button(f"{PROGRESS}.{PROGRESS}", "save")
         await save.click(trial=True)  # a person could click it (visible, enabled, not covered): checked
         # before taking a slot, so the slot is held only for the click itself and the answer

@@ -14,7 +14,7 @@ from __future__ import annotations
 from tidtam.core.contract import Change, RemoteAnswered, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import differences
-from tidtam.core.push.browser import answering_confirm, at_the_site, sent_once
+from tidtam.core.push.browser import answering_confirm, at_the_site, saved_in_page, sent_once
 from tidtam.core.push.retry import read
 
 from .plan import ENTRY_FORM
@@ -104,9 +104,16 @@ class EntryPages:
         return RemoteRecord(str(pid), {"status": status}, matches=sent, diff=diff)
 
     # ----- saving a step -----------------------------------------------------------------------
-    async def _click_and_judge(self, button, what: str, step=None, payload=None):
-        """Click a button that posts a form once; the answer decides: a redirect is saved, a page
-        with messages is refused (nothing saved), anything else is doubt."""
+    async def _click_and_judge(self, where: str, key: str, what: str, step=None, payload=None, form: str = ENTRY_FORM):
+        """Click a button that saves, once. A page that stays and says the outcome itself
+        (buttons.*.saved): its word decides. A form post: a redirect is saved, a page with
+        messages is refused (nothing saved), anything else is doubt."""
+        button, spec = await self.site.button(where, key), self.site.button_spec(where, key)
+        if spec.saved is not None:
+            said = await saved_in_page(self.page, button, spec, f"{self.site._key(where)}.buttons.{key}", self.settings, what)
+            if said in spec.saved.refused:
+                raise await self._refused(what, step, payload, form)
+            return None
         async with sent_once(self.page, self.settings, what):
             async with at_the_site(self.settings), self.page.expect_navigation(
                     wait_until="domcontentloaded", timeout=self.settings.action_timeout * 1000) as navigation:
@@ -127,17 +134,16 @@ class EntryPages:
             raise RemoteAnswered(f"{what}: ระบบตอบกลับ HTTP {response.status} ({response.url})")
         return response
 
-    async def _refused(self, what: str, step, payload) -> RemoteRefused:
+    async def _refused(self, what: str, step, payload, form: str = ENTRY_FORM) -> RemoteRefused:
         """What the site said about each of our fields (and anything else it said)."""
         if step is None:
             findings = await self.site.page_errors()
             return RemoteRefused(f"{what}: ระบบไม่รับ — " + "; ".join(f.message for f in findings[:8]))
-        errors = await self.site.field_errors(ENTRY_FORM, step, payload.data["fill"]["steps"][step])
-        return RemoteRefused(f"{what}: {readback.refusal(self.site.step(ENTRY_FORM, step), errors)}")
+        errors = await self.site.field_errors(form, step, payload.data["fill"]["steps"][step])
+        return RemoteRefused(f"{what}: {readback.refusal(self.site.step(form, step), errors)}")
 
     async def _save_step(self, code: str, payload, what: str | None = None) -> None:
-        button = await self.site.button(f"{ENTRY_FORM}.{code}", "save")
-        await self._click_and_judge(button, what or f"บันทึก {code}", code, payload)
+        await self._click_and_judge(f"{ENTRY_FORM}.{code}", "save", what or f"บันทึก {code}", code, payload)
 
     # ----- the actions -------------------------------------------------------------------------
     async def submit_entry(self, payload) -> SubmitResult:
@@ -192,15 +198,15 @@ class EntryPages:
         if status in self.mapping.entry.locked_statuses:
             return SubmitResult(str(pid))  # already sent or approved: never a second send
         missing = [c for c, values in held.items() if values is None]
-        changed = [c for c, values in held.items() if values is not None
-                   and differences(self.site.step(ENTRY_FORM, c), entry["steps"][c], values)]
+        changed = [f"{c} {label}: ระบบ={site!r} ที่อนุมัติ={ours!r}" for c, values in held.items() if values is not None
+                   for label, site, ours in differences(self.site.step(ENTRY_FORM, c), entry["steps"][c], values)]
         if missing or changed:
             raise RemoteRefused(f"ไม่ส่งขออนุมัติโครงการ {code}: ข้อมูลในระบบ"
-                                + (f"ยังไม่ครบ (ขาด {', '.join(missing)})" if missing else f"ไม่ตรงกับที่อนุมัติ ({', '.join(changed)})"))
+                                + (f"ยังไม่ครบ (ขาด {', '.join(missing)})" if missing else f"ไม่ตรงกับที่อนุมัติ ({'; '.join(changed[:5])})"))
         await read(self.site.open, "project", id=pid)
         send = self.site.button_spec("project", "send")
         with answering_confirm(self.page, send.confirm or ""):
-            await self._click_and_judge(await self.site.button("project", "send"), f"ส่งขออนุมัติ {code}")
+            await self._click_and_judge("project", "send", f"ส่งขออนุมัติ {code}")
         return SubmitResult(str(pid))
 
     # ----- previews (nothing is saved) ---------------------------------------------------------

@@ -3,6 +3,7 @@ projects, and the target wired to it through a copy of config/ (base_url points 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -33,11 +34,17 @@ def load_demo(db, keep: int | None = None) -> None:
             session.delete(report)
 
 
-def config_for(folder: Path, url: str) -> Path:
-    """A copy of config/ whose eMENSCR base_url is the stand-in's."""
+SPA = "2027.1-spa"  # the forms of the stand-in's Keycloak + JavaScript profile
+
+
+def config_for(folder: Path, url: str, version: str = "2026.1") -> Path:
+    """A copy of config/ whose eMENSCR base_url is the stand-in's, pinned to forms ``version``."""
     if not folder.exists():
         shutil.copytree(PACKAGE_ROOT / "config", folder)
-    mapping = folder / "targets/emenscr/2026.1/mapping.yaml"
+    office = folder / "office.yaml"
+    office.write_text(re.sub(r'emenscr: \{version: "[^"]+"\}', 'emenscr: {version: "%s"}' % version,
+                             office.read_text(encoding="utf-8")), encoding="utf-8")
+    mapping = folder / f"targets/emenscr/{version}/mapping.yaml"
     text = mapping.read_text(encoding="utf-8")
     start = text.index("base_url:")
     end = text.index("\n", start)
@@ -46,13 +53,14 @@ def config_for(folder: Path, url: str) -> Path:
 
 
 def push_command(db, *arguments: str, config_dir: Path | None = None) -> tuple[list[str], dict]:
-    """The user's `cli.py push emenscr --period 2570Q1 <arguments>` on ``db`` (SQLite), and the
+    """The user's `cli.py push emenscr --period 2570Q1 <arguments>` on ``db``, and the
     environment it runs in: the demo credentials exported as a user would, and ``config_dir``."""
     user = credentials()
     env = {**os.environ, "TIDTAM_EMENSCR_USERNAME": user.username, "TIDTAM_EMENSCR_PASSWORD": user.password.reveal()}
     if config_dir is not None:
         env["TIDTAM_CONFIG_DIR"] = str(config_dir)
-    command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(db.url.database), "push", "emenscr",
+    where = str(db.url.database) if db.url.get_backend_name() == "sqlite" else db.url.render_as_string(hide_password=False)
+    command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", where, "push", "emenscr",
                "--period", "2570Q1", *arguments]
     return command, env
 
