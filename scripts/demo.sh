@@ -3,6 +3,11 @@
 # set up, load the demo office, and show what the unit sees at the end of 2570Q1.
 set -euo pipefail
 # Output is cut with sed, never head: head exits early and the writer dies of SIGPIPE (pipefail).
+# --site spa: eMENSCR as the real one most likely is (Keycloak sign-in, pages drawn by JavaScript):
+# the stand-in's spa profile and the forms version written for it, by this one switch.
+SITE=classic
+if [ "${1:-}" = "--site" ]; then SITE=${2:?"--site classic หรือ --site spa"}; fi
+case "$SITE" in classic|spa) ;; *) echo "--site ต้องเป็น classic หรือ spa" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 tidtam() { .venv/bin/python cli.py "$@"; }
@@ -41,8 +46,15 @@ echo "== สิ้นไตรมาส: ส่งรายงานผลเข
 # earlier); its demo account is demo / demo-1234. A real office sets its own credentials in the
 # keyring or the environment and points config/targets/emenscr/<version>/mapping.yaml at the site.
 PORT=8701
+if [ "$SITE" = spa ]; then  # the office pins the spa forms version in a copy of config/
+  rm -rf "$OUT/config-spa" && cp -r config "$OUT/config-spa"
+  sed -i 's/emenscr: {version: "[^"]*"}/emenscr: {version: "2027.1-spa"}/' "$OUT/config-spa/office.yaml"
+  grep -q '2027.1-spa' "$OUT/config-spa/office.yaml" || { echo "config/office.yaml: ไม่พบบรรทัด targets.emenscr.version" >&2; exit 1; }
+  export TIDTAM_CONFIG_DIR="$OUT/config-spa"
+  echo "(eMENSCR แบบ Keycloak + JavaScript: config/targets/emenscr/2027.1-spa)"
+fi
 : >"$OUT/sandbox.log"
-.venv/bin/python cli.py sandbox emenscr --port "$PORT" --office-projects >"$OUT/sandbox.log" 2>&1 &
+.venv/bin/python cli.py sandbox emenscr --port "$PORT" --office-projects --profile "$SITE" >"$OUT/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
 trap 'kill "$SANDBOX_PID" 2>/dev/null || true' EXIT
 until grep -q SANDBOX_READY "$OUT/sandbox.log"; do
