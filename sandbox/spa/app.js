@@ -29,7 +29,7 @@ function setBusy() {
 }
 
 function setDrawn(view) {
-  app.replaceChildren(...view.nodes);
+  app.replaceChildren(...view.nodes.filter((node) => node !== null));  // a view leaves out what it lacks as null
   app.removeAttribute("aria-busy");
   app.dataset.status = view.status || "ready";
   app.dataset.ready = view.name;
