@@ -213,15 +213,8 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
 @click.pass_obj
 def status(app: App, period: str, as_json: bool, today: date | None) -> None:
     """สิ่งที่ต้องส่งในช่วงเวลานี้ ใครยังไม่ส่ง และส่งเข้าระบบใดไปแล้ว"""
-    from tidtam.core.calendar import load_calendar
-    from tidtam.core.status import period_status
-
-    chosen = kit.parse_period(app, period)
+    chosen, office_name, rows = _period_status(app, period)
     on = kit.today(today)
-    with app.db.session() as session:
-        office = app.office(session)
-        rows = period_status(session, office, chosen, load_calendar())
-        office_name = office.short_name
     if as_json:
         kit.print_json({
             "office": app.office_code, "period": chosen.id, "label": chosen.label_th(),
@@ -236,15 +229,33 @@ def status(app: App, period: str, as_json: bool, today: date | None) -> None:
     _render_status(office_name, chosen, rows, on)
 
 
-def _render_status(office_name: str, period, rows, today) -> None:
+def _period_status(app: App, period: str):
+    """The period asked for, the office's short name, and where each process of the period stands."""
+    from tidtam.core.calendar import load_calendar
+    from tidtam.core.status import period_status
+
+    chosen = kit.parse_period(app, period)
+    with app.db.session() as session:
+        office = app.office(session)
+        return chosen, office.short_name, period_status(session, office, chosen, load_calendar())
+
+
+def _table(title: str, headers=()):
+    """A rich table in the CLI's style: the title on the left, a plain column per header."""
     from rich.table import Table
 
+    table = Table(title=title, title_justify="left")
+    for header in headers:
+        table.add_column(header)
+    return table
+
+
+def _render_status(office_name: str, period, rows, today) -> None:
     from tidtam.core.thai import thai_date
 
     console = kit.console()
-    table = Table(title=f"{office_name} — สถานะ{period.label_th()}", title_justify="left")
-    for header in ("กระบวนงาน", "กำหนดส่ง", "เหลือ (วัน)", "ได้รับแล้ว", "ยังขาด", "ส่งเข้าระบบแล้ว"):
-        table.add_column(header)
+    table = _table(f"{office_name} — สถานะ{period.label_th()}",
+                   ("กระบวนงาน", "กำหนดส่ง", "เหลือ (วัน)", "ได้รับแล้ว", "ยังขาด", "ส่งเข้าระบบแล้ว"))
     for r in rows:
         days = r.days_left(today)
         late = days is not None and days < 0 and r.missing
@@ -262,8 +273,6 @@ def _render_status(office_name: str, period, rows, today) -> None:
 
 def _render_missing(console, rows) -> None:
     """Who to phone: missing items per owner; processes fed by the same data are listed once."""
-    from rich.table import Table
-
     label = {}  # what the processes collect → their short names ("eMENSCR/แผนปฏิบัติราชการ")
     for r in rows:
         label[r.collects] = "/".join(filter(None, [label.get(r.collects), r.short_name]))
@@ -275,9 +284,7 @@ def _render_missing(console, rows) -> None:
     if not by_owner:
         console.print("[green]ได้รับข้อมูลครบทุกรายการแล้ว[/green]")
         return
-    table = Table(title="ยังไม่ได้รับข้อมูลจาก", title_justify="left")
-    for header in ("ผู้รับผิดชอบ", "กลุ่ม", "จำนวน", "รายการ"):
-        table.add_column(header)
+    table = _table("ยังไม่ได้รับข้อมูลจาก", ("ผู้รับผิดชอบ", "กลุ่ม", "จำนวน", "รายการ"))
     count = lambda kinds: sum(len(codes) for codes in kinds.values())  # noqa: E731
     for (name, group), kinds in sorted(by_owner.items(), key=lambda kv: (-count(kv[1]), kv[0])):
         items = "; ".join(f"{label[kind]}: {', '.join(sorted(codes))}" for kind, codes in sorted(kinds.items()))
@@ -311,11 +318,9 @@ def calendar(fy: int | None, as_json: bool) -> None:
 
 
 def _render_calendar(fy, months, processes) -> None:
-    from rich.table import Table
-
     from tidtam.core.thai import MONTH_ABBR, thai_date
 
-    table = Table(title=f"ปฏิทินการปฏิบัติงาน ปีงบประมาณ พ.ศ. {fy}", title_justify="left")
+    table = _table(f"ปฏิทินการปฏิบัติงาน ปีงบประมาณ พ.ศ. {fy}")
     table.add_column("กระบวนงาน", no_wrap=True)
     for _, month in months:
         table.add_column(MONTH_ABBR[month], justify="center", no_wrap=True)
@@ -349,11 +354,7 @@ def plugins(app: App, as_json: bool) -> None:
     if as_json:
         kit.print_json(rows)
         return
-    from rich.table import Table
-
-    table = Table(title="ปลั๊กอิน", title_justify="left")
-    for header in ("ชื่อ", "รุ่น", "เป้าหมาย", "hooks", "ที่มา"):
-        table.add_column(header)
+    table = _table("ปลั๊กอิน", ("ชื่อ", "รุ่น", "เป้าหมาย", "hooks", "ที่มา"))
     for r in rows:
         hooks = f"[red]{r['error']}[/red]" if r["error"] else ", ".join(r["hooks"])
         targets = ", ".join(f"{t['name']} (แบบฟอร์ม {t['form_version']})" for t in r["targets"])
@@ -410,11 +411,7 @@ def templates_make(app: App, period: str, owners: tuple[str, ...], kind: str | N
             layout = intake.layout
             if layout.period_kind != chosen.kind:
                 raise Misuse(f"แบบรายงาน {layout.kind} ใช้กับช่วงเวลา {chosen.id} ไม่ได้")
-            people = owners_with_items(session, office, intake, chosen)
-            unknown = set(owners) - {p.code for p in people}
-            if owners and unknown == set(owners):
-                continue
-            for person in people:
+            for person in owners_with_items(session, office, intake, chosen):
                 if owners and person.code not in owners:
                     continue
                 rows = intake.rows(session, office, chosen, person)
@@ -486,16 +483,11 @@ def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, r
 @click.pass_obj
 def completeness(app: App, period: str, as_json: bool, today: date | None) -> None:
     """ความครบถ้วนรายกระบวนงานและรายผู้รับผิดชอบ; รหัสออก 3 ขณะที่ยังมีรายการขาดหรือไม่ผ่านการตรวจ"""
-    from tidtam.core.calendar import load_calendar
     from tidtam.core.completeness import by_owner
-    from tidtam.core.status import period_status
 
-    chosen = kit.parse_period(app, period)
+    chosen, office_name, statuses = _period_status(app, period)
+    rows = by_owner(statuses)
     on = kit.today(today)
-    with app.db.session() as session:
-        office = app.office(session)
-        rows = by_owner(period_status(session, office, chosen, load_calendar()))
-        office_name = office.short_name
     if as_json:
         kit.print_json([
             {**{k: v for k, v in vars(r).items() if k != "invalid"}, "complete": r.complete,
@@ -509,14 +501,11 @@ def completeness(app: App, period: str, as_json: bool, today: date | None) -> No
 
 
 def _render_completeness(office_name: str, period, rows, today) -> None:
-    from rich.table import Table
-
     from tidtam.core.thai import thai_date
 
     console = kit.console()
-    table = Table(title=f"{office_name} — ความครบถ้วนของข้อมูล {period.label_th()}", title_justify="left")
-    for header in ("กระบวนงาน", "ผู้รับผิดชอบ", "กลุ่ม", "ได้รับ", "ขาด", "ไม่ผ่านการตรวจ", "กำหนดส่ง"):
-        table.add_column(header)
+    table = _table(f"{office_name} — ความครบถ้วนของข้อมูล {period.label_th()}",
+                   ("กระบวนงาน", "ผู้รับผิดชอบ", "กลุ่ม", "ได้รับ", "ขาด", "ไม่ผ่านการตรวจ", "กำหนดส่ง"))
     for r in rows:
         late = r.due is not None and r.due < today and not r.complete
         due = "-" if r.due is None else (f"[red]{thai_date(r.due)} (เลยกำหนด)[/red]" if late else thai_date(r.due))
@@ -554,7 +543,6 @@ def report_progress(app: App, period: str, out_dir: Path | None, as_of: date | N
     total = data.total()
     click.echo(f"{chosen.id}: {total.projects} โครงการ, ส่งรายงาน {total.reported}, "
                f"เบิกจ่ายสะสมร้อยละ {total.disbursed_percent or 0:.1f} (เป้าหมาย {data.target_percent:g}), ล่าช้า {total.late}")
-
 
 
 @report.command("annual")
