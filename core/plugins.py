@@ -129,10 +129,6 @@ def _allowed() -> set[str] | None:
     return {name.strip() for name in raw.split(",") if name.strip()}
 
 
-def _strict() -> bool:
-    return os.environ.get(STRICT_ENV) == "1"
-
-
 def load_plugins() -> PluginRegistry:
     """Load every allowed plugin, each on its own: one broken plugin never stops the others."""
     manager = pluggy.PluginManager("tidtam")
@@ -177,6 +173,6 @@ def _load_one(registry: PluginRegistry, name: str, origin: str, version: str, lo
 def _fail(plugin: LoadedPlugin | None, error: str) -> None:
     if plugin is not None:
         plugin.error = error
-    if _strict():
+    if os.environ.get(STRICT_ENV) == "1":
         raise PluginLoadError(error)
     print(f"คำเตือน: {error}", file=sys.stderr)

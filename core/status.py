@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import models as m
 from .calendar import Calendar, Process
-from .periods import Period
+from .periods import Period, fiscal_months
 
 
 @dataclass
@@ -84,13 +84,10 @@ def _process_status(session, office, period, process: Process, states) -> Proces
         collects=process.collects, due=process.due(period), items=states(session, office, period) if states else [],
     )
     if process.target:
-        counts = dict(
-            session.execute(
-                select(m.Submission.state, func.count())
-                .where(m.Submission.office_id == office.id, m.Submission.target == process.target, m.Submission.period == period.id)
-                .group_by(m.Submission.state)
-            ).all()
-        )
+        counts = dict(session.execute(
+            select(m.Submission.state, func.count())
+            .where(m.Submission.office_id == office.id, m.Submission.target == process.target, m.Submission.period == period.id)
+            .group_by(m.Submission.state)).all())
         status.pushed = counts.get(m.SubmissionState.SUBMITTED, 0)
         status.failed = counts.get(m.SubmissionState.FAILED, 0) + counts.get(m.SubmissionState.UNKNOWN, 0)
     return status
@@ -133,7 +130,7 @@ def progress_states(session, office, period) -> list[ItemState]:
 def _progress_problems(project: m.Project, report: m.ProjectProgress, period: Period) -> list[str]:
     problems = []
     percent = {a.activity_id: a.percent for a in report.activities}
-    quarter_months = {month for _, month in _months(period)}
+    quarter_months = {month for year, month in fiscal_months(period.fiscal_year) if period.contains(date(year, month, 1))}
     if report.status == m.ProgressStatus.COMPLETED and any(percent.get(a.id, 0) < 100 for a in project.activities):
         problems.append("สถานะดำเนินการแล้วเสร็จ แต่ยังมีกิจกรรมที่ความก้าวหน้าไม่ถึงร้อยละ 100")
     if report.disbursed > project.total_budget:
@@ -146,11 +143,3 @@ def _progress_problems(project: m.Project, report: m.ProjectProgress, period: Pe
     if report.status != m.ProgressStatus.CANCELLED and due_now:
         problems.append("ยังไม่รายงานกิจกรรมที่กำหนดทำในไตรมาสนี้: " + ", ".join(f"ลำดับ {a.seq}" for a in due_now))
     return problems
-
-
-def _months(period: Period) -> list[tuple[int, int]]:
-    months, current = [], period.start.replace(day=1)
-    while current <= period.end:
-        months.append((current.year, current.month))
-        current = current.replace(year=current.year + current.month // 12, month=current.month % 12 + 1)
-    return months

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = [
-    "BE_OFFSET", "MONTH_ABBR", "MONTH_FULL", "ThaiParseError",
+    "BE_OFFSET", "MONTH_ABBR", "MONTH_FULL", "ZERO_WIDTH", "ThaiParseError",
     "to_thai_digits", "to_arabic_digits", "clean_text",
     "be_year", "ce_year", "parse_year", "thai_date", "parse_date",
     "parse_number", "parse_quantity", "format_number", "format_baht", "with_unit",
@@ -30,7 +30,7 @@ _TO_THAI = str.maketrans("0123456789", _THAI_DIGITS)
 _TO_ARABIC = str.maketrans(_THAI_DIGITS, "0123456789")
 
 # Invisible characters that arrive from Word, web forms and Thai input methods.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"))
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"))
 
 # Month lookup ignores dots and spaces, because people type "ต.ค.", "ต.ค", "ตค" and "ต. ค.".
 _MONTH_KEYS = {name.replace(".", ""): m for m, name in enumerate(MONTH_ABBR) if name}
@@ -64,7 +64,7 @@ def clean_text(text: str) -> str:
     Also joins NIKHAHIT + SARA AA ("ํา", typed on some keyboards) into SARA AM ("ำ"),
     which look identical but would make two spellings of the same name differ.
     """
-    text = str(text).translate(_ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33")
+    text = str(text).translate(ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33")
     # str.split() without arguments splits on every Unicode space (NBSP, U+2007, U+3000 ...).
     return " ".join(text.split())
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..periods import Period, PeriodError, parse_period
-from ..thai import ThaiParseError
+from ..thai import ZERO_WIDTH, ThaiParseError
 from ..values import DateWindow, ValueProblem
 from .. import values
 from .evidence import EvidenceRules, evidence_file, split_names
@@ -37,7 +37,6 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 1_000
 MAX_PROBLEMS = 100
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 INVALID = object()  # a cell whose value was refused: reported once, never also as "required"
 
 
