@@ -198,7 +198,7 @@ def problems(data: RoundData, max_file_bytes: int | None = None) -> list[DataPro
             path = stored_path(ev.sha256)
             if not path.is_file():
                 add("evidence", f'ไม่พบไฟล์ "{ev.filename}" ในคลังหลักฐาน ({path})')
-            elif _sha256(path) != ev.sha256:
+            elif file_sha256(path) != ev.sha256:
                 add("evidence", f'ไฟล์ "{ev.filename}" ในคลังหลักฐานถูกแก้ไข (ค่าแฮชไม่ตรง)')
             elif max_file_bytes is not None and ev.size > max_file_bytes:
                 add("evidence", f'ไฟล์ "{ev.filename}" ขนาด {_mb(ev.size)} ใหญ่เกินกว่าจะแนบอีเมลได้ '
@@ -206,12 +206,9 @@ def problems(data: RoundData, max_file_bytes: int | None = None) -> list[DataPro
     return found
 
 
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path) -> str:
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _mb(size: int) -> str:
