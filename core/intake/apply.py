@@ -395,7 +395,7 @@ def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path
         for evidence in connection.execute(select(EF).where(column.in_(ids[start:start + 500])).order_by(EF.c.id)).mappings():
             current.setdefault(evidence[column.name], {})[(evidence["filename"], evidence["sha256"])] = evidence
     stored: dict[Path, tuple[str, int]] = {}  # one file named on many rows is hashed once
-    added, dropped = [], []
+    files = _Changes(m.EvidenceFile)
     now = utcnow()
     for paths, row_id in pairs:
         have = current.get(row_id, {})
@@ -406,17 +406,13 @@ def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path
             sha, size = stored[path]
             wanted.add((path.name, sha))
             if (path.name, sha) not in have:
-                added.append({**evidence_values(office.id, path.name, sha, size, owner.id, **{column.name: row_id}), "added_at": now})
-        dropped.extend(evidence for identity, evidence in have.items() if identity not in wanted)
-    if added:
-        new_ids = connection.execute(insert(EF).returning(EF.c.id, sort_by_parameter_order=True), added).scalars().all()
-        for row, new_id in zip(added, new_ids, strict=True):
-            row["id"] = new_id
-    if dropped:
-        connection.execute(delete(EF).where(EF.c.id == bindparam("row_id")), [{"row_id": row["id"]} for row in dropped])
-    actor = session.info.get(audit.ACTOR_KEY, "")
-    audit.write(session, [audit.entry("insert", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in added]
-                + [audit.entry("delete", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in dropped])
+                files.inserts.append({**evidence_values(office.id, path.name, sha, size, owner.id, **{column.name: row_id}), "added_at": now})
+        files.deletes.extend(evidence for identity, evidence in have.items() if identity not in wanted)
+    files.insert(connection)
+    files.delete(connection)
+    entries: list[dict] = []
+    files.audit(entries, session.info.get(audit.ACTOR_KEY, ""), now)
+    audit.write(session, entries)
 
 
 # --- many files ------------------------------------------------------------------------

@@ -325,11 +325,8 @@ def _values_of(workbook, title: str, width: int) -> list[list]:
 def _meta(workbook, found: _Collector) -> dict[str, str]:
     if META_SHEET not in workbook.sheetnames:
         found.refuse("ไม่ใช่แบบรายงานจากระบบติดตาม (ไม่พบข้อมูลแม่แบบ) กรุณาใช้ไฟล์ที่ได้รับจากงานติดตามฯ")
-    meta = {}
-    for key, value in _values_of(workbook, META_SHEET, 2):
-        if key is not None:
-            meta[str(key)] = "" if value is None else str(value)
-    return meta
+    return {str(key): "" if value is None else str(value)
+            for key, value in _values_of(workbook, META_SHEET, 2) if key is not None}
 
 
 def _period(meta, layout, expect: Period | None, rounds, found: _Collector) -> Period:
@@ -536,14 +533,6 @@ def _parse(column: Column, cell, raw, context: _Context, found: _Collector, shee
         return INVALID
 
 
-def _files(column: Column, value, number_format, context: _Context) -> list[Path]:
-    return [evidence_file(context.folder, name, context.evidence) for name in split_names(value)]
-
-
-def _links(column: Column, value, number_format, context: _Context) -> list[str]:
-    return [values.read_url(link) for link in split_names(value)]
-
-
 PARSERS = {
     "text": lambda column, value, fmt, context: values.read_text(value, max_length=column.max_length),
     "multiline": lambda column, value, fmt, context: values.read_multiline(value, max_length=column.max_length),
@@ -553,6 +542,7 @@ PARSERS = {
     "date": lambda column, value, fmt, context: values.read_date(value, window=context.window),
     "choice": lambda column, value, fmt, context: values.read_choice(value, column.choices),
     "level": lambda column, value, fmt, context: values.read_whole(value, 1, 5, "ระดับ"),
-    "files": _files,
-    "links": _links,
+    "files": lambda column, value, fmt, context: [evidence_file(context.folder, name, context.evidence)
+                                                  for name in split_names(value)],
+    "links": lambda column, value, fmt, context: [values.read_url(link) for link in split_names(value)],
 }

@@ -39,10 +39,6 @@ def evidence_names(session: Session, **where) -> dict[int, list[str]]:
     return names
 
 
-def months_text(months: list[int]) -> str:
-    return " ".join(MONTH_ABBR[month] for month in months)
-
-
 def progress_rows(session: Session, office: m.Office, period: Period, owner: m.Person) -> Rows:
     projects = session.scalars(
         select(m.Project)
@@ -74,7 +70,8 @@ def progress_rows(session: Session, office: m.Office, period: Period, owner: m.P
         for activity in project.activities:
             got = done.get(activity.id)
             rows["activities"].append({
-                "code": project.code, "seq": activity.seq, "name": activity.name, "months": months_text(activity.months),
+                "code": project.code, "seq": activity.seq, "name": activity.name,
+                "months": " ".join(MONTH_ABBR[mo] for mo in activity.months),
                 "percent": got.percent if got else None, "note": got.note if got else None,
             })
         for kpi in project.kpis:
