@@ -46,9 +46,10 @@ LAZY_COMMANDS = {
 }
 
 
-def plugin_commands(ctx: click.Context) -> tuple[dict, dict]:
-    """The commands the plugins add (hook ``register_commands``) and their ``report`` commands,
-    collected once a run from the plugins this run loads; built-in commands keep their names."""
+def plugin_commands(ctx: click.Context) -> tuple:
+    """(the run's plugin registry, the commands the plugins add (hook ``register_commands``), their
+    ``report`` commands), collected once a run from the plugins this run loads; built-in commands
+    keep their names."""
     root = ctx.find_root()
     if "tidtam.plugins" not in root.meta:
         from tidtam.core.plugins import load_plugins
@@ -57,8 +58,7 @@ def plugin_commands(ctx: click.Context) -> tuple[dict, dict]:
         top, reports = click.Group(), click.Group()
         registry.hook.register_commands(cli=top, report=reports)
         root.meta["tidtam.plugins"] = (registry, top.commands, reports.commands)
-    _, top, reports = root.meta["tidtam.plugins"]
-    return top, reports
+    return root.meta["tidtam.plugins"]
 
 
 class TidtamGroup(click.Group):
@@ -66,22 +66,18 @@ class TidtamGroup(click.Group):
     exit code."""
 
     def list_commands(self, ctx):
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS, *plugin_commands(ctx)[0]})
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS, *plugin_commands(ctx)[1]})
 
     def get_command(self, ctx, name):
         if name in LAZY_COMMANDS:
             module, attribute, _ = LAZY_COMMANDS[name]
             return getattr(importlib.import_module(module), attribute)
-        return super().get_command(ctx, name) or plugin_commands(ctx)[0].get(name)
+        return super().get_command(ctx, name) or plugin_commands(ctx)[1].get(name)
 
     def format_commands(self, ctx, formatter):
         # Describe lazy commands from the table above instead of importing them for --help.
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in LAZY_COMMANDS:
-                rows.append((name, LAZY_COMMANDS[name][2]))
-            else:
-                rows.append((name, self.get_command(ctx, name).get_short_help_str(60)))
+        rows = [(name, LAZY_COMMANDS[name][2] if name in LAZY_COMMANDS
+                 else self.get_command(ctx, name).get_short_help_str(60)) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -111,14 +107,12 @@ class ReportGroup(click.Group):
     sent to it, from the ledger) for every target without a report of its own."""
 
     def list_commands(self, ctx):
-        reports = plugin_commands(ctx)[1]  # loads the plugins once for the run
-        targets = ctx.find_root().meta["tidtam.plugins"][0].targets
-        return sorted({*super().list_commands(ctx), *reports, *targets})
+        registry, _, reports = plugin_commands(ctx)  # loads the plugins once for the run
+        return sorted({*super().list_commands(ctx), *reports, *registry.targets})
 
     def get_command(self, ctx, name):
-        reports = plugin_commands(ctx)[1]  # loads this run's plugins, which main() then uses
+        registry, _, reports = plugin_commands(ctx)  # loads this run's plugins, which main() then uses
         found = super().get_command(ctx, name) or reports.get(name)
-        registry = ctx.find_root().meta["tidtam.plugins"][0]
         return found or (ledger_report(name) if name in registry.targets else None)
 
 

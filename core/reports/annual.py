@@ -188,8 +188,7 @@ def write(report: AnnualReport, out_dir: Path) -> list[Path]:
         chart_files = draw_charts(report, work / "charts")
         docx_path = write_docx(report, work / f"{folder_name(report.fy)}.docx", chart_files)
         site = write_website(report, work / "website", chart_files, docx_path)
-        written = [docx_path, *site]
-        names = [p.relative_to(work) for p in written]
+        names = [p.relative_to(work) for p in (docx_path, *site)]
     return [out_dir / name for name in names]
 
 
@@ -360,10 +359,8 @@ def write_website(report: AnnualReport, folder: Path, chart_files: dict[str, Pat
     """A folder to copy as is onto the office website: no server, no script, no external link."""
     images = folder / "images"
     images.mkdir(parents=True)
-    copied = {}
-    for key, path in sorted(chart_files.items()):
-        if key.endswith("_svg"):
-            copied[key.removesuffix("_svg")] = shutil.copyfile(path, images / path.name)
+    copied = {key.removesuffix("_svg"): shutil.copyfile(path, images / path.name)
+              for key, path in sorted(chart_files.items()) if key.endswith("_svg")}
     download = shutil.copyfile(docx_path, folder / f"annual-report-{report.fy}.docx")
     style = shutil.copyfile(TEMPLATES / "style.css", folder / "style.css")
     sources, figure = {k: f"images/{p.name}" for k, p in copied.items()}, _figures()

@@ -276,8 +276,7 @@ def table(doc, headers: Sequence[str], rows: Sequence[Sequence[str]], *, align: 
     t.autofit = False
     header_row = t.rows[0]
     for tag in ("w:cantSplit", "w:tblHeader"):  # schema order inside w:trPr
-        element = OxmlElement(tag)
-        header_row._tr.get_or_add_trPr().append(element)
+        header_row._tr.get_or_add_trPr().append(OxmlElement(tag))
     for cell, text in zip(header_row.cells, headers):
         _cell_text(cell, text, bold=True, align=CENTER, size=size)
         _shade(cell, HEADER_FILL)
