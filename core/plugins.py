@@ -122,19 +122,13 @@ class TargetHooks:
         return caller
 
 
-def _allowed() -> set[str] | None:
-    raw = os.environ.get(ALLOW_ENV)
-    if raw is None:
-        return None
-    return {name.strip() for name in raw.split(",") if name.strip()}
-
-
 def load_plugins() -> PluginRegistry:
     """Load every allowed plugin, each on its own: one broken plugin never stops the others."""
     manager = pluggy.PluginManager("tidtam")
     manager.add_hookspecs(hookspecs)
     registry = PluginRegistry(manager)
-    allowed = _allowed()
+    raw = os.environ.get(ALLOW_ENV)
+    allowed = None if raw is None else {name.strip() for name in raw.split(",") if name.strip()}
 
     # Built-ins first, then the rest by name: a third-party plugin cannot take a built-in
     # target's name, and the order never depends on sys.path.

@@ -103,7 +103,6 @@ def parse_year(text: str | int) -> int:
     "2570", "๒๕๗๐", "พ.ศ. 2570" -> 2570; "2027" (CE, 1900–2399) -> 2570;
     "70" / "๗๐" (two digits always mean 25xx) -> 2570.
     """
-    raw = text
     if isinstance(text, str):
         s = _normalise(text)
         s = re.sub(r"^พ\.?\s*ศ\.?\s*", "", s)   # optional era prefix "พ.ศ."
@@ -113,7 +112,7 @@ def parse_year(text: str | int) -> int:
     else:
         year = None
     if year is None:
-        raise ThaiParseError(f'อ่านปีไม่ได้: "{raw}" ({_YEAR_HINT})')
+        raise ThaiParseError(f'อ่านปีไม่ได้: "{text}" ({_YEAR_HINT})')
     return year
 
 
@@ -126,10 +125,7 @@ def thai_date(d: date, *, thai_digits: bool = False, full: bool = False) -> str:
     Full: "1 ตุลาคม 2569". ``thai_digits=True`` gives "๑ ต.ค. ๖๙".
     """
     be = be_year(d.year)
-    if full:
-        text = f"{d.day} {MONTH_FULL[d.month]} {be}"
-    else:
-        text = f"{d.day} {MONTH_ABBR[d.month]} {be % 100:02d}"
+    text = f"{d.day} {MONTH_FULL[d.month]} {be}" if full else f"{d.day} {MONTH_ABBR[d.month]} {be % 100:02d}"
     return to_thai_digits(text) if thai_digits else text
 
 

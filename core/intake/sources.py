@@ -21,8 +21,7 @@ Rows = dict[str, list[dict]]
 def owners_with_items(session: Session, office: m.Office, kind, period: Period) -> list[m.Person]:
     """People who own at least one record of ``kind`` (an ``IntakeKind``) in the period's fiscal year."""
     owner_ids = set(session.scalars(kind.owners(office, period.fiscal_year)))
-    people = session.scalars(select(m.Person).where(m.Person.id.in_(owner_ids)).order_by(m.Person.code))
-    return list(people)
+    return session.scalars(select(m.Person).where(m.Person.id.in_(owner_ids)).order_by(m.Person.code)).all()
 
 
 def progress_owners(office: m.Office, fy: int):

@@ -34,10 +34,9 @@ from tidtam.core.thai import MONTH_FULL, be_year, thai_date, with_unit
 from . import charts, progress
 from . import officedoc as od
 from .output import folder_in_place
-from .progress import baht, pct, strategy_label, th
+from .progress import ZERO, baht, pct, strategy_label, th
 
 TEMPLATES = Path(__file__).parent / "templates" / "annual"
-ZERO = Decimal("0.00")
 
 
 # --- config/annual_report.yaml --------------------------------------------------------------
