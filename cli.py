@@ -296,8 +296,7 @@ def calendar(fy: int | None, as_json: bool) -> None:
     from tidtam.core.periods import current_fiscal_year, fiscal_months, quarters, rounds
 
     fy = fy or current_fiscal_year()
-    profile = office_profile()
-    periods = {"Q": quarters(fy), "R": rounds(fy, profile.evaluation_rounds)}
+    periods = {"Q": quarters(fy), "R": rounds(fy, office_profile().evaluation_rounds)}
     processes = [
         {
             "code": p.code, "short_name": p.short_name, "name": p.name, "months": p.months, "target": p.target,

@@ -14,6 +14,7 @@ server's final answer never came (a timeout or a dropped connection), so it may 
 """
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import imaplib
 import smtplib
@@ -153,7 +154,7 @@ def send(message: EmailMessage, data: dict, mapping: InspectionMapping, credenti
         smtp = smtplib.SMTP(mapping.smtp_host, mapping.smtp_port, timeout=mapping.smtp_timeout)
     except (OSError, smtplib.SMTPException) as exc:
         raise NotSent(f"เชื่อมต่อเซิร์ฟเวอร์อีเมล {mapping.smtp_host}:{mapping.smtp_port} ไม่ได้: {_why(exc)}") from None
-    try:  # whatever happens: QUIT (it may fail quietly), then close
+    try:
         try:
             smtp.ehlo()
             if mapping.smtp_tls:
@@ -181,16 +182,10 @@ def send(message: EmailMessage, data: dict, mapping: InspectionMapping, credenti
         if code != 250:  # smtplib returns the final answer without raising: any other is a refusal
             raise NotSent(f"เซิร์ฟเวอร์ปฏิเสธจดหมาย: {code} {_text(answer)}")
         return Sent(f"{code} {_text(answer)}")
-    finally:
-        _quit(smtp)
+    finally:  # whatever happened: QUIT (it may fail quietly), then close
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
         smtp.close()
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        pass
 
 
 def _text(answer) -> str:
@@ -224,7 +219,5 @@ def in_archive(mapping: InspectionMapping, message_id_: str, credentials) -> boo
     except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
         raise LookupFailed(f"ค้นหาในกล่องจดหมายสำเนาไม่ได้: {_why(exc)}") from None
     finally:
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass

@@ -286,13 +286,11 @@ def _safe_name(filename: str) -> str:
 
 
 def _unique(name: str, used: set[str]) -> str:
-    base, dot, ext = name.rpartition(".")
-    if not dot:
-        base, ext = name, ""
+    base, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
     candidate, n = name, 1
     while candidate in used:
         n += 1
-        candidate = f"{base} ({n}).{ext}" if dot else f"{base} ({n})"
+        candidate = f"{base} ({n}){dot}{ext}"
     used.add(candidate)
     return candidate
 
