@@ -68,7 +68,7 @@ def period_status(session: Session, office: m.Office, period: Period, calendar: 
     """``kinds`` (``core.intake.kinds``): the intake kinds whose ``states`` list the items of a process
     that ``collects`` what core does not (by default, the plugins' are loaded only for such a process:
     ``status`` of a quarter imports no plugin). A process that no kind collects has no items."""
-    processes = calendar.for_period(period)
+    processes = [p for p in calendar.processes if p.period_kind == period.kind]
     collectors = {"project_progress": progress_states}
     if kinds is None and any(p.collects and p.collects not in collectors for p in processes):
         from .intake.kinds import intake_kinds
@@ -104,21 +104,21 @@ def state(of: Item, present: bool, problems: list[str]) -> ItemState:
     return ItemState(of, "invalid" if problems else "filled", problems)
 
 
+def progress_reports(session, projects: list[m.Project], period: Period) -> dict[int, m.ProjectProgress]:
+    """Each project's report for the period (when it has one), its activity and KPI rows loaded."""
+    return {r.project_id: r for r in session.scalars(
+        select(m.ProjectProgress).where(m.ProjectProgress.project_id.in_([p.id for p in projects]), m.ProjectProgress.period == period.id)
+        .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results)))}
+
+
 def progress_states(session, office, period) -> list[ItemState]:
-    reports = {
-        r.project_id: r
-        for r in session.scalars(
-            select(m.ProjectProgress).join(m.Project)
-            .where(m.Project.office_id == office.id, m.Project.fiscal_year == period.fiscal_year, m.ProjectProgress.period == period.id)
-            .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
-        )
-    }
     projects = session.scalars(
         select(m.Project).where(m.Project.office_id == office.id, m.Project.fiscal_year == period.fiscal_year)
         .options(selectinload(m.Project.activities), selectinload(m.Project.kpis), selectinload(m.Project.budget_lines),
                  selectinload(m.Project.owner), selectinload(m.Project.group))
         .order_by(m.Project.code)
-    )
+    ).all()
+    reports = progress_reports(session, projects, period)
     states = []
     for project in projects:
         report = reports.get(project.id)

@@ -380,11 +380,10 @@ def _read_sheet(workbook, sheet: SheetLayout, period: Period, expected: dict[int
     for number, cells in rows.items():
         if number not in expected and any(_blank_to_none(c.value) is not None for c in cells):
             found.add("แถวนี้ไม่อยู่ในแม่แบบ (ห้ามเพิ่มแถว) — ลบแถวนี้ หรือขอแบบรายงานใหม่ถ้ามีรายการเพิ่ม", title, number)
-    empty = (None,) * width
     parsed = []
     for number in sorted(expected):
         cells = rows.get(number)
-        row = _read_row(sheet, title, number, cells, [getattr(c, "value", None) for c in cells] if cells else list(empty),
+        row = _read_row(sheet, title, number, cells, [getattr(c, "value", None) for c in cells] if cells else [None] * width,
                         expected[number], context, found)
         if row is not None:
             parsed.append(row)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import models as m
 from ..periods import Period
+from ..status import progress_reports
 from ..thai import MONTH_ABBR
 
 Rows = dict[str, list[dict]]
@@ -45,13 +46,7 @@ def progress_rows(session: Session, office: m.Office, period: Period, owner: m.P
         .options(selectinload(m.Project.activities), selectinload(m.Project.kpis), selectinload(m.Project.budget_lines))
         .order_by(m.Project.code)
     ).all()
-    reports = {
-        r.project_id: r
-        for r in session.scalars(
-            select(m.ProjectProgress).where(m.ProjectProgress.project_id.in_([p.id for p in projects]), m.ProjectProgress.period == period.id)
-            .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
-        )
-    }
+    reports = progress_reports(session, projects, period)
     evidence = evidence_names(session, progress_id=[r.id for r in reports.values()])
     rows: Rows = {"projects": [], "activities": [], "kpis": []}
     for project in projects:

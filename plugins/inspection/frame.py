@@ -39,10 +39,6 @@ class Evidence:
     size: int
     media_type: str
 
-    @property
-    def is_image(self) -> bool:
-        return self.media_type in IMAGE_TYPES
-
 
 @dataclass
 class IndicatorRow:
@@ -69,7 +65,7 @@ class IndicatorRow:
 
     @property
     def photos(self) -> list[Evidence]:
-        return [e for e in self.evidence if e.is_image]
+        return [e for e in self.evidence if e.media_type in IMAGE_TYPES]
 
 
 @dataclass
