@@ -351,18 +351,14 @@ def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int
 # --- results per indicator (the kinds plugins add) ----------------------------------------
 
 
-def apply_results(session, office, owner, book, result, clearing, indicators, noun, model, evidence_key, fields) -> None:
+def apply_results(session, office, owner, book, result, clearing, indicators, existing, noun, model, evidence_key, fields) -> None:
     """Apply a kind whose one sheet "indicators" has a row per record, keyed by code: one result
     row of ``model`` per indicator and period. ``indicators`` maps code → the owner's records,
-    ``noun`` names one in Thai, ``fields(values)`` gives a row's columns and ``evidence_key`` its
-    evidence files' link (``EvidenceFile.<key>_id``)."""
-    rows = book.sheets["indicators"]
-    existing = {
-        r.indicator_id: r
-        for r in session.scalars(select(model).where(model.indicator_id.in_([i.id for i in indicators.values()]), model.period == book.period.id))
-    }
+    ``existing`` a record's id → its result row of the period, ``noun`` names a record in Thai,
+    ``fields(values)`` gives a row's columns and ``evidence_key`` its evidence files' link
+    (``EvidenceFile.<key>_id``)."""
     evidence = []
-    for row in rows:
+    for row in book.sheets["indicators"]:
         (code,) = row.key
         indicator = indicators.get(code)
         if indicator is None:

@@ -474,9 +474,7 @@ def _warn_extra_columns(extra: list[tuple[int, int, object]], header, sheet: She
 
 def _warn_other_sheets(workbook, layout: TemplateLayout, period: Period, found: _Collector) -> None:
     known = {s.sheet_title(period.number) for s in layout.sheets} | {META_SHEET, ROWS_SHEET}
-    for title in workbook.sheetnames:
-        if title in known:
-            continue
+    for title in [t for t in workbook.sheetnames if t not in known]:
         filled = sum(1 for _, cells, extra in _sheet(workbook, title).rows_present(0) for _ in extra)
         if filled:
             found.warn(f'แผ่นงาน "{title}" ที่เพิ่มเองไม่อยู่ในแบบรายงาน ข้อมูล {filled:,} ช่องในแผ่นงานนี้จึงไม่ถูกนำเข้า '

@@ -239,9 +239,8 @@ def _foreword(doc, report: AnnualReport) -> None:
     for text in report.foreword():
         od.para(doc, text, indent_first=True)
     od.para(doc)
-    od.para(doc, report.settings.foreword.signed_by, align=od.RIGHT)
-    od.para(doc, report.office["short_name"], align=od.RIGHT)
-    od.para(doc, report.month_year, align=od.RIGHT)
+    for text in (report.settings.foreword.signed_by, report.office["short_name"], report.month_year):
+        od.para(doc, text, align=od.RIGHT)
     od.page_break(doc)
 
 

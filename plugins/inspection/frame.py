@@ -136,10 +136,9 @@ def collect(session: Session, office: m.Office, period: Period, memo_date: date)
         m.InspectionResult.indicator_id.in_(indicator_ids), m.InspectionResult.period == period.id))}
     evidence: dict[int, list[Evidence]] = {}
     if results:
-        rows = session.scalars(select(m.EvidenceFile).where(
-            m.EvidenceFile.inspection_result_id.in_([r.id for r in results.values()]))
-            .order_by(m.EvidenceFile.filename, m.EvidenceFile.sha256, m.EvidenceFile.id)).all()
-        for row in rows:
+        for row in session.scalars(select(m.EvidenceFile).where(
+                m.EvidenceFile.inspection_result_id.in_([r.id for r in results.values()]))
+                .order_by(m.EvidenceFile.filename, m.EvidenceFile.sha256, m.EvidenceFile.id)):
             evidence.setdefault(row.inspection_result_id, []).append(
                 Evidence(row.filename, row.sha256, row.size, row.media_type))
     director = next((p for p in office.people if p.has_role(m.Role.DIRECTOR)), None)

@@ -260,16 +260,13 @@ def _write_evidence(data: RoundData, work: Path, stem: str, limit: int) -> list[
     lines += [f"ตัวชี้วัดที่ {code}\t{name}\t{size} ไบต์\t{names[where[name] - 1]}\tsha256 {sha}"
               for name, sha, size, code in entries] or ["(ไม่มีไฟล์หลักฐาน)"]
     stamp = (data.memo_date.year, data.memo_date.month, data.memo_date.day, 0, 0, 0)
-    paths = []
-    for n, volume in enumerate(volumes, 1):
-        path = work / names[n - 1]
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+    for n, (zip_name, volume) in enumerate(zip(names, volumes), 1):
+        with zipfile.ZipFile(work / zip_name, "w", zipfile.ZIP_STORED) as archive:
             if n == 1:
                 _add(archive, "รายการหลักฐาน.txt", ("\n".join(lines) + "\n").encode("utf-8"), stamp)
             for name, sha, _size, _code in volume:
                 _add(archive, name, stored_path(sha).read_bytes(), stamp)
-        paths.append(path)
-    return paths
+    return [work / zip_name for zip_name in names]
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, stamp) -> None:
