@@ -46,9 +46,10 @@ LAZY_COMMANDS = {
 }
 
 
-def plugin_commands(ctx: click.Context) -> tuple[dict, dict]:
-    """The commands the plugins add (hook ``register_commands``) and their ``report`` commands,
-    collected once a run from the plugins this run loads; built-in commands keep their names."""
+def plugin_commands(ctx: click.Context) -> tuple:
+    """(the run's plugin registry, the commands the plugins add (hook ``register_commands``), their
+    ``report`` commands), collected once a run from the plugins this run loads; built-in commands
+    keep their names."""
     root = ctx.find_root()
     if "tidtam.plugins" not in root.meta:
         from tidtam.core.plugins import load_plugins
@@ -57,8 +58,7 @@ def plugin_commands(ctx: click.Context) -> tuple[dict, dict]:
         top, reports = click.Group(), click.Group()
         registry.hook.register_commands(cli=top, report=reports)
         root.meta["tidtam.plugins"] = (registry, top.commands, reports.commands)
-    _, top, reports = root.meta["tidtam.plugins"]
-    return top, reports
+    return root.meta["tidtam.plugins"]
 
 
 class TidtamGroup(click.Group):
@@ -66,22 +66,18 @@ class TidtamGroup(click.Group):
     exit code."""
 
     def list_commands(self, ctx):
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS, *plugin_commands(ctx)[0]})
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS, *plugin_commands(ctx)[1]})
 
     def get_command(self, ctx, name):
         if name in LAZY_COMMANDS:
             module, attribute, _ = LAZY_COMMANDS[name]
             return getattr(importlib.import_module(module), attribute)
-        return super().get_command(ctx, name) or plugin_commands(ctx)[0].get(name)
+        return super().get_command(ctx, name) or plugin_commands(ctx)[1].get(name)
 
     def format_commands(self, ctx, formatter):
         # Describe lazy commands from the table above instead of importing them for --help.
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in LAZY_COMMANDS:
-                rows.append((name, LAZY_COMMANDS[name][2]))
-            else:
-                rows.append((name, self.get_command(ctx, name).get_short_help_str(60)))
+        rows = [(name, LAZY_COMMANDS[name][2] if name in LAZY_COMMANDS
+                 else self.get_command(ctx, name).get_short_help_str(60)) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -111,14 +107,12 @@ class ReportGroup(click.Group):
     sent to it, from the ledger) for every target without a report of its own."""
 
     def list_commands(self, ctx):
-        reports = plugin_commands(ctx)[1]  # loads the plugins once for the run
-        targets = ctx.find_root().meta["tidtam.plugins"][0].targets
-        return sorted({*super().list_commands(ctx), *reports, *targets})
+        registry, _, reports = plugin_commands(ctx)  # loads the plugins once for the run
+        return sorted({*super().list_commands(ctx), *reports, *registry.targets})
 
     def get_command(self, ctx, name):
-        reports = plugin_commands(ctx)[1]  # loads this run's plugins, which main() then uses
+        registry, _, reports = plugin_commands(ctx)  # loads this run's plugins, which main() then uses
         found = super().get_command(ctx, name) or reports.get(name)
-        registry = ctx.find_root().meta["tidtam.plugins"][0]
         return found or (ledger_report(name) if name in registry.targets else None)
 
 
@@ -213,15 +207,8 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
 @click.pass_obj
 def status(app: App, period: str, as_json: bool, today: date | None) -> None:
     """สิ่งที่ต้องส่งในช่วงเวลานี้ ใครยังไม่ส่ง และส่งเข้าระบบใดไปแล้ว"""
-    from tidtam.core.calendar import load_calendar
-    from tidtam.core.status import period_status
-
-    chosen = kit.parse_period(app, period)
+    chosen, office_name, rows = _period_status(app, period)
     on = kit.today(today)
-    with app.db.session() as session:
-        office = app.office(session)
-        rows = period_status(session, office, chosen, load_calendar())
-        office_name = office.short_name
     if as_json:
         kit.print_json({
             "office": app.office_code, "period": chosen.id, "label": chosen.label_th(),
@@ -236,15 +223,33 @@ def status(app: App, period: str, as_json: bool, today: date | None) -> None:
     _render_status(office_name, chosen, rows, on)
 
 
-def _render_status(office_name: str, period, rows, today) -> None:
+def _period_status(app: App, period: str):
+    """The period asked for, the office's short name, and where each process of the period stands."""
+    from tidtam.core.calendar import load_calendar
+    from tidtam.core.status import period_status
+
+    chosen = kit.parse_period(app, period)
+    with app.db.session() as session:
+        office = app.office(session)
+        return chosen, office.short_name, period_status(session, office, chosen, load_calendar())
+
+
+def _table(title: str, headers=()):
+    """A rich table in the CLI's style: the title on the left, a plain column per header."""
     from rich.table import Table
 
+    table = Table(title=title, title_justify="left")
+    for header in headers:
+        table.add_column(header)
+    return table
+
+
+def _render_status(office_name: str, period, rows, today) -> None:
     from tidtam.core.thai import thai_date
 
     console = kit.console()
-    table = Table(title=f"{office_name} — สถานะ{period.label_th()}", title_justify="left")
-    for header in ("กระบวนงาน", "กำหนดส่ง", "เหลือ (วัน)", "ได้รับแล้ว", "ยังขาด", "ส่งเข้าระบบแล้ว"):
-        table.add_column(header)
+    table = _table(f"{office_name} — สถานะ{period.label_th()}",
+                   ("กระบวนงาน", "กำหนดส่ง", "เหลือ (วัน)", "ได้รับแล้ว", "ยังขาด", "ส่งเข้าระบบแล้ว"))
     for r in rows:
         days = r.days_left(today)
         late = days is not None and days < 0 and r.missing
@@ -262,8 +267,6 @@ def _render_status(office_name: str, period, rows, today) -> None:
 
 def _render_missing(console, rows) -> None:
     """Who to phone: missing items per owner; processes fed by the same data are listed once."""
-    from rich.table import Table
-
     label = {}  # what the processes collect → their short names ("eMENSCR/แผนปฏิบัติราชการ")
     for r in rows:
         label[r.collects] = "/".join(filter(None, [label.get(r.collects), r.short_name]))
@@ -275,9 +278,7 @@ def _render_missing(console, rows) -> None:
     if not by_owner:
         console.print("[green]ได้รับข้อมูลครบทุกรายการแล้ว[/green]")
         return
-    table = Table(title="ยังไม่ได้รับข้อมูลจาก", title_justify="left")
-    for header in ("ผู้รับผิดชอบ", "กลุ่ม", "จำนวน", "รายการ"):
-        table.add_column(header)
+    table = _table("ยังไม่ได้รับข้อมูลจาก", ("ผู้รับผิดชอบ", "กลุ่ม", "จำนวน", "รายการ"))
     count = lambda kinds: sum(len(codes) for codes in kinds.values())  # noqa: E731
     for (name, group), kinds in sorted(by_owner.items(), key=lambda kv: (-count(kv[1]), kv[0])):
         items = "; ".join(f"{label[kind]}: {', '.join(sorted(codes))}" for kind, codes in sorted(kinds.items()))
@@ -295,8 +296,7 @@ def calendar(fy: int | None, as_json: bool) -> None:
     from tidtam.core.periods import current_fiscal_year, fiscal_months, quarters, rounds
 
     fy = fy or current_fiscal_year()
-    profile = office_profile()
-    periods = {"Q": quarters(fy), "R": rounds(fy, profile.evaluation_rounds)}
+    periods = {"Q": quarters(fy), "R": rounds(fy, office_profile().evaluation_rounds)}
     processes = [
         {
             "code": p.code, "short_name": p.short_name, "name": p.name, "months": p.months, "target": p.target,
@@ -311,11 +311,9 @@ def calendar(fy: int | None, as_json: bool) -> None:
 
 
 def _render_calendar(fy, months, processes) -> None:
-    from rich.table import Table
-
     from tidtam.core.thai import MONTH_ABBR, thai_date
 
-    table = Table(title=f"ปฏิทินการปฏิบัติงาน ปีงบประมาณ พ.ศ. {fy}", title_justify="left")
+    table = _table(f"ปฏิทินการปฏิบัติงาน ปีงบประมาณ พ.ศ. {fy}")
     table.add_column("กระบวนงาน", no_wrap=True)
     for _, month in months:
         table.add_column(MONTH_ABBR[month], justify="center", no_wrap=True)
@@ -349,11 +347,7 @@ def plugins(app: App, as_json: bool) -> None:
     if as_json:
         kit.print_json(rows)
         return
-    from rich.table import Table
-
-    table = Table(title="ปลั๊กอิน", title_justify="left")
-    for header in ("ชื่อ", "รุ่น", "เป้าหมาย", "hooks", "ที่มา"):
-        table.add_column(header)
+    table = _table("ปลั๊กอิน", ("ชื่อ", "รุ่น", "เป้าหมาย", "hooks", "ที่มา"))
     for r in rows:
         hooks = f"[red]{r['error']}[/red]" if r["error"] else ", ".join(r["hooks"])
         targets = ", ".join(f"{t['name']} (แบบฟอร์ม {t['form_version']})" for t in r["targets"])
@@ -410,11 +404,7 @@ def templates_make(app: App, period: str, owners: tuple[str, ...], kind: str | N
             layout = intake.layout
             if layout.period_kind != chosen.kind:
                 raise Misuse(f"แบบรายงาน {layout.kind} ใช้กับช่วงเวลา {chosen.id} ไม่ได้")
-            people = owners_with_items(session, office, intake, chosen)
-            unknown = set(owners) - {p.code for p in people}
-            if owners and unknown == set(owners):
-                continue
-            for person in people:
+            for person in owners_with_items(session, office, intake, chosen):
                 if owners and person.code not in owners:
                     continue
                 rows = intake.rows(session, office, chosen, person)
@@ -486,16 +476,11 @@ def import_(app: App, paths: tuple[Path, ...], period: str | None, actor: str, r
 @click.pass_obj
 def completeness(app: App, period: str, as_json: bool, today: date | None) -> None:
     """ความครบถ้วนรายกระบวนงานและรายผู้รับผิดชอบ; รหัสออก 3 ขณะที่ยังมีรายการขาดหรือไม่ผ่านการตรวจ"""
-    from tidtam.core.calendar import load_calendar
     from tidtam.core.completeness import by_owner
-    from tidtam.core.status import period_status
 
-    chosen = kit.parse_period(app, period)
+    chosen, office_name, statuses = _period_status(app, period)
+    rows = by_owner(statuses)
     on = kit.today(today)
-    with app.db.session() as session:
-        office = app.office(session)
-        rows = by_owner(period_status(session, office, chosen, load_calendar()))
-        office_name = office.short_name
     if as_json:
         kit.print_json([
             {**{k: v for k, v in vars(r).items() if k != "invalid"}, "complete": r.complete,
@@ -509,14 +494,11 @@ def completeness(app: App, period: str, as_json: bool, today: date | None) -> No
 
 
 def _render_completeness(office_name: str, period, rows, today) -> None:
-    from rich.table import Table
-
     from tidtam.core.thai import thai_date
 
     console = kit.console()
-    table = Table(title=f"{office_name} — ความครบถ้วนของข้อมูล {period.label_th()}", title_justify="left")
-    for header in ("กระบวนงาน", "ผู้รับผิดชอบ", "กลุ่ม", "ได้รับ", "ขาด", "ไม่ผ่านการตรวจ", "กำหนดส่ง"):
-        table.add_column(header)
+    table = _table(f"{office_name} — ความครบถ้วนของข้อมูล {period.label_th()}",
+                   ("กระบวนงาน", "ผู้รับผิดชอบ", "กลุ่ม", "ได้รับ", "ขาด", "ไม่ผ่านการตรวจ", "กำหนดส่ง"))
     for r in rows:
         late = r.due is not None and r.due < today and not r.complete
         due = "-" if r.due is None else (f"[red]{thai_date(r.due)} (เลยกำหนด)[/red]" if late else thai_date(r.due))
@@ -554,7 +536,6 @@ def report_progress(app: App, period: str, out_dir: Path | None, as_of: date | N
     total = data.total()
     click.echo(f"{chosen.id}: {total.projects} โครงการ, ส่งรายงาน {total.reported}, "
                f"เบิกจ่ายสะสมร้อยละ {total.disbursed_percent or 0:.1f} (เป้าหมาย {data.target_percent:g}), ล่าช้า {total.late}")
-
 
 
 @report.command("annual")

@@ -5,6 +5,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -31,15 +32,10 @@ def _plain(value):
     return value
 
 
+@cache
 def columns(model) -> tuple[str, ...]:
     """The column attributes of a mapped class, in the order every audit entry lists them."""
-    keys = _COLUMNS.get(model)
-    if keys is None:
-        keys = _COLUMNS[model] = tuple(attr.key for attr in inspect(model).column_attrs)
-    return keys
-
-
-_COLUMNS: dict[type, tuple[str, ...]] = {}
+    return tuple(attr.key for attr in inspect(model).column_attrs)
 
 
 def all_values(model, values) -> dict:

@@ -54,9 +54,6 @@ class Process(Strict):
 class Calendar(Strict):
     processes: list[Process]
 
-    def for_period(self, period: Period) -> list[Process]:
-        return [p for p in self.processes if p.period_kind == period.kind]
-
 
 def load_calendar(directory: Path | None = None) -> Calendar:
     return load(Calendar, (directory or config_dir()) / "calendar.yaml")

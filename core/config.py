@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import importlib
-
-from pathlib import Path
-from typing import Any, TypeVar
-
 from decimal import Decimal
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,14 +14,6 @@ from .errors import NoDatabase
 from .settings import database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-def make_engine(url: str | None = None) -> Engine:
-    url = database_url(url)
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -43,10 +35,12 @@ class Database:
         url = database_url(url)
         check_sqlite_file(url, create)
         try:
-            self.engine = make_engine(url)
+            self.engine = create_engine(url, future=True)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise NoDatabase(f"ที่อยู่ฐานข้อมูลใช้ไม่ได้: {exc} — ตรวจ --db หรือ TIDTAM_DATABASE_URL "
                             "(ไฟล์ SQLite หรือ URL เช่น postgresql+psycopg://user@host/tidtam)") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         self.url = self.engine.url
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

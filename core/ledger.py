@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -172,9 +173,7 @@ class Ledger:
     def summary(self) -> Summary:
         with self.db.session() as session:
             rows = list(self.rows(session).values())
-            counts: dict[str, int] = {}
-            for r in rows:
-                counts[str(r.state)] = counts.get(str(r.state), 0) + 1
+            counts = dict(Counter(str(r.state) for r in rows))
             open_rows = [r for r in rows if r.state in (S.FAILED, *IN_FLIGHT) or (r.state is S.APPROVED and r.last_error)]
             return Summary(counts, [(r.record_key, r.action, r.last_error or "") for r in open_rows],
                            {(r.record_key, r.action) for r in rows if r.state is S.FAILED},
@@ -261,10 +260,9 @@ class Ledger:
     # --- the director's approval -----------------------------------------------------------
 
     def live_approval(self, session: Session) -> Approval | None:
-        found = session.scalars(select(Approval).where(
+        return session.scalars(select(Approval).where(
             Approval.office_id == self.office_id, Approval.target == self.name, Approval.period == self.period,
             Approval.voided_at.is_(None)).order_by(Approval.id.desc())).first()
-        return found
 
     def not_ready(self, session: Session) -> list[Submission]:
         """Rows the last dry-run could not show ready (problems found, or the form did not open)."""

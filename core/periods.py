@@ -70,10 +70,6 @@ def current_fiscal_year(today: date | None = None) -> int:
     return fiscal_year_of(today or datetime.now(BANGKOK).date())
 
 
-def _month_start(year: int, month: int) -> date:
-    return date(year, month, 1)
-
-
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -128,7 +124,7 @@ def quarter(fy: int, n: int) -> Period:
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 4:
         raise PeriodError(f'ไตรมาสต้องเป็น 1 ถึง 4: "{n}"')
     first, last = months[3 * (n - 1)], months[3 * n - 1]
-    return Period(fy, "Q", n, _month_start(*first), _month_end(*last))
+    return Period(fy, "Q", n, date(*first, 1), _month_end(*last))
 
 
 def quarters(fy: int) -> list[Period]:
@@ -174,7 +170,7 @@ def round_(fy: int, n: int, spec: Sequence[tuple[int, int]] | None = None) -> Pe
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(indexes):
         raise PeriodError(f'รอบการประเมินต้องเป็น 1 ถึง {len(indexes)}: "{n}"')
     a, b = indexes[n - 1]
-    return Period(fy, "R", n, _month_start(*months[a]), _month_end(*months[b]))
+    return Period(fy, "R", n, date(*months[a], 1), _month_end(*months[b]))
 
 
 def rounds(fy: int, spec: Sequence[tuple[int, int]] | None = None) -> list[Period]:
@@ -206,11 +202,8 @@ def parse_period(text: str, rounds: Sequence[tuple[int, int]] | None = None) -> 
     except ThaiParseError:
         raise error from None
     n = int(m["n"])
-    if m["kind"] == "Q":
-        count = 4
-    else:
-        # A bad spec is a configuration fault, not the user's typing: let its own error out.
-        count = len(_check_spec(DEFAULT_ROUNDS if rounds is None else rounds))
+    # A bad round spec is a configuration fault, not the user's typing: let its own error out.
+    count = 4 if m["kind"] == "Q" else len(_check_spec(DEFAULT_ROUNDS if rounds is None else rounds))
     if not 1 <= n <= count:
         raise error
     return quarter(fy, n) if m["kind"] == "Q" else round_(fy, n, rounds)

@@ -122,23 +122,13 @@ class TargetHooks:
         return caller
 
 
-def _allowed() -> set[str] | None:
-    raw = os.environ.get(ALLOW_ENV)
-    if raw is None:
-        return None
-    return {name.strip() for name in raw.split(",") if name.strip()}
-
-
-def _strict() -> bool:
-    return os.environ.get(STRICT_ENV) == "1"
-
-
 def load_plugins() -> PluginRegistry:
     """Load every allowed plugin, each on its own: one broken plugin never stops the others."""
     manager = pluggy.PluginManager("tidtam")
     manager.add_hookspecs(hookspecs)
     registry = PluginRegistry(manager)
-    allowed = _allowed()
+    raw = os.environ.get(ALLOW_ENV)
+    allowed = None if raw is None else {name.strip() for name in raw.split(",") if name.strip()}
 
     # Built-ins first, then the rest by name: a third-party plugin cannot take a built-in
     # target's name, and the order never depends on sys.path.
@@ -177,6 +167,6 @@ def _load_one(registry: PluginRegistry, name: str, origin: str, version: str, lo
 def _fail(plugin: LoadedPlugin | None, error: str) -> None:
     if plugin is not None:
         plugin.error = error
-    if _strict():
+    if os.environ.get(STRICT_ENV) == "1":
         raise PluginLoadError(error)
     print(f"คำเตือน: {error}", file=sys.stderr)

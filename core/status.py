@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import models as m
 from .calendar import Calendar, Process
-from .periods import Period
+from .periods import Period, fiscal_months
 
 
 @dataclass
@@ -68,7 +68,7 @@ def period_status(session: Session, office: m.Office, period: Period, calendar: 
     """``kinds`` (``core.intake.kinds``): the intake kinds whose ``states`` list the items of a process
     that ``collects`` what core does not (by default, the plugins' are loaded only for such a process:
     ``status`` of a quarter imports no plugin). A process that no kind collects has no items."""
-    processes = calendar.for_period(period)
+    processes = [p for p in calendar.processes if p.period_kind == period.kind]
     collectors = {"project_progress": progress_states}
     if kinds is None and any(p.collects and p.collects not in collectors for p in processes):
         from .intake.kinds import intake_kinds
@@ -84,13 +84,10 @@ def _process_status(session, office, period, process: Process, states) -> Proces
         collects=process.collects, due=process.due(period), items=states(session, office, period) if states else [],
     )
     if process.target:
-        counts = dict(
-            session.execute(
-                select(m.Submission.state, func.count())
-                .where(m.Submission.office_id == office.id, m.Submission.target == process.target, m.Submission.period == period.id)
-                .group_by(m.Submission.state)
-            ).all()
-        )
+        counts = dict(session.execute(
+            select(m.Submission.state, func.count())
+            .where(m.Submission.office_id == office.id, m.Submission.target == process.target, m.Submission.period == period.id)
+            .group_by(m.Submission.state)).all())
         status.pushed = counts.get(m.SubmissionState.SUBMITTED, 0)
         status.failed = counts.get(m.SubmissionState.FAILED, 0) + counts.get(m.SubmissionState.UNKNOWN, 0)
     return status
@@ -107,21 +104,21 @@ def state(of: Item, present: bool, problems: list[str]) -> ItemState:
     return ItemState(of, "invalid" if problems else "filled", problems)
 
 
+def progress_reports(session, projects: list[m.Project], period: Period) -> dict[int, m.ProjectProgress]:
+    """Each project's report for the period (when it has one), its activity and KPI rows loaded."""
+    return {r.project_id: r for r in session.scalars(
+        select(m.ProjectProgress).where(m.ProjectProgress.project_id.in_([p.id for p in projects]), m.ProjectProgress.period == period.id)
+        .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results)))}
+
+
 def progress_states(session, office, period) -> list[ItemState]:
-    reports = {
-        r.project_id: r
-        for r in session.scalars(
-            select(m.ProjectProgress).join(m.Project)
-            .where(m.Project.office_id == office.id, m.Project.fiscal_year == period.fiscal_year, m.ProjectProgress.period == period.id)
-            .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
-        )
-    }
     projects = session.scalars(
         select(m.Project).where(m.Project.office_id == office.id, m.Project.fiscal_year == period.fiscal_year)
         .options(selectinload(m.Project.activities), selectinload(m.Project.kpis), selectinload(m.Project.budget_lines),
                  selectinload(m.Project.owner), selectinload(m.Project.group))
         .order_by(m.Project.code)
-    )
+    ).all()
+    reports = progress_reports(session, projects, period)
     states = []
     for project in projects:
         report = reports.get(project.id)
@@ -133,7 +130,7 @@ def progress_states(session, office, period) -> list[ItemState]:
 def _progress_problems(project: m.Project, report: m.ProjectProgress, period: Period) -> list[str]:
     problems = []
     percent = {a.activity_id: a.percent for a in report.activities}
-    quarter_months = {month for _, month in _months(period)}
+    quarter_months = {month for year, month in fiscal_months(period.fiscal_year) if period.contains(date(year, month, 1))}
     if report.status == m.ProgressStatus.COMPLETED and any(percent.get(a.id, 0) < 100 for a in project.activities):
         problems.append("สถานะดำเนินการแล้วเสร็จ แต่ยังมีกิจกรรมที่ความก้าวหน้าไม่ถึงร้อยละ 100")
     if report.disbursed > project.total_budget:
@@ -146,11 +143,3 @@ def _progress_problems(project: m.Project, report: m.ProjectProgress, period: Pe
     if report.status != m.ProgressStatus.CANCELLED and due_now:
         problems.append("ยังไม่รายงานกิจกรรมที่กำหนดทำในไตรมาสนี้: " + ", ".join(f"ลำดับ {a.seq}" for a in due_now))
     return problems
-
-
-def _months(period: Period) -> list[tuple[int, int]]:
-    months, current = [], period.start.replace(day=1)
-    while current <= period.end:
-        months.append((current.year, current.month))
-        current = current.replace(year=current.year + current.month // 12, month=current.month % 12 + 1)
-    return months

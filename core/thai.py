@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = [
-    "BE_OFFSET", "MONTH_ABBR", "MONTH_FULL", "ThaiParseError",
+    "BE_OFFSET", "MONTH_ABBR", "MONTH_FULL", "ZERO_WIDTH", "ThaiParseError",
     "to_thai_digits", "to_arabic_digits", "clean_text",
     "be_year", "ce_year", "parse_year", "thai_date", "parse_date",
     "parse_number", "parse_quantity", "format_number", "format_baht", "with_unit",
@@ -30,7 +30,7 @@ _TO_THAI = str.maketrans("0123456789", _THAI_DIGITS)
 _TO_ARABIC = str.maketrans(_THAI_DIGITS, "0123456789")
 
 # Invisible characters that arrive from Word, web forms and Thai input methods.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"))
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"))
 
 # Month lookup ignores dots and spaces, because people type "ต.ค.", "ต.ค", "ตค" and "ต. ค.".
 _MONTH_KEYS = {name.replace(".", ""): m for m, name in enumerate(MONTH_ABBR) if name}
@@ -64,7 +64,7 @@ def clean_text(text: str) -> str:
     Also joins NIKHAHIT + SARA AA ("ํา", typed on some keyboards) into SARA AM ("ำ"),
     which look identical but would make two spellings of the same name differ.
     """
-    text = str(text).translate(_ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33")
+    text = str(text).translate(ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33")
     # str.split() without arguments splits on every Unicode space (NBSP, U+2007, U+3000 ...).
     return " ".join(text.split())
 
@@ -103,7 +103,6 @@ def parse_year(text: str | int) -> int:
     "2570", "๒๕๗๐", "พ.ศ. 2570" -> 2570; "2027" (CE, 1900–2399) -> 2570;
     "70" / "๗๐" (two digits always mean 25xx) -> 2570.
     """
-    raw = text
     if isinstance(text, str):
         s = _normalise(text)
         s = re.sub(r"^พ\.?\s*ศ\.?\s*", "", s)   # optional era prefix "พ.ศ."
@@ -113,7 +112,7 @@ def parse_year(text: str | int) -> int:
     else:
         year = None
     if year is None:
-        raise ThaiParseError(f'อ่านปีไม่ได้: "{raw}" ({_YEAR_HINT})')
+        raise ThaiParseError(f'อ่านปีไม่ได้: "{text}" ({_YEAR_HINT})')
     return year
 
 
@@ -126,10 +125,7 @@ def thai_date(d: date, *, thai_digits: bool = False, full: bool = False) -> str:
     Full: "1 ตุลาคม 2569". ``thai_digits=True`` gives "๑ ต.ค. ๖๙".
     """
     be = be_year(d.year)
-    if full:
-        text = f"{d.day} {MONTH_FULL[d.month]} {be}"
-    else:
-        text = f"{d.day} {MONTH_ABBR[d.month]} {be % 100:02d}"
+    text = f"{d.day} {MONTH_FULL[d.month]} {be}" if full else f"{d.day} {MONTH_ABBR[d.month]} {be % 100:02d}"
     return to_thai_digits(text) if thai_digits else text
 
 

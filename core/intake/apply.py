@@ -351,18 +351,14 @@ def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int
 # --- results per indicator (the kinds plugins add) ----------------------------------------
 
 
-def apply_results(session, office, owner, book, result, clearing, indicators, noun, model, evidence_key, fields) -> None:
+def apply_results(session, office, owner, book, result, clearing, indicators, existing, noun, model, evidence_key, fields) -> None:
     """Apply a kind whose one sheet "indicators" has a row per record, keyed by code: one result
     row of ``model`` per indicator and period. ``indicators`` maps code → the owner's records,
-    ``noun`` names one in Thai, ``fields(values)`` gives a row's columns and ``evidence_key`` its
-    evidence files' link (``EvidenceFile.<key>_id``)."""
-    rows = book.sheets["indicators"]
-    existing = {
-        r.indicator_id: r
-        for r in session.scalars(select(model).where(model.indicator_id.in_([i.id for i in indicators.values()]), model.period == book.period.id))
-    }
+    ``existing`` a record's id → its result row of the period, ``noun`` names a record in Thai,
+    ``fields(values)`` gives a row's columns and ``evidence_key`` its evidence files' link
+    (``EvidenceFile.<key>_id``)."""
     evidence = []
-    for row in rows:
+    for row in book.sheets["indicators"]:
         (code,) = row.key
         indicator = indicators.get(code)
         if indicator is None:
@@ -395,7 +391,7 @@ def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path
         for evidence in connection.execute(select(EF).where(column.in_(ids[start:start + 500])).order_by(EF.c.id)).mappings():
             current.setdefault(evidence[column.name], {})[(evidence["filename"], evidence["sha256"])] = evidence
     stored: dict[Path, tuple[str, int]] = {}  # one file named on many rows is hashed once
-    added, dropped = [], []
+    files = _Changes(m.EvidenceFile)
     now = utcnow()
     for paths, row_id in pairs:
         have = current.get(row_id, {})
@@ -406,17 +402,13 @@ def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path
             sha, size = stored[path]
             wanted.add((path.name, sha))
             if (path.name, sha) not in have:
-                added.append({**evidence_values(office.id, path.name, sha, size, owner.id, **{column.name: row_id}), "added_at": now})
-        dropped.extend(evidence for identity, evidence in have.items() if identity not in wanted)
-    if added:
-        new_ids = connection.execute(insert(EF).returning(EF.c.id, sort_by_parameter_order=True), added).scalars().all()
-        for row, new_id in zip(added, new_ids, strict=True):
-            row["id"] = new_id
-    if dropped:
-        connection.execute(delete(EF).where(EF.c.id == bindparam("row_id")), [{"row_id": row["id"]} for row in dropped])
-    actor = session.info.get(audit.ACTOR_KEY, "")
-    audit.write(session, [audit.entry("insert", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in added]
-                + [audit.entry("delete", EF.name, str(row["id"]), audit.all_values(m.EvidenceFile, row), actor=actor, at=now) for row in dropped])
+                files.inserts.append({**evidence_values(office.id, path.name, sha, size, owner.id, **{column.name: row_id}), "added_at": now})
+        files.deletes.extend(evidence for identity, evidence in have.items() if identity not in wanted)
+    files.insert(connection)
+    files.delete(connection)
+    entries: list[dict] = []
+    files.audit(entries, session.info.get(audit.ACTOR_KEY, ""), now)
+    audit.write(session, entries)
 
 
 # --- many files ------------------------------------------------------------------------

@@ -14,10 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from ..thai import clean_text
+from ..thai import ZERO_WIDTH, clean_text
 from ..values import ValueProblem
-
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 # What every target of this project takes [config/targets: E-MES pdf/jpg/png, the inspection
 # package's zip also Office files]; an office narrows or widens it in office.yaml › evidence.

@@ -87,7 +87,8 @@ def results_kind(layout: TemplateLayout, *, record, result, of_year, locked, nou
         return {sheet.key: [locked(r) | {c.key: cell(c, found.get(r.id)) for c in sheet.editable} for r in records]}
 
     def apply(session, office, owner, book, outcome, clearing):
-        apply_results(session, office, owner, book, outcome, clearing, {r.code: r for r in owned(session, office, book.period.fiscal_year, owner)},
+        records = owned(session, office, book.period.fiscal_year, owner)
+        apply_results(session, office, owner, book, outcome, clearing, {r.code: r for r in records}, results_of(session, records, book.period),
                       noun, result, evidence_key, lambda v: {c.key: v[c.key] if c.kind in NOT_TEXT else v[c.key] or ([] if c.kind == "links" else "") for c in values})
 
     def states(session, office, period):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..periods import Period, PeriodError, parse_period
-from ..thai import ThaiParseError
+from ..thai import ZERO_WIDTH, ThaiParseError
 from ..values import DateWindow, ValueProblem
 from .. import values
 from .evidence import EvidenceRules, evidence_file, split_names
@@ -37,7 +37,6 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_PARTS = 1_000
 MAX_PROBLEMS = 100
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 INVALID = object()  # a cell whose value was refused: reported once, never also as "required"
 
 
@@ -326,11 +325,8 @@ def _values_of(workbook, title: str, width: int) -> list[list]:
 def _meta(workbook, found: _Collector) -> dict[str, str]:
     if META_SHEET not in workbook.sheetnames:
         found.refuse("ไม่ใช่แบบรายงานจากระบบติดตาม (ไม่พบข้อมูลแม่แบบ) กรุณาใช้ไฟล์ที่ได้รับจากงานติดตามฯ")
-    meta = {}
-    for key, value in _values_of(workbook, META_SHEET, 2):
-        if key is not None:
-            meta[str(key)] = "" if value is None else str(value)
-    return meta
+    return {str(key): "" if value is None else str(value)
+            for key, value in _values_of(workbook, META_SHEET, 2) if key is not None}
 
 
 def _period(meta, layout, expect: Period | None, rounds, found: _Collector) -> Period:
@@ -384,11 +380,10 @@ def _read_sheet(workbook, sheet: SheetLayout, period: Period, expected: dict[int
     for number, cells in rows.items():
         if number not in expected and any(_blank_to_none(c.value) is not None for c in cells):
             found.add("แถวนี้ไม่อยู่ในแม่แบบ (ห้ามเพิ่มแถว) — ลบแถวนี้ หรือขอแบบรายงานใหม่ถ้ามีรายการเพิ่ม", title, number)
-    empty = (None,) * width
     parsed = []
     for number in sorted(expected):
         cells = rows.get(number)
-        row = _read_row(sheet, title, number, cells, [getattr(c, "value", None) for c in cells] if cells else list(empty),
+        row = _read_row(sheet, title, number, cells, [getattr(c, "value", None) for c in cells] if cells else [None] * width,
                         expected[number], context, found)
         if row is not None:
             parsed.append(row)
@@ -479,9 +474,7 @@ def _warn_extra_columns(extra: list[tuple[int, int, object]], header, sheet: She
 
 def _warn_other_sheets(workbook, layout: TemplateLayout, period: Period, found: _Collector) -> None:
     known = {s.sheet_title(period.number) for s in layout.sheets} | {META_SHEET, ROWS_SHEET}
-    for title in workbook.sheetnames:
-        if title in known:
-            continue
+    for title in [t for t in workbook.sheetnames if t not in known]:
         filled = sum(1 for _, cells, extra in _sheet(workbook, title).rows_present(0) for _ in extra)
         if filled:
             found.warn(f'แผ่นงาน "{title}" ที่เพิ่มเองไม่อยู่ในแบบรายงาน ข้อมูล {filled:,} ช่องในแผ่นงานนี้จึงไม่ถูกนำเข้า '
@@ -537,14 +530,6 @@ def _parse(column: Column, cell, raw, context: _Context, found: _Collector, shee
         return INVALID
 
 
-def _files(column: Column, value, number_format, context: _Context) -> list[Path]:
-    return [evidence_file(context.folder, name, context.evidence) for name in split_names(value)]
-
-
-def _links(column: Column, value, number_format, context: _Context) -> list[str]:
-    return [values.read_url(link) for link in split_names(value)]
-
-
 PARSERS = {
     "text": lambda column, value, fmt, context: values.read_text(value, max_length=column.max_length),
     "multiline": lambda column, value, fmt, context: values.read_multiline(value, max_length=column.max_length),
@@ -554,6 +539,7 @@ PARSERS = {
     "date": lambda column, value, fmt, context: values.read_date(value, window=context.window),
     "choice": lambda column, value, fmt, context: values.read_choice(value, column.choices),
     "level": lambda column, value, fmt, context: values.read_whole(value, 1, 5, "ระดับ"),
-    "files": _files,
-    "links": _links,
+    "files": lambda column, value, fmt, context: [evidence_file(context.folder, name, context.evidence)
+                                                  for name in split_names(value)],
+    "links": lambda column, value, fmt, context: [values.read_url(link) for link in split_names(value)],
 }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import models as m
 from ..periods import Period
+from ..status import progress_reports
 from ..thai import MONTH_ABBR
 
 Rows = dict[str, list[dict]]
@@ -21,8 +22,7 @@ Rows = dict[str, list[dict]]
 def owners_with_items(session: Session, office: m.Office, kind, period: Period) -> list[m.Person]:
     """People who own at least one record of ``kind`` (an ``IntakeKind``) in the period's fiscal year."""
     owner_ids = set(session.scalars(kind.owners(office, period.fiscal_year)))
-    people = session.scalars(select(m.Person).where(m.Person.id.in_(owner_ids)).order_by(m.Person.code))
-    return list(people)
+    return session.scalars(select(m.Person).where(m.Person.id.in_(owner_ids)).order_by(m.Person.code)).all()
 
 
 def progress_owners(office: m.Office, fy: int):
@@ -39,10 +39,6 @@ def evidence_names(session: Session, **where) -> dict[int, list[str]]:
     return names
 
 
-def months_text(months: list[int]) -> str:
-    return " ".join(MONTH_ABBR[month] for month in months)
-
-
 def progress_rows(session: Session, office: m.Office, period: Period, owner: m.Person) -> Rows:
     projects = session.scalars(
         select(m.Project)
@@ -50,13 +46,7 @@ def progress_rows(session: Session, office: m.Office, period: Period, owner: m.P
         .options(selectinload(m.Project.activities), selectinload(m.Project.kpis), selectinload(m.Project.budget_lines))
         .order_by(m.Project.code)
     ).all()
-    reports = {
-        r.project_id: r
-        for r in session.scalars(
-            select(m.ProjectProgress).where(m.ProjectProgress.project_id.in_([p.id for p in projects]), m.ProjectProgress.period == period.id)
-            .options(selectinload(m.ProjectProgress.activities), selectinload(m.ProjectProgress.kpi_results))
-        )
-    }
+    reports = progress_reports(session, projects, period)
     evidence = evidence_names(session, progress_id=[r.id for r in reports.values()])
     rows: Rows = {"projects": [], "activities": [], "kpis": []}
     for project in projects:
@@ -74,7 +64,8 @@ def progress_rows(session: Session, office: m.Office, period: Period, owner: m.P
         for activity in project.activities:
             got = done.get(activity.id)
             rows["activities"].append({
-                "code": project.code, "seq": activity.seq, "name": activity.name, "months": months_text(activity.months),
+                "code": project.code, "seq": activity.seq, "name": activity.name,
+                "months": " ".join(MONTH_ABBR[mo] for mo in activity.months),
                 "percent": got.percent if got else None, "note": got.note if got else None,
             })
         for kpi in project.kpis:

@@ -27,16 +27,13 @@ def file_name(layout: TemplateLayout, period: Period, owner: m.Person) -> str:
 
 
 def _styles(workbook: Workbook) -> None:
-    thin = Font(name=FONT, size=14)
-    workbook.add_named_style(NamedStyle("tidtam", font=thin, alignment=Alignment(vertical="top", wrap_text=True)))
-    workbook.add_named_style(NamedStyle(
-        "tidtam_input", font=thin, alignment=Alignment(vertical="top", wrap_text=True),
-        fill=PatternFill("solid", fgColor="FFF8DC"), protection=Protection(locked=False),
-    ))
-    workbook.add_named_style(NamedStyle(
-        "tidtam_header", font=Font(name=FONT, size=14, bold=True), alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
-        fill=PatternFill("solid", fgColor="D9E2F3"),
-    ))
+    thin, top = Font(name=FONT, size=14), Alignment(vertical="top", wrap_text=True)
+    for style in (NamedStyle("tidtam", font=thin, alignment=top),
+                  NamedStyle("tidtam_input", font=thin, alignment=top, fill=PatternFill("solid", fgColor="FFF8DC"),
+                             protection=Protection(locked=False)),
+                  NamedStyle("tidtam_header", font=Font(name=FONT, size=14, bold=True), fill=PatternFill("solid", fgColor="D9E2F3"),
+                             alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))):
+        workbook.add_named_style(style)
 
 
 def write_workbook(layout: TemplateLayout, period: Period, office: m.Office, owner: m.Person, rows: dict[str, list[dict]], path: Path) -> Path:

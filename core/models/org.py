@@ -16,14 +16,6 @@ class Role(enum.StrEnum):
     INDICATOR_OWNER = "indicator_owner"
 
 
-ROLE_LABELS_TH = {
-    Role.DIRECTOR: "ผู้อำนวยการ",
-    Role.UNIT_OFFICER: "เจ้าหน้าที่งานติดตามฯ",
-    Role.PROJECT_OWNER: "ผู้รับผิดชอบโครงการ",
-    Role.INDICATOR_OWNER: "ผู้รับผิดชอบตัวชี้วัด",
-}
-
-
 class Office(Timestamped, Base):
     """An educational service area office (สพป./สพม.)."""
 

@@ -34,10 +34,9 @@ from tidtam.core.thai import MONTH_FULL, be_year, thai_date, with_unit
 from . import charts, progress
 from . import officedoc as od
 from .output import folder_in_place
-from .progress import baht, pct, strategy_label, th
+from .progress import ZERO, baht, pct, strategy_label, th
 
 TEMPLATES = Path(__file__).parent / "templates" / "annual"
-ZERO = Decimal("0.00")
 
 
 # --- config/annual_report.yaml --------------------------------------------------------------
@@ -188,8 +187,7 @@ def write(report: AnnualReport, out_dir: Path) -> list[Path]:
         chart_files = draw_charts(report, work / "charts")
         docx_path = write_docx(report, work / f"{folder_name(report.fy)}.docx", chart_files)
         site = write_website(report, work / "website", chart_files, docx_path)
-        written = [docx_path, *site]
-        names = [p.relative_to(work) for p in written]
+        names = [p.relative_to(work) for p in (docx_path, *site)]
     return [out_dir / name for name in names]
 
 
@@ -241,9 +239,8 @@ def _foreword(doc, report: AnnualReport) -> None:
     for text in report.foreword():
         od.para(doc, text, indent_first=True)
     od.para(doc)
-    od.para(doc, report.settings.foreword.signed_by, align=od.RIGHT)
-    od.para(doc, report.office["short_name"], align=od.RIGHT)
-    od.para(doc, report.month_year, align=od.RIGHT)
+    for text in (report.settings.foreword.signed_by, report.office["short_name"], report.month_year):
+        od.para(doc, text, align=od.RIGHT)
     od.page_break(doc)
 
 
@@ -360,10 +357,8 @@ def write_website(report: AnnualReport, folder: Path, chart_files: dict[str, Pat
     """A folder to copy as is onto the office website: no server, no script, no external link."""
     images = folder / "images"
     images.mkdir(parents=True)
-    copied = {}
-    for key, path in sorted(chart_files.items()):
-        if key.endswith("_svg"):
-            copied[key.removesuffix("_svg")] = shutil.copyfile(path, images / path.name)
+    copied = {key.removesuffix("_svg"): shutil.copyfile(path, images / path.name)
+              for key, path in sorted(chart_files.items()) if key.endswith("_svg")}
     download = shutil.copyfile(docx_path, folder / f"annual-report-{report.fy}.docx")
     style = shutil.copyfile(TEMPLATES / "style.css", folder / "style.css")
     sources, figure = {k: f"images/{p.name}" for k, p in copied.items()}, _figures()

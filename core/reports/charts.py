@@ -9,9 +9,8 @@ no version or date in the PNG/SVG metadata, and a fixed SVG hash salt for elemen
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 import functools
-from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -52,7 +51,7 @@ def _covers_thai_and_latin(path: str) -> bool:
     return all(ord(ch) in charmap for ch in "กำ่A9")
 
 
-@lru_cache(maxsize=1)
+@functools.cache
 def thai_font() -> str:
     """The family name of a font that draws Thai and Latin text: the shipped one first."""
     for path in fontfiles.faces():
@@ -173,7 +172,7 @@ def cumulative_line(stem: Path, title: str, labels: Sequence[str], actual: Seque
 
 @themed
 def grouped_bars(stem: Path, title: str, labels: Sequence[str], series: dict[str, Sequence[float]],
-                 colours: Sequence[str], unit: str = "") -> list[Path]:
+                 colours: Sequence[str]) -> list[Path]:
     """Side-by-side vertical bars, e.g. budget and disbursement per strategy."""
     fig, ax = new_figure()
     width = 0.8 / max(len(series), 1)
@@ -181,8 +180,6 @@ def grouped_bars(stem: Path, title: str, labels: Sequence[str], series: dict[str
         ax.bar([x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))], values, width, color=colour, label=name)
     ax.set_xticks(list(range(len(labels))), labels)
     thai_ticks(ax, "y")
-    if unit:
-        ax.set_ylabel(unit)
     ax.legend(loc="upper right", frameon=False)
     ax.set_title(title, loc="left")
     return save(fig, stem)

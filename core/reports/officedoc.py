@@ -276,8 +276,7 @@ def table(doc, headers: Sequence[str], rows: Sequence[Sequence[str]], *, align: 
     t.autofit = False
     header_row = t.rows[0]
     for tag in ("w:cantSplit", "w:tblHeader"):  # schema order inside w:trPr
-        element = OxmlElement(tag)
-        header_row._tr.get_or_add_trPr().append(element)
+        header_row._tr.get_or_add_trPr().append(OxmlElement(tag))
     for cell, text in zip(header_row.cells, headers):
         _cell_text(cell, text, bold=True, align=CENTER, size=size)
         _shade(cell, HEADER_FILL)
@@ -356,11 +355,10 @@ def embed_fonts(doc) -> None:
     entry.append(alt)
     faces = [(bold, italic) for bold, italic in _EMBED_TAGS if not italic or _has_italic(doc)]
     for number, (bold, italic) in enumerate(faces, start=1):
-        tag = _EMBED_TAGS[(bold, italic)]
         data = fontfiles.face(bold, italic).read_bytes()
         key = _font_key(data)
         part = Part(PackURI(f"/word/fonts/font{number}.odttf"), OBFUSCATED_FONT, obfuscate(data, key), doc.part.package)
-        embedded = OxmlElement(tag)
+        embedded = OxmlElement(_EMBED_TAGS[(bold, italic)])
         embedded.set(qn("r:id"), font_table.relate_to(part, RT.FONT))
         embedded.set(qn("w:fontKey"), key)
         entry.append(embedded)

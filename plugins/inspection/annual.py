@@ -59,14 +59,11 @@ def docx(doc, report, data, chart_files, figure) -> None:
                  align=[od.CENTER, od.LEFT, od.CENTER, od.CENTER, od.CENTER])
     od.picture(doc, chart_files["inspection"], od.text_width_cm(doc), figure("ผลการตรวจราชการเทียบค่าเป้าหมาย"))
     od.heading(doc, "ปัญหาอุปสรรค ข้อเสนอแนะ และแนวปฏิบัติที่ดี", 2)
-    for _, rows in data:
-        for r in rows:
-            if not (r.problems or r.suggestions or r.good_practice):
-                continue
-            od.heading(doc, f"ตัวชี้วัดที่ {r.code} {r.name}", 3)
-            for label, text in (("ปัญหาอุปสรรค", r.problems), ("ข้อเสนอแนะ", r.suggestions), ("แนวปฏิบัติที่ดี", r.good_practice)):
-                if text:
-                    od.para(doc, f"{label}: {text}", indent_first=True)
+    for r in [r for _, rows in data for r in rows if r.problems or r.suggestions or r.good_practice]:
+        od.heading(doc, f"ตัวชี้วัดที่ {r.code} {r.name}", 3)
+        for label, text in (("ปัญหาอุปสรรค", r.problems), ("ข้อเสนอแนะ", r.suggestions), ("แนวปฏิบัติที่ดี", r.good_practice)):
+            if text:
+                od.para(doc, f"{label}: {text}", indent_first=True)
 
 
 SECTION = AnnualSection(50, "ผลการตรวจราชการ", docx, html_macro(Path(__file__).parent / "templates" / "annual.html.j2", "part"), collect, draw)

@@ -254,9 +254,8 @@ def _table(slide, headers: list[str], rows: list[list[str]], widths_in: list[flo
            missing: list[bool] | None = None):
     """A table whose rows are as tall as their text (LibreOffice does not grow a pptx row)."""
     heights = _row_heights(headers, rows, widths_in, size)
-    shape = slide.shapes.add_table(len(rows) + 1, len(headers), left, top, Inches(sum(widths_in)),
-                                   Inches(sum(heights)))
-    table = shape.table
+    table = slide.shapes.add_table(len(rows) + 1, len(headers), left, top, Inches(sum(widths_in)),
+                                   Inches(sum(heights))).table
     for column, width in enumerate(widths_in):
         table.columns[column].width = Inches(width)
     for r, values in enumerate([headers, *rows]):
@@ -271,7 +270,6 @@ def _table(slide, headers: list[str], rows: list[list[str]], widths_in: list[flo
             cell.fill.solid()
             cell.fill.fore_color.rgb = HEADER_FILL if r == 0 else (
                 MISS_FILL if missing and missing[r - 1] else WHITE)
-    return shape, Inches(sum(heights))
 
 
 def _pages(heights: list[float], room: float) -> list[list[int]]:
@@ -386,8 +384,7 @@ def _problem_slides(prs, blank, policy: PolicyRow) -> None:
         slide = prs.slides.add_slide(blank)
         more = f" ({number}/{len(pages)})" if len(pages) > 1 else ""
         _title(slide, f"ปัญหาอุปสรรคและข้อเสนอแนะ นโยบายที่ {policy.number}{more}")
-        box = _box(slide, MARGIN, BODY_TOP, BODY_W, BODY_H, [], TEXT_PT)
-        frame = box.text_frame
+        frame = _box(slide, MARGIN, BODY_TOP, BODY_W, BODY_H, [], TEXT_PT).text_frame
         first = True
         for index in page:
             for k, line in enumerate(blocks[index]):

@@ -39,10 +39,6 @@ class Evidence:
     size: int
     media_type: str
 
-    @property
-    def is_image(self) -> bool:
-        return self.media_type in IMAGE_TYPES
-
 
 @dataclass
 class IndicatorRow:
@@ -69,7 +65,7 @@ class IndicatorRow:
 
     @property
     def photos(self) -> list[Evidence]:
-        return [e for e in self.evidence if e.is_image]
+        return [e for e in self.evidence if e.media_type in IMAGE_TYPES]
 
 
 @dataclass
@@ -140,10 +136,9 @@ def collect(session: Session, office: m.Office, period: Period, memo_date: date)
         m.InspectionResult.indicator_id.in_(indicator_ids), m.InspectionResult.period == period.id))}
     evidence: dict[int, list[Evidence]] = {}
     if results:
-        rows = session.scalars(select(m.EvidenceFile).where(
-            m.EvidenceFile.inspection_result_id.in_([r.id for r in results.values()]))
-            .order_by(m.EvidenceFile.filename, m.EvidenceFile.sha256, m.EvidenceFile.id)).all()
-        for row in rows:
+        for row in session.scalars(select(m.EvidenceFile).where(
+                m.EvidenceFile.inspection_result_id.in_([r.id for r in results.values()]))
+                .order_by(m.EvidenceFile.filename, m.EvidenceFile.sha256, m.EvidenceFile.id)):
             evidence.setdefault(row.inspection_result_id, []).append(
                 Evidence(row.filename, row.sha256, row.size, row.media_type))
     director = next((p for p in office.people if p.has_role(m.Role.DIRECTOR)), None)
@@ -198,7 +193,7 @@ def problems(data: RoundData, max_file_bytes: int | None = None) -> list[DataPro
             path = stored_path(ev.sha256)
             if not path.is_file():
                 add("evidence", f'ไม่พบไฟล์ "{ev.filename}" ในคลังหลักฐาน ({path})')
-            elif _sha256(path) != ev.sha256:
+            elif file_sha256(path) != ev.sha256:
                 add("evidence", f'ไฟล์ "{ev.filename}" ในคลังหลักฐานถูกแก้ไข (ค่าแฮชไม่ตรง)')
             elif max_file_bytes is not None and ev.size > max_file_bytes:
                 add("evidence", f'ไฟล์ "{ev.filename}" ขนาด {_mb(ev.size)} ใหญ่เกินกว่าจะแนบอีเมลได้ '
@@ -206,12 +201,9 @@ def problems(data: RoundData, max_file_bytes: int | None = None) -> list[DataPro
     return found
 
 
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path) -> str:
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _mb(size: int) -> str:

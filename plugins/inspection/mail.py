@@ -14,6 +14,7 @@ server's final answer never came (a timeout or a dropped connection), so it may 
 """
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import imaplib
 import smtplib
@@ -29,6 +30,7 @@ from tidtam.core.contract import Payload
 from tidtam.core.ledger import idempotency_key
 from tidtam.core.thai import to_thai_digits
 
+from .documents import addressee
 from .mapping import MESSAGE_OVERHEAD, InspectionMapping
 from .package import TARGET, Package, encoded_size
 
@@ -87,7 +89,7 @@ def plan(package: Package, mapping: InspectionMapping, office_code: str) -> list
         subject = f"{manifest['title']} {manifest['office']['name']} ({part_th})"
         listing = "\n".join(f"  {k}. {f['name']} ({_size_th(f['size'])})" for k, f in enumerate(files, 1))
         body = (
-            f"เรียน {_head_of(mapping.region_office)}\n\n"
+            f"เรียน {addressee(mapping.region_office)}\n\n"
             f"{manifest['office']['name']} ขอส่ง{manifest['title']} "
             f"{part_th} ประกอบด้วยไฟล์แนบ {to_thai_digits(len(files))} ไฟล์ ดังนี้\n{listing}\n\n"
             f"ชุดเอกสารนี้มีทั้งหมด {to_thai_digits(total)} ฉบับ ไฟล์ manifest.json ในฉบับที่ ๑ "
@@ -109,10 +111,6 @@ def plan(package: Package, mapping: InspectionMapping, office_code: str) -> list
         }
         out.append(Payload(record_key(period_id, number), ACTION, data, title=subject))
     return out
-
-
-def _head_of(region_office: str) -> str:
-    return region_office.removeprefix("สำนักงาน") or region_office
 
 
 def _size_th(size: int) -> str:
@@ -173,33 +171,21 @@ def send(message: EmailMessage, data: dict, mapping: InspectionMapping, credenti
                 code, answer = smtp.rcpt(address)
                 if code not in (250, 251):
                     raise NotSent(f"เซิร์ฟเวอร์ไม่รับผู้รับ {address}: {code} {_text(answer)}")
-        except NotSent:
-            _quit(smtp)
-            raise
         except (OSError, smtplib.SMTPException) as exc:  # nothing of the message was sent yet
-            _quit(smtp)
             raise NotSent(f"ส่งไม่สำเร็จก่อนเริ่มส่งเนื้อหา: {_why(exc)}") from None
         try:
             code, answer = smtp.data(message.as_bytes(policy=email.policy.SMTP))  # CRLF line ends
         except smtplib.SMTPDataError as exc:  # a reply, and not 250: the server refused it
-            _quit(smtp)
             raise NotSent(f"เซิร์ฟเวอร์ปฏิเสธจดหมาย: {exc.smtp_code} {_text(exc.smtp_error)}") from None
         except (OSError, smtplib.SMTPException) as exc:  # the body went (or began to go) out, no answer
-            _quit(smtp)
             raise MaybeSent(f"ไม่ได้รับคำตอบจากเซิร์ฟเวอร์หลังส่งเนื้อหา: {_why(exc)}") from None
-        _quit(smtp)
         if code != 250:  # smtplib returns the final answer without raising: any other is a refusal
             raise NotSent(f"เซิร์ฟเวอร์ปฏิเสธจดหมาย: {code} {_text(answer)}")
         return Sent(f"{code} {_text(answer)}")
-    finally:
+    finally:  # whatever happened: QUIT (it may fail quietly), then close
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
         smtp.close()
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        pass
 
 
 def _text(answer) -> str:
@@ -233,7 +219,5 @@ def in_archive(mapping: InspectionMapping, message_id_: str, credentials) -> boo
     except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
         raise LookupFailed(f"ค้นหาในกล่องจดหมายสำเนาไม่ได้: {_why(exc)}") from None
     finally:
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass

@@ -7,49 +7,14 @@ release; both are validated on load with ``file › key: message`` errors (``cor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from tidtam.core.config import Strict, load
 
 # Every message's encoded attachments must leave room for the headers and the body.
 MESSAGE_OVERHEAD = 16_384
-
-
-class ArchiveLookup(Strict):
-    """The unit's own archive mailbox: every message is BCC'd to it in the same SMTP
-    transaction, so finding a Message-ID there (IMAP SEARCH HEADER) proves delivery, and not
-    finding it once ``settle_seconds`` have passed since the attempt proves it was not sent."""
-
-    address: str
-    imap_host: str
-    imap_port: int = 993
-    imap_tls: bool = True  # IMAP over TLS (port 993); false = plain IMAP (the local stand-in)
-    settle_seconds: float = Field(default=300, ge=0)
-
-    @field_validator("address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        return _email(value)
-
-
-class InspectionMapping(Strict):
-    recipient: str  # the regional office's address for inspection reports
-    region_office: str
-    sender: str  # the From: address, the unit's own
-    attachment_max_bytes: int = Field(ge=200_000)  # per message, attachments as sent (base64)
-    smtp_host: str
-    smtp_port: int
-    smtp_tls: bool = False  # STARTTLS before anything else is said
-    smtp_auth: bool = False  # log in with credentials from keyring/env/prompt (never config)
-    smtp_timeout: float = Field(default=60, gt=0)
-    archive: ArchiveLookup | None = None  # no archive: an unsure send waits for a person's decision
-
-    @field_validator("recipient", "sender")
-    @classmethod
-    def _addresses(cls, value: str) -> str:
-        return _email(value)
 
 
 def _email(value: str) -> str:
@@ -58,6 +23,34 @@ def _email(value: str) -> str:
     if not local or "." not in domain or any(c in value for c in " <>,;\"'"):
         raise ValueError(f'ที่อยู่อีเมลไม่ถูกต้อง: "{value}"')
     return value
+
+
+Email = Annotated[str, AfterValidator(_email)]  # an address, trimmed, or a Thai refusal
+
+
+class ArchiveLookup(Strict):
+    """The unit's own archive mailbox: every message is BCC'd to it in the same SMTP
+    transaction, so finding a Message-ID there (IMAP SEARCH HEADER) proves delivery, and not
+    finding it once ``settle_seconds`` have passed since the attempt proves it was not sent."""
+
+    address: Email
+    imap_host: str
+    imap_port: int = 993
+    imap_tls: bool = True  # IMAP over TLS (port 993); false = plain IMAP (the local stand-in)
+    settle_seconds: float = Field(default=300, ge=0)
+
+
+class InspectionMapping(Strict):
+    recipient: Email  # the regional office's address for inspection reports
+    region_office: str
+    sender: Email  # the From: address, the unit's own
+    attachment_max_bytes: int = Field(ge=200_000)  # per message, attachments as sent (base64)
+    smtp_host: str
+    smtp_port: int
+    smtp_tls: bool = False  # STARTTLS before anything else is said
+    smtp_auth: bool = False  # log in with credentials from keyring/env/prompt (never config)
+    smtp_timeout: float = Field(default=60, gt=0)
+    archive: ArchiveLookup | None = None  # no archive: an unsure send waits for a person's decision
 
 
 # --- workbook.yaml -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from tidtam.core.settings import data_dir
 from tidtam.core.thai import to_thai_digits
 
 from . import documents
-from .frame import RoundData, collect, number_th, problems
+from .frame import RoundData, collect, file_sha256, number_th, problems
 from .mapping import MESSAGE_OVERHEAD, InspectionMapping, workbook_layout
 
 FORMAT = "tidtam-inspection-package/1"
@@ -97,7 +97,7 @@ def build(session, office, period: Period, config, memo_date: date, *, allow_inc
         policy_charts = _draw_charts(data, scratch)
         with folder_in_place(target) as work:
             write_files(data, work, mapping, layout, photos, policy_charts, doc_no=doc_no,
-                                allow_incomplete=allow_incomplete)
+                        allow_incomplete=allow_incomplete)
     return load(target)
 
 
@@ -123,7 +123,7 @@ def write_files(data: RoundData, work: Path, mapping: InspectionMapping, layout,
 
 
 def _describe(kind: str, path: Path) -> PackageFile:
-    return PackageFile(path.name, kind, _sha256(path), path.stat().st_size)
+    return PackageFile(path.name, kind, file_sha256(path), path.stat().st_size)
 
 
 def _manifest(data: RoundData, files: list[PackageFile], allow_incomplete: bool) -> dict:
@@ -161,7 +161,7 @@ def load(folder: Path) -> Package:
     files = []
     for entry in manifest["files"]:
         path = folder / entry["name"]
-        if not path.is_file() or path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:
+        if not path.is_file() or path.stat().st_size != entry["size"] or file_sha256(path) != entry["sha256"]:
             raise BadInput(f"ไฟล์ {path} ไม่ตรงกับ {MANIFEST} (ถูกลบหรือแก้ไขหลังสร้าง) — "
                            "รัน package inspection ใหม่ แล้วแสดงตัวอย่างและขออนุมัติอีกครั้ง")
         files.append(PackageFile(entry["name"], entry["kind"], entry["sha256"], entry["size"]))
@@ -222,10 +222,9 @@ def target_result_chart(stem: Path, indicators) -> list[Path]:
     ax.bar([x - 0.2 for x in xs], targets, 0.38, color=charts.GREY, label="ค่าเป้าหมาย")
     ax.bar([x + 0.2 for x in xs], results, 0.38, label="ผลการดำเนินงาน",
            color=[charts.BLUE if r >= t else charts.ORANGE for r, t in zip(results, targets)])
-    for x, value in zip(xs, targets):
-        ax.text(x - 0.2, value + 1.5, to_thai_digits(number_th(value)), ha="center", va="bottom", fontsize="small")
-    for x, value in zip(xs, results):
-        ax.text(x + 0.2, value + 1.5, to_thai_digits(number_th(value)), ha="center", va="bottom", fontsize="small")
+    for shift, values in ((-0.2, targets), (0.2, results)):
+        for x, value in zip(xs, values):
+            ax.text(x + shift, value + 1.5, number_th(value), ha="center", va="bottom", fontsize="small")
     ax.set_xticks(xs, [f"ตัวชี้วัดที่ {to_thai_digits(i.code)}" for i in indicators])
     ax.set_ylim(0, max([100.0, *targets, *results]) * 1.2)
     charts.thai_ticks(ax, "y")
@@ -261,16 +260,13 @@ def _write_evidence(data: RoundData, work: Path, stem: str, limit: int) -> list[
     lines += [f"ตัวชี้วัดที่ {code}\t{name}\t{size} ไบต์\t{names[where[name] - 1]}\tsha256 {sha}"
               for name, sha, size, code in entries] or ["(ไม่มีไฟล์หลักฐาน)"]
     stamp = (data.memo_date.year, data.memo_date.month, data.memo_date.day, 0, 0, 0)
-    paths = []
-    for n, volume in enumerate(volumes, 1):
-        path = work / names[n - 1]
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+    for n, (zip_name, volume) in enumerate(zip(names, volumes), 1):
+        with zipfile.ZipFile(work / zip_name, "w", zipfile.ZIP_STORED) as archive:
             if n == 1:
                 _add(archive, "รายการหลักฐาน.txt", ("\n".join(lines) + "\n").encode("utf-8"), stamp)
             for name, sha, _size, _code in volume:
                 _add(archive, name, stored_path(sha).read_bytes(), stamp)
-        paths.append(path)
-    return paths
+    return [work / zip_name for zip_name in names]
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, stamp) -> None:
@@ -287,23 +283,13 @@ def _safe_name(filename: str) -> str:
 
 
 def _unique(name: str, used: set[str]) -> str:
-    base, dot, ext = name.rpartition(".")
-    if not dot:
-        base, ext = name, ""
+    base, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
     candidate, n = name, 1
     while candidate in used:
         n += 1
-        candidate = f"{base} ({n}).{ext}" if dot else f"{base} ({n})"
+        candidate = f"{base} ({n}){dot}{ext}"
     used.add(candidate)
     return candidate
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 __all__ = ["build", "load", "copy_to", "package_dir", "Package", "PackageFile", "number_th"]

@@ -28,9 +28,7 @@ def _photos(package: Package, limit: int = 12) -> list[dict]:
     from PIL import Image
 
     out = []
-    for f in package.files:
-        if f.kind != "evidence":
-            continue
+    for f in [f for f in package.files if f.kind == "evidence"]:
         with zipfile.ZipFile(package.folder / f.name) as archive:
             for info in archive.infolist():
                 if len(out) >= limit or not info.filename.lower().endswith((".jpg", ".jpeg", ".png")):

@@ -43,7 +43,7 @@ class MailRemote(Remote):
         folder = package_dir(data["office"], data["period"])
         login = self.credentials(TARGET) if self.mapping.smtp_auth else None
         try:
-            sent = await asyncio.to_thread(_send, data, folder, self.mapping, login)
+            sent = await asyncio.to_thread(lambda: mail.send(mail.build_message(data, folder), data, self.mapping, login))
         except mail.NotSent as exc:
             raise RemoteRefused(str(exc)) from None
         except mail.MaybeSent as exc:
@@ -54,10 +54,6 @@ class MailRemote(Remote):
         # A killed client's SMTP connection closes and the server drops the message it was given:
         # nothing lands later. The archive only needs time to show what did land.
         return self.mapping.archive.settle_seconds if self.mapping.archive else 0.0
-
-
-def _send(data: dict, folder, mapping, login) -> mail.Sent:
-    return mail.send(mail.build_message(data, folder), data, mapping, login)
 
 
 @asynccontextmanager
