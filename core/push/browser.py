@@ -12,8 +12,9 @@ import shutil
 import tempfile
 import threading
 import weakref
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
+from unittest import mock  # patch.dict: os.environ changed for a block, then put back
 from urllib.parse import urlsplit
 
 from .trace import mask, storage_secrets
@@ -83,17 +84,13 @@ def _browser_temp(run_dir: Path | None) -> tuple[Path, int]:
     process lives). Such folders whose lock is free were left by runs that died: removed first."""
     base = data_dir()
     for left in [*base.glob(f"runs/*/{TEMP_PREFIX}*"), *base.glob(f"tmp/{TEMP_PREFIX}*")]:
-        try:
+        with suppress(OSError):  # being made this very moment, gone, or its run still alive
             held = os.open(left / ".lock", os.O_WRONLY)
-        except OSError:  # being made this very moment, or gone
-            continue
-        try:
-            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its run is alive
-            shutil.rmtree(left, ignore_errors=True)
-        except OSError:
-            pass
-        finally:
-            os.close(held)
+            try:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its run is alive
+                shutil.rmtree(left, ignore_errors=True)
+            finally:
+                os.close(held)
     root = Path(run_dir) if run_dir else base / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
@@ -102,22 +99,12 @@ def _browser_temp(run_dir: Path | None) -> tuple[Path, int]:
     return folder, lock
 
 
-@contextmanager
 def _driver_environment(temp: Path):
     """While the driver starts: NODE_OPTIONS with ours added (after the user's own) and TMPDIR at
     ``temp`` (Node's os.tmpdir(), and Chromium's, which inherits it); then both as they were."""
-    before = {name: os.environ.get(name) for name in ("NODE_OPTIONS", "TMPDIR")}
-    user_options = before["NODE_OPTIONS"]
-    os.environ["NODE_OPTIONS"] = f"{user_options} {DRIVER_NODE_OPTIONS}" if user_options else DRIVER_NODE_OPTIONS
-    os.environ["TMPDIR"] = str(temp)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
+    user_options = os.environ.get("NODE_OPTIONS")
+    return mock.patch.dict(os.environ, {"TMPDIR": str(temp), "NODE_OPTIONS": " ".join(
+        filter(None, (user_options, DRIVER_NODE_OPTIONS)))})
 
 
 async def working_context(browser, settings):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from contextlib import contextmanager
+from unittest import mock  # patch.dict: os.environ changed for a block, then put back
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -107,14 +107,7 @@ class KeycloakSignIn:
             self.token = dict(self.oauth.parse_request_body_response(answer.text))
 
 
-@contextmanager
 def _plain_http_allowed(base_url: str):
     """oauthlib refuses plain http (rightly); a stand-in on this machine is served without TLS."""
-    local = urlsplit(base_url).hostname in LOOPBACK and "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
-    if local:
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-    try:
-        yield
-    finally:
-        if local:
-            os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
+    local = urlsplit(base_url).hostname in LOOPBACK
+    return mock.patch.dict(os.environ, {"OAUTHLIB_INSECURE_TRANSPORT": "1"} if local else {})

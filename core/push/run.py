@@ -30,6 +30,7 @@ from ..forms.page import LocatorError
 from ..ledger import NOT_PREVIEWED, Ledger, Summary, operator, set_hash, transition
 from ..models import SubmissionState as S
 from ..models.base import utcnow
+from ..periods import BANGKOK
 from .plan import Plan, make_plan
 from .retry import read
 
@@ -312,7 +313,7 @@ async def _push(t: Target, period, ledger: Ledger, credentials, options: Options
                         try:
                             state = await _deliver(ledger, row_id, payload, remote, options)
                         except _Later as later:  # the other records go first, this one after its deadline
-                            queue.append((later.until, group[i:]))
+                            queue.append((later.args[0], group[i:]))
                             break
                         on_progress("record", payload, state)
                         if state is not S.SUBMITTED:  # a record's later actions need this one confirmed
@@ -378,18 +379,14 @@ async def _settle(ledger: Ledger, row, payload: Payload, remote, options: Option
     left = (deadline - utcnow()).total_seconds()
     if left > options.action_timeout:
         return ledger.move(row.id, S.UNKNOWN, error=f"ยังไม่พบในระบบ แต่คำขอเดิมอาจยังไม่ถึง — "
-                                                   f"รันคำสั่งเดิมอีกครั้งหลัง {_local_time(deadline)}")
+                                                   f"รันคำสั่งเดิมอีกครั้งหลัง {deadline.astimezone(BANGKOK):%H:%M:%S} น.")
     if left > 0:
         raise _Later(deadline)  # looked up again once the old request's deadline has passed
     return None
 
 
 class _Later(Exception):
-    """A row whose earlier request may still land: tried again at ``until`` (after the others)."""
-
-    def __init__(self, until):
-        super().__init__(until)
-        self.until = until
+    """A row whose earlier request may still land: tried again at ``args[0]`` (after the others)."""
 
 
 def _take(queue: list) -> tuple:
@@ -424,12 +421,6 @@ def _deadline(row, remote, options: Options):
     started = row.attempted_at or utcnow()
     started = started if started.tzinfo else started.replace(tzinfo=utcnow().tzinfo)
     return started + timedelta(seconds=remote.settle_seconds(options.action_timeout))
-
-
-def _local_time(moment) -> str:
-    from ..periods import BANGKOK
-
-    return f"{moment.astimezone(BANGKOK):%H:%M:%S} น."
 
 
 async def _failed(ledger: Ledger, row_id: int, remote, options: Options, exc: Exception) -> S:
