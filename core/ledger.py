@@ -13,7 +13,6 @@ import getpass
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -111,16 +110,6 @@ class Summary:
     unsure: list[str] = field(default_factory=list)  # record keys that may or may not have landed
 
 
-@dataclass(frozen=True)
-class RowView:
-    """What the engine needs of a row between its own transactions."""
-
-    id: int
-    state: S
-    attempts: int
-    attempted_at: datetime | None
-
-
 class Ledger:
     """One office's rows of one target (or one of its stages) and one period."""
 
@@ -165,10 +154,12 @@ class Ledger:
             raise NotYet(f"มี {len(stuck)} รายการที่ค้างจากการส่งครั้งก่อน (เช่น {stuck[0].record_key}) จึงยัง{doing}ไม่ได้ "
                          "— ส่งต่อ (push) เพื่อกระทบยอดก่อน", "push")
 
-    def view(self, row_id: int) -> RowView:
+    def view(self, row_id: int) -> Submission:
+        """The row as it stands now, detached: what the engine reads of it between its own transactions."""
         with self.db.session() as session:
             row = session.get(Submission, row_id)
-            return RowView(row.id, row.state, row.attempts, row.attempted_at)
+            session.expunge(row)
+            return row
 
     def summary(self) -> Summary:
         with self.db.session() as session:
