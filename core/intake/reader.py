@@ -556,4 +556,5 @@ PARSERS = {
     "level": lambda column, value, fmt, context: values.read_whole(value, 1, 5, "ระดับ"),
     "files": _files,
     "links": _links,
+    "url": lambda column, value, fmt, context: values.read_url(value),
 }
