@@ -115,18 +115,19 @@ def plan_round(session: Session, office: Office, period: Period, mapping: EmesMa
         code, result = point.code, results.get(point.id)
         files = files_of(session, result)
         works = [{"title": w.get("title", ""), "video": w.get("video", "")} for w in result.works] if result else []
+        owner = point.owner.full_name if point.owner else ""
         if point.kind == "works":
-            form, record = WORKS_FORM, {"works": works}
+            form, record = WORKS_FORM, {"owner": owner, "works": works}
         else:
             form = POINT_FORM
-            record = {"level": str(result.level) if result and result.level is not None else "",
+            record = {"owner": owner,  # who reports it: for a site that asks for a reporter
+                      "level": str(result.level) if result and result.level is not None else "",
                       "narrative": narrative_text(result.narrative if result else ""),
                       "links": [link.strip() for link in (result.links or []) if link.strip()] if result else []}
         fill = fill_of(form, forms.forms[form], record)[0]
         if form == POINT_FORM and not point.asks_level:
             del fill["steps"][POINT_FORM]["level"]  # the year asks none: the site shows no level here
         notes = [f"ไฟล์ {len(files)} ไฟล์: " + ", ".join(f"{f.filename} ({size_text(f.size)})" for f in files)] if files else []
-        owner = point.owner.full_name if point.owner else ""
         data = {"year": period.fiscal_year, "round": period.number, "code": code, "form": form, "fill": fill,
                 "_links": record.get("links", []) + [w["video"] for w in works if w["video"]], "_works": works,
                 "_point": point.text, "_indicator": f"{point.indicator.code} {point.indicator.name}", "_owner": owner,

@@ -29,20 +29,22 @@ REPORTED = ("1.1.3", "1.2.1", "2.1.2", "2.2.2", "2.3.1")
 WORKS = "3.1.1"
 
 
-def load_demo(db, complete: bool = False, folder: Path | None = None) -> None:
+def load_demo(db, complete: bool = False, folder: Path | None = None) -> dict[str, str]:
+    """The demo office; ``complete``: every point reported. Returns {sha256: point} of the files
+    attached here (the works' report files)."""
     with db.session() as session:
         load_catalogs(session, PACKAGE_ROOT / "config" / "catalogs.yaml")
         replace_office(session, OfficeFiles.in_folder(DEMO_DIR))
     if not complete:
-        return
+        return {}
     with db.session(actor="test") as session:
         for point in points(session):
             if point.code not in REPORTED:
                 session.add(EmesResult(point_id=point.id, period=R1.id, level=3 if point.asks_level else None, links=[],
                                        narrative="" if point.kind == "works" else f"ผลการดำเนินงานประเด็น {point.code} {point.text} ดำเนินการตามแผน"))
     folder = folder or Path(data_dir()) / "test-works"
-    for rank in range(1, 6):
-        attach_work(db, WORKS, rank, f"ผลงานเด่นที่ {rank}", f"รายงานผลงาน {rank}.pdf", image_bytes("pdf", seed=100 + rank), folder)
+    return {attach_work(db, WORKS, rank, f"ผลงานเด่นที่ {rank}", f"รายงานผลงาน {rank}.pdf", image_bytes("pdf", seed=100 + rank), folder): WORKS
+            for rank in range(1, 6)}
 
 
 def points(session) -> list[EmesPoint]:
