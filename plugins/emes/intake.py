@@ -75,10 +75,11 @@ def rows(session, office, period, owner) -> dict[str, list[dict]]:
 def apply(session, office, owner, book, outcome, clearing) -> None:
     points = {p.code: p for p in owned(session, office, book.period.fiscal_year, owner)}
     narrative = {code: p for code, p in points.items() if p.kind != "works"}
-    for row in book.sheets["points"]:
-        point = narrative.get(row.key[0])
-        if point is not None and row.values["level"] is not None and not point.asks_level:
-            refuse(book, f"ประเด็น {point.code} ไม่ต้องระบุระดับในปีนี้ — เว้นช่องนี้ว่าง", row, "points", "level")
+    for row in book.sheets["points"]:  # the level: where the year's คำชี้แจง asks for one, and only there
+        point, level = narrative.get(row.key[0]), row.values["level"]
+        if point is not None and row.filled and (level is None) == point.asks_level:
+            refuse(book, f"ประเด็น {point.code} ต้องกรอกระดับผลการประเมินตนเอง (1–5)" if point.asks_level
+                   else f"ประเด็น {point.code} ไม่ต้องระบุระดับในปีนี้ — เว้นช่องนี้ว่าง", row, "points", "level")
     apply_results(session, office, owner, book, outcome, clearing, narrative, NOUN, m.EmesResult, "emes_result",
                   lambda v: {"level": v["level"], "narrative": v["narrative"] or "", "links": v["links"] or []}, sheet="points", link="point_id")
     _apply_works(session, office, owner, book, outcome, clearing, {c: p for c, p in points.items() if p.kind == "works"})

@@ -279,16 +279,16 @@ def test_evidence_is_copied_by_sha256_once_and_follows_the_list(office_db, tmp_p
 def test_emes_and_inspection_rounds_round_trip(office_db, tmp_path):
     db_url, database = office_db
     with database.session() as s:
-        indicator = s.scalars(select(m.EmesIndicator).where(m.EmesIndicator.owner_id.is_not(None)).order_by(m.EmesIndicator.id)).first()
-        owner = indicator.owner.code
-        code = indicator.code
+        point = s.scalars(select(m.EmesPoint).where(m.EmesPoint.owner_id.is_not(None), m.EmesPoint.kind == "narrative").order_by(m.EmesPoint.id)).first()
+        owner = point.owner.code
+        code = point.code
     path = make(db_url, tmp_path, period="2570R1", owner=owner, kind="emes")
     row = row_of(path, "รอบที่ 1", code)
     narrative = "สำนักงานเขตพื้นที่การศึกษาดำเนินการตามแผน\nมีการติดตามทุกไตรมาส"
     fill(path, {("รอบที่ 1", f"D{row}"): "๔", ("รอบที่ 1", f"E{row}"): narrative, ("รอบที่ 1", f"G{row}"): "https://demo-esa.example/e1\nhttps://demo-esa.example/e2"})
     assert run(db_url, "import", str(path)).exit_code == 0
     with database.session() as s:
-        result = s.scalars(select(m.EmesResult).where(m.EmesResult.indicator_id == indicator.id, m.EmesResult.period == "2570R1")).one()
+        result = s.scalars(select(m.EmesResult).where(m.EmesResult.point_id == point.id, m.EmesResult.period == "2570R1")).one()
     assert result.level == 4 and result.narrative == narrative and len(result.links) == 2
 
     with database.session() as s:

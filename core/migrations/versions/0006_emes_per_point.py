@@ -45,4 +45,26 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError('E-MES results per point cannot be folded back into one per indicator')
+    """Back to one result per indicator: a point's result goes to its indicator, the first point's
+    kept where several points reported; the indicator's owner is its first point's."""
+    with op.batch_alter_table('emes_indicator') as batch_op:
+        batch_op.add_column(sa.Column('owner_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_emes_indicator_owner_id_person', 'person', ['owner_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_index('ix_emes_indicator_owner_id', ['owner_id'])
+    op.execute('UPDATE emes_indicator SET owner_id = (SELECT p.owner_id FROM emes_point p WHERE p.indicator_id = emes_indicator.id '
+               'ORDER BY p.number LIMIT 1)')
+    with op.batch_alter_table('emes_result') as batch_op:
+        batch_op.add_column(sa.Column('indicator_id', sa.Integer(), nullable=True))
+    op.execute('UPDATE emes_result SET indicator_id = (SELECT p.indicator_id FROM emes_point p WHERE p.id = emes_result.point_id)')
+    op.execute('DELETE FROM emes_result WHERE id NOT IN (SELECT MIN(r.id) FROM emes_result r GROUP BY r.indicator_id, r.period)')
+    with op.batch_alter_table('emes_result') as batch_op:
+        batch_op.drop_constraint('uq_emes_result_point_id_period', type_='unique')
+        batch_op.drop_constraint('fk_emes_result_point_id_emes_point', type_='foreignkey')
+        batch_op.drop_column('point_id')
+        batch_op.drop_column('works')
+        batch_op.alter_column('indicator_id', nullable=False)
+        batch_op.create_foreign_key('fk_emes_result_indicator_id_emes_indicator', 'emes_indicator', ['indicator_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_unique_constraint('uq_emes_result_indicator_id_period', ['indicator_id', 'period'])
+    with op.batch_alter_table('emes_point') as batch_op:
+        for column in ('kind', 'works', 'asks_level'):
+            batch_op.drop_column(column)
