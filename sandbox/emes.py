@@ -227,11 +227,11 @@ async def save_point(request: Request) -> Response:
     ranked works; saving again overwrites."""
     site = site_of(request)
     spec, state, point = target(request)
-    if spec is None or point is None:
-        return not_found(request)
-    locked = refusal(site, spec, state)
+    locked = refusal(site, spec, state) if spec else None  # a closed or locked round refuses any save
     if locked:
         return site.message_page(request, "ไม่สามารถบันทึกได้", locked, 409)
+    if spec is None or point is None:
+        return not_found(request)
     form = await request.form()
     values, errors, entry = (check_works if point["kind"] == "works" else check_point)(site, point, form)
     if errors:
@@ -288,11 +288,11 @@ async def upload_evidence(request: Request) -> Response:
     """Every upload adds another evidence file, even the same file again."""
     site = site_of(request)
     spec, state, point = target(request)
-    if spec is None or point is None:
-        return not_found(request)
-    locked = refusal(site, spec, state)
+    locked = refusal(site, spec, state) if spec else None  # a closed or locked round refuses any save
     if locked:
         return site.message_page(request, "ไม่สามารถบันทึกได้", locked, 409)
+    if spec is None or point is None:
+        return not_found(request)
     form = await request.form()
     upload = form.get("evidence")
     content = await upload.read() if hasattr(upload, "read") else b""
@@ -329,11 +329,11 @@ def evidence_problem(rules: Mapping, upload: Any, content: bytes) -> str | None:
 async def delete_evidence(request: Request) -> Response:
     site = site_of(request)
     spec, state, point = target(request)
-    if spec is None or point is None:
-        return not_found(request)
-    locked = refusal(site, spec, state)
+    locked = refusal(site, spec, state) if spec else None  # a closed or locked round refuses any save
     if locked:
         return site.message_page(request, "ไม่สามารถบันทึกได้", locked, 409)
+    if spec is None or point is None:
+        return not_found(request)
     record = next((e for e in store(request).evidence if e["id"] == request.path_params["eid"]), None)
     if record is None or record["deleted"]:
         return not_found(request)

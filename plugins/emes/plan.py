@@ -133,7 +133,7 @@ def plan_round(session: Session, office: Office, period: Period, mapping: EmesMa
                 "_point": point.text, "_indicator": f"{point.indicator.code} {point.indicator.name}", "_owner": owner,
                 "_missing": missing_of(point, result, files), "_notes": notes}
         payloads.append(Payload(point_key(code), RESULT, data, title=f"ประเด็น {code} {point.text}"))
-        titles = {w["sha256"]: (rank, w.get("title", "")) for rank, w in enumerate(result.works if result else [], start=1)}
+        titles = {w.get("sha256"): (rank, w.get("title", "")) for rank, w in enumerate(result.works if result else [], start=1)}
         for n, f in enumerate(files, start=1):
             rank, title = titles.get(f.sha256, (0, ""))
             description = (mapping.work_description.format(rank=rank, title=title, name=f.filename) if rank
