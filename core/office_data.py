@@ -9,10 +9,9 @@ import hashlib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-
-import yaml
 from typing import Literal
 
+import yaml
 from pydantic import Field, model_validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
