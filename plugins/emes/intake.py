@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tidtam.core import models as m
