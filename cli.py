@@ -190,7 +190,7 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
         summary = replace_office(session, OfficeFiles.in_folder(folder or DEMO_DIR))
     click.echo(
         f"โหลดสำนักงาน {summary.office_code} แล้ว: {summary.groups} กลุ่ม, {summary.people} คน, "
-        f"{summary.projects} โครงการ, ตัวบ่งชี้ E-MES {summary.emes_indicators}, "
+        f"{summary.projects} โครงการ, ประเด็นการพิจารณา E-MES {summary.emes_points}, "
         f"ตัวชี้วัดตรวจราชการ {summary.inspection_indicators}, รายงานความก้าวหน้า {summary.progress_reports}, "
         f"ผล E-MES {summary.emes_results}, ผลตรวจราชการ {summary.inspection_results}"
     )

@@ -9,9 +9,10 @@ import hashlib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from . import models as m
 from .config import BEYear, ConfigError, Money, Number, Percent, Strict, load, read_yaml, validate
 from .models.base import utcnow
 from .periods import parse_period
-from .settings import PACKAGE_ROOT
+from .settings import PACKAGE_ROOT, config_dir
 
 DEMO_DIR = PACKAGE_ROOT / "demo"
 
@@ -121,13 +122,21 @@ class PlanFile(Strict):
 class PointIn(Strict):
     number: int
     text: str
+    kind: Literal["narrative", "works"] = "narrative"
+    works: int = Field(default=5, ge=1, le=20)  # a "works" point's ranked works
+    level: bool | None = None  # the year asks a level: narrative points do unless told otherwise, works never
+
+    @model_validator(mode="after")
+    def _works_have_no_level(self):
+        if self.kind == "works" and self.level:
+            raise ValueError("ประเด็นแบบผลงาน (works) ไม่มีระดับผลการประเมินตนเอง")
+        return self
 
 
 class EmesIndicatorIn(Strict):
     number: int
     name: str
-    owner: str | None = None
-    points: list[PointIn] = []
+    points: list[PointIn]
 
 
 class StandardIn(Strict):
@@ -137,9 +146,18 @@ class StandardIn(Strict):
 
 
 class EmesFrameFile(Strict):
+    """A year's E-MES frame as OBEC sends it (``config/<frame>``): the same for every office."""
+
     fiscal_year: BEYear
-    narrative_max_chars: int | None = None
     standards: list[StandardIn]
+
+
+class EmesOwnersFile(Strict):
+    """An office's E-MES year: which frame (a path under the config folder) and who owns each
+    point ("1.1.2": person code)."""
+
+    frame: str
+    owners: dict[str, str] = {}
 
 
 class InspectionIndicatorIn(Strict):
@@ -195,13 +213,18 @@ class ProgressFile(Strict):
     reports: list[ProgressIn]
 
 
+class WorkIn(Strict):
+    title: str
+    video: str = ""
+
+
 class EmesResultIn(Strict):
-    standard: int
-    indicator: int
+    point: str  # "1.1.2"
     level: int | None = Field(default=None, ge=1, le=5)
     narrative: str = ""
     reported_by: str | None = None
     links: list[str] = []
+    works: list[WorkIn] = []  # a "works" point's, in rank order
 
 
 class EmesResultsFile(Strict):
@@ -343,7 +366,7 @@ class LoadSummary:
     groups: int = 0
     people: int = 0
     projects: int = 0
-    emes_indicators: int = 0
+    emes_points: int = 0
     inspection_indicators: int = 0
     progress_reports: int = 0
     emes_results: int = 0
@@ -354,7 +377,8 @@ def replace_office(session: Session, files: OfficeFiles) -> LoadSummary:
     """Validate every file, then (re)create the office from them inside ``session``'s transaction."""
     office_file = load(OfficeFile, files.office)
     plans = [(p, load(PlanFile, p)) for p in files.plans]
-    emes = [(p, load(EmesFrameFile, p)) for p in files.emes_frames]
+    emes = [(p, load(EmesOwnersFile, p)) for p in files.emes_frames]
+    frames = [_frame(p, data) for p, data in emes]
     inspection = [(p, load(InspectionFrameFile, p)) for p in files.inspection_frames]
     progress = [(p, load(ProgressFile, p)) for p in files.progress]
     emes_results = [(p, load(EmesResultsFile, p)) for p in files.emes_results]
@@ -372,8 +396,8 @@ def replace_office(session: Session, files: OfficeFiles) -> LoadSummary:
         loader = _OfficeLoader(session, files.office, office_file)
         for path, plan in plans:
             loader.plan(path, plan)
-        for path, frame in emes:
-            loader.emes_frame(path, frame)
+        for (path, owners), frame in zip(emes, frames, strict=True):
+            loader.emes_frame(path, owners, frame)
         for path, frame in inspection:
             loader.inspection_frame(path, frame)
         for path, data in progress:
@@ -383,11 +407,18 @@ def replace_office(session: Session, files: OfficeFiles) -> LoadSummary:
         for path, data in inspection_results:
             loader.inspection_results(path, data)
         loader.problems.raise_if_any()
-    _audit_reload(session, loader.office, replaced, files, inserted)
+    _audit_reload(session, loader.office, replaced, [*files.paths(), *(config_dir() / o.frame for _, o in emes)], inserted)
     return loader.summary
 
 
-def _audit_reload(session: Session, office: m.Office, replaced: int | None, files: OfficeFiles, inserted) -> None:
+def _frame(path: Path, owners: EmesOwnersFile) -> EmesFrameFile:
+    frame = config_dir() / owners.frame
+    if not frame.is_file():
+        raise ConfigError(f"{path} › frame: ไม่พบไฟล์กรอบการประเมิน {frame}")
+    return load(EmesFrameFile, frame)
+
+
+def _audit_reload(session: Session, office: m.Office, replaced: int | None, files: list[Path], inserted) -> None:
     """One ``reload`` audit entry per table instead of one per inserted row: the files are the
     record of what was loaded (the office's entry names them with their sha256). ``replaced``
     is the id of the office row deleted with everything under it, or None."""
@@ -395,7 +426,7 @@ def _audit_reload(session: Session, office: m.Office, replaced: int | None, file
     for (table, operation), count in sorted(inserted.items()):
         by_table.setdefault(table, {"office": office.code})[operation] = count
     by_table[m.Office.__tablename__].update(
-        replaced_office_id=replaced, files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files.paths()}
+        replaced_office_id=replaced, files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
     )
     actor, now = session.info.get(audit.ACTOR_KEY, ""), utcnow()
     audit.write(session, [audit.entry("reload", table, str(office.id), changes, actor=actor, at=now) for table, changes in by_table.items()])
@@ -424,7 +455,7 @@ class _OfficeLoader:
         session.flush()
         self.summary.groups, self.summary.people = len(self.groups), len(self.people)
         self.projects: dict[tuple[int, str], m.Project] = {}
-        self.emes_indicators: dict[tuple[int, int, int], m.EmesIndicator] = {}
+        self.emes_points: dict[tuple[int, str], m.EmesPoint] = {}
         self.inspection_indicators: dict[tuple[int, str], m.InspectionIndicator] = {}
 
     def _group(self, path, key, code):
@@ -492,17 +523,24 @@ class _OfficeLoader:
         if p.activities and activities != budget:
             self.problems.add(path, f"{key}.budget", f"งบประมาณรวม {budget:,.2f} บาท ไม่เท่ากับผลรวมงบกิจกรรม {activities:,.2f} บาท")
 
-    def emes_frame(self, path: Path, frame: EmesFrameFile) -> None:
-        for i, s in enumerate(frame.standards):
-            standard = m.EmesStandard(office_id=self.office.id, fiscal_year=frame.fiscal_year, number=s.number, name=s.name)
-            for j, ind in enumerate(s.indicators):
-                owner = self._person(path, f"standards.{i}.indicators.{j}.owner", ind.owner)
-                indicator = m.EmesIndicator(number=ind.number, name=ind.name, owner=owner)
-                indicator.points = [m.EmesPoint(number=pt.number, text=pt.text) for pt in ind.points]
+    def emes_frame(self, path: Path, office: EmesOwnersFile, frame: EmesFrameFile) -> None:
+        fy, owners = frame.fiscal_year, dict(office.owners)
+        for s in frame.standards:
+            standard = m.EmesStandard(office_id=self.office.id, fiscal_year=fy, number=s.number, name=s.name)
+            for ind in s.indicators:
+                indicator = m.EmesIndicator(number=ind.number, name=ind.name)
+                for pt in ind.points:
+                    code = f"{s.number}.{ind.number}.{pt.number}"
+                    indicator.points.append(point := m.EmesPoint(
+                        number=pt.number, text=pt.text, kind=pt.kind, works=pt.works if pt.kind == "works" else 0,
+                        asks_level=pt.kind == "narrative" if pt.level is None else pt.level,
+                        owner=self._person(path, f"owners.{code}", owners.pop(code, None))))
+                    self.emes_points[(fy, code)] = point
                 standard.indicators.append(indicator)
-                self.emes_indicators[(frame.fiscal_year, s.number, ind.number)] = indicator
+                self.summary.emes_points += len(ind.points)
             self.session.add(standard)
-            self.summary.emes_indicators += len(s.indicators)
+        for code in owners:
+            self.problems.add(path, f"owners.{code}", f"ไม่มีประเด็นการพิจารณา {code} ในกรอบการประเมินปี {fy} ({office.frame})")
 
     def inspection_frame(self, path: Path, frame: InspectionFrameFile) -> None:
         for i, pol in enumerate(frame.policies):
@@ -547,11 +585,12 @@ class _OfficeLoader:
     def emes_results(self, path: Path, data: EmesResultsFile) -> None:
         period = parse_period(data.period)
         for i, r in enumerate(data.results):
-            indicator = self.emes_indicators.get((period.fiscal_year, r.standard, r.indicator))
-            if indicator is None:
-                self.problems.add(path, f"results.{i}", f"ไม่มีมาตรฐานที่ {r.standard} ตัวบ่งชี้ที่ {r.indicator} ในปีงบประมาณ {period.fiscal_year}")
+            point = self.emes_points.get((period.fiscal_year, r.point))
+            if point is None:
+                self.problems.add(path, f"results.{i}.point", f"ไม่มีประเด็นการพิจารณา {r.point} ในปีงบประมาณ {period.fiscal_year}")
                 continue
-            self.session.add(m.EmesResult(indicator=indicator, period=period.id, level=r.level, narrative=r.narrative, links=r.links, reported_by=self._person(path, f"results.{i}.reported_by", r.reported_by)))
+            fields = r.model_dump(exclude={"point", "reported_by"})
+            self.session.add(m.EmesResult(point=point, period=period.id, reported_by=self._person(path, f"results.{i}.reported_by", r.reported_by), **fields))
             self.summary.emes_results += 1
 
     def inspection_results(self, path: Path, data: InspectionResultsFile) -> None:

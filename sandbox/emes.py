@@ -1,11 +1,16 @@
-"""Stand-in of E-MES: choose fiscal year and round, a page per standard, per indicator a level,
-a narrative, links and evidence files; "confirm the round" locks it until an admin reopens it.
+"""Stand-in of E-MES: choose fiscal year and round, a page per standard listing its indicators
+and their points of consideration (ประเด็นการพิจารณา), a page per point: a narrative point's level
+(where the year asks one), narrative and links, or a works point's ranked works (title and
+video link per rank), and its files; "confirm the round" locks it until an admin reopens it.
 
-Saving an indicator overwrites it; every evidence upload adds another file.
+The standards, indicators and points of a year are the tool's own frame file
+(``config/emes/frames/<year>.yaml``, or under ``TIDTAM_CONFIG_DIR``): one source of truth.
+Saving a point overwrites it; every file upload adds another file.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -15,17 +20,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import thai
-from .site import DATA, Site, logged_in, site_of
+from .site import DATA, Site, load_yaml, logged_in, site_of
 
 DEFAULT_DATA = DATA / "emes.yaml"
-# The same site with the demo office's standards and indicators (demo_data="office", the
-# --office-projects flag): what a push of the demo office's round fills in.
-OFFICE_DATA = DATA / "emes_office.yaml"
 URL = re.compile(r"https?://[^\s/$.?#][^\s]*")
 
 
+def frames_dir() -> Path:
+    return Path(os.environ.get("TIDTAM_CONFIG_DIR") or Path(__file__).parents[1] / "config") / "emes" / "frames"
+
+
 class AssessmentStore:
-    """Rounds' lock state, saved indicators per round, evidence (bytes kept apart)."""
+    """Rounds' lock state, saved points per round, evidence (bytes kept apart)."""
 
     def __init__(self, site: Site):
         self.rounds = {round_key(r["year"], r["round"]): {"year": r["year"], "round": r["round"],
@@ -45,18 +51,18 @@ def round_key(year: int, number: int) -> str:
 
 
 def build_app(data_path: Path | str | None = None, demo_data: bool | str = True, **knobs):
-    default = OFFICE_DATA if demo_data == "office" else DEFAULT_DATA
-    site = Site("emes", Path(data_path or default), AssessmentStore, **knobs)
+    site = Site("emes", Path(data_path or DEFAULT_DATA), AssessmentStore, **knobs)
+    site.frames = {int(f.stem): load_yaml(f) for f in sorted(frames_dir().glob("*.yaml"))}
     base = "/rounds/{year:int}/{number:int}"
     routes = [
         Route("/", home), Route("/rounds", rounds_page), Route("/report", choose_round),
         Route(base, round_page),
         Route(base + "/confirm", confirm_round, methods=["POST"]),
         Route(base + "/standards/{standard}", standard_page),
-        Route(base + "/indicators/{indicator}", indicator_page, methods=["GET"]),
-        Route(base + "/indicators/{indicator}", save_indicator, methods=["POST"]),
-        Route(base + "/indicators/{indicator}/evidence", upload_evidence, methods=["POST"]),
-        Route(base + "/indicators/{indicator}/evidence/{eid}/delete", delete_evidence, methods=["POST"]),
+        Route(base + "/points/{point}", point_page, methods=["GET"]),
+        Route(base + "/points/{point}", save_point, methods=["POST"]),
+        Route(base + "/points/{point}/evidence", upload_evidence, methods=["POST"]),
+        Route(base + "/points/{point}/evidence/{eid}/delete", delete_evidence, methods=["POST"]),
         Route("/evidence/{eid}", download_evidence),
         Route("/api/rounds", rounds_api),
     ]
@@ -73,22 +79,33 @@ def round_spec(site: Site, year: int, number: int) -> dict | None:
     return next((r for r in site.data["rounds"] if r["year"] == year and r["round"] == number), None)
 
 
-def indicators(site: Site) -> list[dict]:
-    return [dict(i, standard=s["code"]) for s in site.data["standards"] for i in s["indicators"]]
+def standards(site: Site, year: int) -> list[dict]:
+    """The year's standards as the site shows them: each indicator's points with their codes."""
+    out = []
+    for st in site.frames.get(year, {}).get("standards", []):
+        indicators = [{"code": f"{st['number']}.{ind['number']}", "title": f"ตัวบ่งชี้ที่ {ind['number']} {ind['name']}",
+                       "points": [{"code": f"{st['number']}.{ind['number']}.{pt['number']}", "number": pt["number"],
+                                   "text": pt["text"], "kind": pt.get("kind", "narrative"), "works": pt.get("works", 5),
+                                   "level": pt.get("level", pt.get("kind", "narrative") == "narrative"),
+                                   "standard": str(st["number"]), "indicator": f"ตัวบ่งชี้ที่ {ind['number']} {ind['name']}"}
+                                  for pt in ind["points"]]} for ind in st["indicators"]]
+        out.append({"code": str(st["number"]), "title": f"มาตรฐานที่ {st['number']} {st['name']}", "indicators": indicators,
+                    "points": [pt for ind in indicators for pt in ind["points"]]})
+    return out
 
 
-def indicator_spec(site: Site, code: str) -> dict | None:
-    return next((i for i in indicators(site) if i["code"] == code), None)
+def points(site: Site, year: int) -> list[dict]:
+    return [pt for st in standards(site, year) for pt in st["points"]]
 
 
 def target(request: Request) -> tuple[dict | None, dict | None, dict | None]:
-    """(round spec, round state, indicator spec or None) from the path."""
+    """(round spec, round state, point or None) from the path."""
     site = site_of(request)
     year, number = request.path_params["year"], request.path_params["number"]
     spec = round_spec(site, year, number)
     state = store(request).rounds.get(round_key(year, number))
-    code = request.path_params.get("indicator")
-    return spec, state, indicator_spec(site, code) if code else None
+    code = request.path_params.get("point")
+    return spec, state, next((pt for pt in points(site, year) if pt["code"] == code), None) if code else None
 
 
 def refusal(site: Site, spec: dict, state: dict) -> str | None:
@@ -105,7 +122,7 @@ def deadline_text(spec: dict) -> str:
 
 
 def not_found(request: Request) -> Response:
-    return site_of(request).message_page(request, "ไม่พบข้อมูล", "ไม่พบรอบการประเมินหรือตัวบ่งชี้ที่ต้องการ", 404)
+    return site_of(request).message_page(request, "ไม่พบข้อมูล", "ไม่พบรอบการประเมินหรือประเด็นการพิจารณาที่ต้องการ", 404)
 
 
 # ----- choosing the year and round --------------------------------------------------------------
@@ -154,7 +171,7 @@ def render_round(request: Request, spec: dict, state: dict, error: str | None = 
     site = site_of(request)
     saved = store(request).assessments[round_key(spec["year"], spec["round"])]
     return site.render(request, "emes/round.html", status=status, spec=spec, state=state, saved=saved,
-                       standards=site.data["standards"], error=error, refusal=refusal(site, spec, state),
+                       standards=standards(site, spec["year"]), error=error, refusal=refusal(site, spec, state),
                        deadline=deadline_text(spec))
 
 
@@ -162,79 +179,78 @@ def render_round(request: Request, spec: dict, state: dict, error: str | None = 
 async def standard_page(request: Request) -> Response:
     site = site_of(request)
     spec, state, _ = target(request)
-    standard = next((s for s in site.data["standards"] if s["code"] == request.path_params["standard"]), None)
-    if spec is None or standard is None:
+    standard = next((s for s in standards(site, spec["year"]) if s["code"] == request.path_params["standard"]), None) if spec else None
+    if standard is None:
         return not_found(request)
     saved = store(request).assessments[round_key(spec["year"], spec["round"])]
     return site.render(request, "emes/standard.html", spec=spec, state=state, standard=standard, saved=saved,
-                       levels={lv["value"]: lv["label"] for lv in site.data["indicator_form"]["levels"]})
+                       levels={lv["value"]: lv["label"] for lv in site.data["point_form"]["levels"]})
 
 
-# ----- one indicator ------------------------------------------------------------------------------
+# ----- one point of consideration ------------------------------------------------------------------
 @logged_in()
-async def indicator_page(request: Request) -> Response:
-    spec, state, indicator = target(request)
-    if spec is None or indicator is None:
+async def point_page(request: Request) -> Response:
+    spec, state, point = target(request)
+    if spec is None or point is None:
         return not_found(request)
-    saved = store(request).assessments[round_key(spec["year"], spec["round"])].get(indicator["code"], {})
-    values = shown_values(site_of(request), saved)
-    return render_indicator(request, spec, state, indicator, values, {})
+    saved = store(request).assessments[round_key(spec["year"], spec["round"])].get(point["code"], {})
+    return render_point(request, spec, state, point, shown_values(site_of(request), point, saved), {})
 
 
-def shown_values(site: Site, saved: dict) -> dict:
-    """An indicator's saved values as its form shows them back."""
-    extras = site.data["indicator_form"].get("extra_fields", [])
+def shown_values(site: Site, point: dict, saved: dict) -> dict:
+    """A point's saved values as its form shows them back."""
+    if point["kind"] == "works":
+        works = saved.get("works", [])
+        return {f"{what}_{n}": works[n - 1][what] if n <= len(works) else ""
+                for n in range(1, point["works"] + 1) for what in ("title", "video")}
+    extras = site.data["point_form"].get("extra_fields", [])
     return {"level": saved.get("level", ""), "narrative": saved.get("narrative", ""),
             "links": "\n".join(saved.get("links", [])), **{f["name"]: saved.get(f["name"], "") for f in extras}}
 
 
-def render_indicator(request: Request, spec: dict, state: dict, indicator: dict, values: dict,
-                     errors: dict, status: int = 200, notice: str | None = None,
-                     error: str | None = None) -> Response:
+def render_point(request: Request, spec: dict, state: dict, point: dict, values: dict,
+                 errors: dict, status: int = 200, notice: str | None = None) -> Response:
     site = site_of(request)
     key = round_key(spec["year"], spec["round"])
-    files = [e for e in store(request).evidence
-             if e["round"] == key and e["indicator"] == indicator["code"] and not e["deleted"]]
-    return site.render(request, "emes/indicator.html", status=status, spec=spec, state=state,
-                       indicator=indicator, values=values, errors=errors, evidence=files,
-                       saved=store(request).assessments[key].get(indicator["code"]),
-                       form=site.data["indicator_form"], rules=site.data["evidence"],
-                       refusal=refusal(site, spec, state), notice=notice, error=error,
+    files = [e for e in store(request).evidence if e["round"] == key and e["point"] == point["code"] and not e["deleted"]]
+    return site.render(request, "emes/point.html", status=status, spec=spec, state=state,
+                       point=point, values=values, errors=errors, evidence=files,
+                       saved=store(request).assessments[key].get(point["code"]),
+                       form=site.data["point_form"], works=site.data["works_form"], rules=site.data["evidence"],
+                       refusal=refusal(site, spec, state), notice=notice,
                        base=f"/rounds/{spec['year']}/{spec['round']}")
 
 
 @logged_in()
-async def save_indicator(request: Request) -> Response:
-    """Save level, narrative and links of one indicator; saving again overwrites."""
+async def save_point(request: Request) -> Response:
+    """Save one point: a narrative point's level, narrative and links, or a works point's
+    ranked works; saving again overwrites."""
     site = site_of(request)
-    spec, state, indicator = target(request)
-    if spec is None or indicator is None:
-        return not_found(request)
-    locked = refusal(site, spec, state)
+    spec, state, point = target(request)
+    locked = refusal(site, spec, state) if spec else None  # a closed or locked round refuses any save
     if locked:
         return site.message_page(request, "ไม่สามารถบันทึกได้", locked, 409)
+    if spec is None or point is None:
+        return not_found(request)
     form = await request.form()
-    values, errors, links = check_indicator(site, form)
+    values, errors, entry = (check_works if point["kind"] == "works" else check_point)(site, point, form)
     if errors:
-        return render_indicator(request, spec, state, indicator, values, errors, status=422)
-    entry = {"level": values["level"], "narrative": values["narrative"], "links": links,
-             "saved_at": site.now(), "session": request.state.session.label,
-             **{f["name"]: values[f["name"]] for f in site.data["indicator_form"].get("extra_fields", [])}}
-    store(request).assessments[round_key(spec["year"], spec["round"])][indicator["code"]] = entry
-    site.record_write(request, "indicator.save", {"round": round_key(spec["year"], spec["round"]),
-                                                  "indicator": indicator["code"]}, entry)
-    return render_indicator(request, spec, state, indicator, values, {}, notice="บันทึกข้อมูลเรียบร้อยแล้ว")
+        return render_point(request, spec, state, point, values, errors, status=422)
+    entry.update(saved_at=site.now(), session=request.state.session.label)
+    store(request).assessments[round_key(spec["year"], spec["round"])][point["code"]] = entry
+    site.record_write(request, "point.save", {"round": round_key(spec["year"], spec["round"]), "point": point["code"]}, entry)
+    return render_point(request, spec, state, point, values, {}, notice="บันทึกข้อมูลเรียบร้อยแล้ว")
 
 
-def check_indicator(site: Site, form: Mapping) -> tuple[dict, dict, list[str]]:
-    rules = site.data["indicator_form"]
+def check_point(site: Site, point: dict, form: Mapping) -> tuple[dict, dict, dict]:
+    rules = site.data["point_form"]
     extras = rules.get("extra_fields", [])
     values = {name: str(form.get(name, "")).strip() for name in ("level", "narrative", "links", *(f["name"] for f in extras))}
     errors = {}
     for extra in extras:
         if extra.get("required") and not values[extra["name"]]:
             errors[extra["name"]] = f"กรุณากรอก{extra['label']}"
-    if values["level"] not in {lv["value"] for lv in rules["levels"]}:
+    if point["level"] and values["level"] not in {lv["value"] for lv in rules["levels"]}:
         errors["level"] = f"กรุณาเลือก{rules['level_label']}"
     if not values["narrative"]:
         errors["narrative"] = f"กรุณากรอก{rules['narrative_label']}"
@@ -247,37 +263,52 @@ def check_indicator(site: Site, form: Mapping) -> tuple[dict, dict, list[str]]:
         errors["links"] = "ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// : " + ", ".join(bad)
     elif len(links) > rules["links_max"]:
         errors["links"] = f"ระบุลิงก์ได้ไม่เกิน {rules['links_max']} ลิงก์"
-    return values, errors, links
+    entry = {"level": values["level"] if point["level"] else "", "narrative": values["narrative"], "links": links,
+             **{f["name"]: values[f["name"]] for f in extras}}
+    return values, errors, entry
+
+
+def check_works(site: Site, point: dict, form: Mapping) -> tuple[dict, dict, dict]:
+    """Every rank needs a title and a video link of http(s) form (never fetched)."""
+    labels = site.data["works_form"]
+    values = {f"{what}_{n}": str(form.get(f"{what}_{n}", "")).strip()
+              for n in range(1, point["works"] + 1) for what in ("title", "video")}
+    errors = {}
+    for n in range(1, point["works"] + 1):
+        if not values[f"title_{n}"]:
+            errors[f"title_{n}"] = "กรุณากรอก" + labels["title_label"].format(n=n)
+        if not URL.fullmatch(values[f"video_{n}"]):
+            errors[f"video_{n}"] = labels["video_label"].format(n=n) + " ต้องขึ้นต้นด้วย http:// หรือ https://"
+    works = [{"title": values[f"title_{n}"], "video": values[f"video_{n}"]} for n in range(1, point["works"] + 1)]
+    return values, errors, {"works": works}
 
 
 @logged_in()
 async def upload_evidence(request: Request) -> Response:
     """Every upload adds another evidence file, even the same file again."""
     site = site_of(request)
-    spec, state, indicator = target(request)
-    if spec is None or indicator is None:
-        return not_found(request)
-    locked = refusal(site, spec, state)
+    spec, state, point = target(request)
+    locked = refusal(site, spec, state) if spec else None  # a closed or locked round refuses any save
     if locked:
         return site.message_page(request, "ไม่สามารถบันทึกได้", locked, 409)
+    if spec is None or point is None:
+        return not_found(request)
     form = await request.form()
     upload = form.get("evidence")
     content = await upload.read() if hasattr(upload, "read") else b""
     problem = evidence_problem(site.data["evidence"], upload, content)
     key = round_key(spec["year"], spec["round"])
-    saved = store(request).assessments[key].get(indicator["code"], {})
-    values = shown_values(site_of(request), saved)
+    values = shown_values(site, point, store(request).assessments[key].get(point["code"], {}))
     if problem:
-        return render_indicator(request, spec, state, indicator, values, {"evidence": problem}, status=422)
-    record = {"id": f"e{len(store(request).evidence) + 1}", "round": key, "indicator": indicator["code"],
+        return render_point(request, spec, state, point, values, {"evidence": problem}, status=422)
+    record = {"id": f"e{len(store(request).evidence) + 1}", "round": key, "point": point["code"],
               "filename": upload.filename, "size": len(content), "sha256": hashlib.sha256(content).hexdigest(),
               "description": str(form.get("description", "")).strip(), "uploaded_at": site.now(),
               "session": request.state.session.label, "deleted": False}
     store(request).evidence.append(record)
     store(request).files[record["id"]] = content
-    site.record_write(request, "evidence.add", {"round": key, "indicator": indicator["code"],
-                                                "evidence_id": record["id"]}, record)
-    return render_indicator(request, spec, state, indicator, values, {}, notice="อัปโหลดหลักฐานเรียบร้อยแล้ว")
+    site.record_write(request, "evidence.add", {"round": key, "point": point["code"], "evidence_id": record["id"]}, record)
+    return render_point(request, spec, state, point, values, {}, notice="อัปโหลดไฟล์เรียบร้อยแล้ว")
 
 
 def evidence_problem(rules: Mapping, upload: Any, content: bytes) -> str | None:
@@ -297,19 +328,18 @@ def evidence_problem(rules: Mapping, upload: Any, content: bytes) -> str | None:
 @logged_in()
 async def delete_evidence(request: Request) -> Response:
     site = site_of(request)
-    spec, state, indicator = target(request)
-    if spec is None or indicator is None:
-        return not_found(request)
-    locked = refusal(site, spec, state)
+    spec, state, point = target(request)
+    locked = refusal(site, spec, state) if spec else None  # a closed or locked round refuses any save
     if locked:
         return site.message_page(request, "ไม่สามารถบันทึกได้", locked, 409)
+    if spec is None or point is None:
+        return not_found(request)
     record = next((e for e in store(request).evidence if e["id"] == request.path_params["eid"]), None)
     if record is None or record["deleted"]:
         return not_found(request)
     record["deleted"] = True
     site.record_write(request, "evidence.delete", {"evidence_id": record["id"]})
-    return RedirectResponse(f"/rounds/{spec['year']}/{spec['round']}/indicators/{indicator['code']}",
-                            status_code=303)
+    return RedirectResponse(f"/rounds/{spec['year']}/{spec['round']}/points/{point['code']}", status_code=303)
 
 
 @logged_in()
@@ -323,7 +353,7 @@ async def download_evidence(request: Request) -> Response:
 # ----- confirming the round ------------------------------------------------------------------------
 @logged_in()
 async def confirm_round(request: Request) -> Response:
-    """Lock the round; needs a level and a narrative for every indicator."""
+    """Lock the round; needs every point of the year saved."""
     site = site_of(request)
     spec, state, _ = target(request)
     if spec is None:
@@ -332,10 +362,10 @@ async def confirm_round(request: Request) -> Response:
     if locked:
         return render_round(request, spec, state, error=locked, status=409)
     saved = store(request).assessments[round_key(spec["year"], spec["round"])]
-    missing = [i["code"] for i in indicators(site) if i["code"] not in saved]
+    missing = [pt["code"] for pt in points(site, spec["year"]) if pt["code"] not in saved]
     if missing:
         return render_round(request, spec, state, status=422,
-                            error="ยังบันทึกข้อมูลไม่ครบ: ตัวบ่งชี้ " + ", ".join(missing))
+                            error="ยังบันทึกข้อมูลไม่ครบ: ประเด็นการพิจารณา " + ", ".join(missing))
     state["confirmed"] = True
     confirmation = {"at": site.now(), "session": request.state.session.label}
     state["confirmations"].append(confirmation)

@@ -129,37 +129,49 @@ files = sum(len(m["attachments"]) for m in state["messages"])
 print(f"กล่องจดหมายของภาคได้รับ {len(region)} ฉบับ ไฟล์แนบ {files} ไฟล์, ได้รับซ้ำ {sum(1 for n in region.values() if n > 1)} ฉบับ")'
 echo "ชุดเอกสารสำหรับเปิดดู: $OUT/ตรวจราชการ_2570R1"
 echo
-echo "== E-MES รอบที่ 1: ส่งผลการประเมินตนเองรายตัวบ่งชี้และหลักฐาน แล้วยืนยันรอบ (ระบบจำลองบนเครื่องนี้) =="
-# Demo only: the owners of the 7 indicators the demo data leaves open send their results, and
-# the three demo pictures become evidence (stored once by sha256 through core/evidence.py).
-.venv/bin/python - <<'PY'
+echo "== E-MES รอบที่ 1: ส่งผลรายประเด็นการพิจารณา ผลงานเรียงลำดับ และไฟล์ แล้วยืนยันรอบ (ระบบจำลองบนเครื่องนี้) =="
+# Demo only: the owners of the points the demo data leaves open send their results, the works
+# point gets its five ranked works (a report file drawn here with Pillow and a video link each),
+# and a demo picture becomes a point's evidence (files stored once by sha256 through core/evidence.py).
+OUT="$OUT" .venv/bin/python - <<'PY'
+import os
 from pathlib import Path
+from PIL import Image
 from sqlalchemy import select
 from tidtam.core import models as m
 from tidtam.core.app import App
 from tidtam.core.evidence import add_evidence
 app = App(None)
+folder = Path(os.environ["OUT"]) / "ผลงาน_E-MES"
+folder.mkdir(parents=True, exist_ok=True)
 with app.db.session(actor="demo") as session:
     office = app.office(session)
-    indicators = session.scalars(select(m.EmesIndicator).join(m.EmesStandard).where(
+    points = session.scalars(select(m.EmesPoint).join(m.EmesIndicator).join(m.EmesStandard).where(
         m.EmesStandard.office_id == office.id, m.EmesStandard.fiscal_year == 2570)).all()
-    results = {r.indicator_id: r for r in session.scalars(select(m.EmesResult).where(m.EmesResult.period == "2570R1"))}
-    for indicator in indicators:
-        if indicator.id not in results:
-            results[indicator.id] = m.EmesResult(indicator_id=indicator.id, period="2570R1", level=3, links=[],
-                narrative=f"ผู้รับผิดชอบรายงานผลการดำเนินงานตามประเด็นการพิจารณาของตัวบ่งชี้ {indicator.code} {indicator.name} ครบทุกประเด็น (ข้อมูลสาธิต)")
-            session.add(results[indicator.id])
+    results = {r.point_id: r for r in session.scalars(select(m.EmesResult).where(
+        m.EmesResult.point_id.in_([p.id for p in points]), m.EmesResult.period == "2570R1"))}
+    for point in points:
+        if point.id not in results:
+            results[point.id] = m.EmesResult(point_id=point.id, period="2570R1", level=3 if point.asks_level else None, links=[],
+                narrative="" if point.kind == "works" else f"ผู้รับผิดชอบรายงานผลการดำเนินงานตามประเด็นการพิจารณา {point.code} {point.text} (ข้อมูลสาธิต)")
+            session.add(results[point.id])
     session.flush()
-    by_code = {i.code: results[i.id] for i in indicators}
-    photos = Path("demo/photos")
-    for code, name in (("1.1", "good-practice-1.1.jpg"), ("2.1", "good-practice-2.1.jpg"), ("3.3", "good-practice-5.1.png")):
-        held = session.scalars(select(m.EvidenceFile).where(m.EvidenceFile.emes_result_id == by_code[code].id)).first()
-        if held is None:
-            add_evidence(session, office, photos / name, emes_result=by_code[code])
-print("ผลการประเมินตนเองครบ 14 ตัวบ่งชี้ และแนบภาพหลักฐาน 3 ไฟล์ (สาธิต)")
+    by_code = {p.code: results[p.id] for p in points}
+    for point in (p for p in points if p.kind == "works"):
+        works = []
+        for rank in range(1, point.works + 1):
+            report = folder / f"รายงานผลงานลำดับที่_{rank}.pdf"
+            Image.new("RGB", (300, 420), (40 * rank, 120, 200 - 30 * rank)).save(report, "PDF")
+            held = add_evidence(session, office, report, emes_result=by_code[point.code])
+            works.append({"title": f"ผลงานที่แสดงความสำเร็จ ลำดับที่ {rank} (สาธิต)", "video": f"https://www.youtube.com/watch?v=demo-esa-0{rank}",
+                          "file": report.name, "sha256": held.sha256})
+        by_code[point.code].works = works
+    if not session.scalars(select(m.EvidenceFile).where(m.EvidenceFile.emes_result_id == by_code["1.1.3"].id)).first():
+        add_evidence(session, office, Path("demo/photos/good-practice-1.1.jpg"), emes_result=by_code["1.1.3"])
+print(f"ผลครบ {len(points)} ประเด็นการพิจารณา ผลงานเรียงลำดับ 5 ผลงานพร้อมไฟล์รายงาน และภาพหลักฐาน 1 ไฟล์ (สาธิต)")
 PY
 EMES_LOG="$OUT/sandbox-emes.log"
-.venv/bin/python cli.py sandbox emes --port 8702 --office-projects >"$EMES_LOG" 2>&1 &
+.venv/bin/python cli.py sandbox emes --port 8702 >"$EMES_LOG" 2>&1 &
 EMES_PID=$!
 trap 'kill "$SANDBOX_PID" "$MAIL_PID" "$EMES_PID" 2>/dev/null || true' EXIT
 until grep -q SANDBOX_READY "$EMES_LOG"; do
@@ -170,7 +182,7 @@ export TIDTAM_EMES_USERNAME=demo TIDTAM_EMES_PASSWORD=demo-1234
 echo "-- ตัวอย่างก่อนส่ง (กรอกแบบฟอร์มแต่ไม่บันทึก ถ่ายภาพ รายการหลักฐานพร้อมขนาด) --"
 tidtam push emes --period 2570R1 --dry-run | tee "$OUT/emes-dry-run.txt" | sed -n '1,2p'
 tidtam approve emes --period 2570R1 --by "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา (สาธิต)" | sed -n '1,1p'
-echo "-- ส่งจริง: บันทึกทีละตัวบ่งชี้ อัปโหลดหลักฐานที่ระบบยังไม่มี (ตรวจด้วย sha256) แล้วอ่านกลับ --"
+echo "-- ส่งจริง: บันทึกทีละประเด็นการพิจารณา อัปโหลดไฟล์ที่ระบบยังไม่มี (ตรวจด้วย sha256) แล้วอ่านกลับ --"
 tidtam push emes --period 2570R1 | tail -n 2
 echo "-- ยืนยันการส่งข้อมูลรอบ (ล็อกข้อมูล) เป็นคำสั่งแยก มีตัวอย่างและการอนุมัติของตัวเอง --"
 tidtam confirm emes --round 2570R1 --dry-run | tail -n 3
@@ -179,10 +191,10 @@ tidtam confirm emes --round 2570R1
 curl -s "http://127.0.0.1:8702/__admin/state" | .venv/bin/python -c '
 import collections, json, sys
 state = json.load(sys.stdin)
-saves = collections.Counter(w["target"]["indicator"] for w in state["writes"] if w["action"] == "indicator.save")
+saves = collections.Counter(w["target"]["point"] for w in state["writes"] if w["action"] == "point.save")
 files = collections.Counter(e["sha256"] for e in state["store"]["evidence"] if not e["deleted"])
 confirms = sum(1 for w in state["writes"] if w["action"] == "round.confirm")
-print(f"บันทึก {len(saves)} ตัวบ่งชี้ (ซ้ำ {sum(1 for n in saves.values() if n > 1)}), หลักฐาน {len(files)} ไฟล์ (ซ้ำ {sum(1 for n in files.values() if n > 1)}), ยืนยันรอบ {confirms} ครั้ง")'
+print(f"บันทึก {len(saves)} ประเด็นการพิจารณา (ซ้ำ {sum(1 for n in saves.values() if n > 1)}), หลักฐาน {len(files)} ไฟล์ (ซ้ำ {sum(1 for n in files.values() if n > 1)}), ยืนยันรอบ {confirms} ครั้ง")'
 tidtam report emes --round 2570R1 --date 2027-03-25 --out "$OUT/E-MES_2570R1" | tail -n 3
 echo "เปิดหน้าตัวอย่างก่อนส่ง E-MES ได้ที่: $(grep -o '/.*preview.html' "$OUT/emes-dry-run.txt")"
 echo "แฟ้มหลักฐานสำหรับการติดตามเชิงประจักษ์: $OUT/E-MES_2570R1/แฟ้มหลักฐาน/index.html"

@@ -136,3 +136,31 @@ def test_an_office_reload_is_audited_once_per_table_not_once_per_row(db):
     office_entry = next(e for e in reload if e.table_name == "office")
     assert office_entry.changes["replaced_office_id"] == replaced
     assert office_entry.changes["files"]["plan_2570.yaml"] == hashlib.sha256((DEMO_DIR / "plan_2570.yaml").read_bytes()).hexdigest()
+    frame = config_dir() / "emes/frames/2570.yaml"  # the year's E-MES frame is one of the files loaded
+    assert office_entry.changes["files"]["2570.yaml"] == hashlib.sha256(frame.read_bytes()).hexdigest()
+
+
+def test_an_office_e_mes_file_is_checked_against_its_frame_and_nothing_is_written(db, tmp_path):
+    """Owners of points the year's frame lacks, or a frame that is not there: refused with file
+    and key, the database unchanged."""
+    import shutil
+
+    import pytest
+    import yaml
+
+    from tidtam.core.config import ConfigError
+    from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
+    from tidtam.core.settings import config_dir
+
+    shutil.copy(DEMO_DIR / "office.yaml", tmp_path)
+    owners = tmp_path / "emes_2570.yaml"
+    with db.session() as s:
+        load_catalogs(s, config_dir() / "catalogs.yaml")
+    for data, says in (({"frame": "emes/frames/2570.yaml", "owners": {"1.1.1": "P009", "1.1.9": "P009"}},
+                        "owners.1.1.9: ไม่มีประเด็นการพิจารณา 1.1.9 ในกรอบการประเมินปี 2570"),
+                       ({"frame": "emes/frames/2599.yaml"}, "frame: ไม่พบไฟล์กรอบการประเมิน")):
+        owners.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ConfigError, match=says), db.session() as s:
+            replace_office(s, OfficeFiles.in_folder(tmp_path))
+        with db.session() as s:
+            assert s.scalars(select(m.Office)).first() is None

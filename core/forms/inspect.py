@@ -25,10 +25,13 @@ async def inspect_step(page, forms: FormsFile, where: str, step: Step, values: d
                        months: list[str] | None = None) -> list[Finding]:
     """Findings for one step of a form, or a page that has fields (login). ``values``: the
     record's values (their rows and months are checked, and each select's choice among its
-    options); ``months``: month keys to look for when there are no values."""
+    options; a field they leave out is not asked about); ``months``: month keys to look for when
+    there are no values."""
     findings: list[Finding] = []
     ours = []
     for key, field in step.fields.items():
+        if values is not None and key not in values:
+            continue  # a field the record leaves out (a level the year does not ask) is not looked for
         here = f"{where}.fields.{key}"
         given = (values or {}).get(key)
         if isinstance(field, RowsField):

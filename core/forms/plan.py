@@ -154,11 +154,14 @@ def month_label(key: str) -> str:
 
 def check_values(form_name: str, form: Form, steps: dict[str, Values]) -> list[Finding]:
     """Required fields empty, texts too long, numbers and dates the site would refuse: every
-    problem of a record's values, before any browser starts."""
+    problem of a record's values, before any browser starts. A field the record's values leave
+    out (a level the year does not ask) is not on its page and not checked."""
     findings: list[Finding] = []
     for step in form.steps:
         values = steps.get(step.code, {})
         for key, field in step.fields.items():
+            if key not in values:
+                continue
             where = f"forms.{form_name}.steps.{step.code}.fields.{key}"
             if isinstance(field, RowsField):
                 rows = values.get(key) or []

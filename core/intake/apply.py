@@ -112,11 +112,11 @@ def _refuse_unless_newer(book: ReadWorkbook, last: m.ImportRecord) -> None:
     again = "ถ้าไฟล์นี้เป็นฉบับล่าสุดจริง ให้นำเข้าอีกครั้งด้วย --replace"
     if mine is not None and theirs is not None:
         if mine < theirs:
-            _refuse(book, f"ไฟล์นี้บันทึกเมื่อ {_when(mine)} เก่ากว่าฉบับที่นำเข้าแล้ว ({last.filename} บันทึกเมื่อ {_when(theirs)}) "
+            refuse(book, f"ไฟล์นี้บันทึกเมื่อ {_when(mine)} เก่ากว่าฉบับที่นำเข้าแล้ว ({last.filename} บันทึกเมื่อ {_when(theirs)}) "
                           f"จึงไม่นำเข้า เพื่อไม่ให้ทับข้อมูลที่แก้ไขแล้ว — {again}")
         return
     which = "ไฟล์นี้" if mine is None else f"ฉบับที่นำเข้าแล้ว ({last.filename})"
-    _refuse(book, f"บอกไม่ได้ว่าไฟล์นี้ใหม่กว่าฉบับที่นำเข้าแล้ว ({last.filename}) หรือไม่ เพราะ{which}ไม่มีเวลาบันทึกในไฟล์ "
+    refuse(book, f"บอกไม่ได้ว่าไฟล์นี้ใหม่กว่าฉบับที่นำเข้าแล้ว ({last.filename}) หรือไม่ เพราะ{which}ไม่มีเวลาบันทึกในไฟล์ "
                   f"— {again} หรือให้ผู้รับผิดชอบเปิดไฟล์ใน Excel แล้วบันทึกใหม่")
 
 
@@ -143,21 +143,21 @@ def _where(book: ReadWorkbook, row: ParsedRow | None, sheet_key: str | None, col
     return (sheet.sheet_title(book.period.number), row.excel_row if row else None, column_letter(index) if column_key or row else None)
 
 
-def _refuse(book: ReadWorkbook, message: str, row: ParsedRow | None = None, sheet_key: str | None = None, column_key: str | None = None) -> None:
+def refuse(book: ReadWorkbook, message: str, row: ParsedRow | None = None, sheet_key: str | None = None, column_key: str | None = None) -> None:
     """Refuse the whole file, naming the sheet, row and column the problem sits in."""
     raise IntakeError([Problem(book.path.name, message, *_where(book, row, sheet_key, column_key))])
 
 
 def _owner(session: Session, office: m.Office, book: ReadWorkbook) -> m.Person:
     if book.office_code != office.code:
-        _refuse(book, f"แบบรายงานนี้เป็นของสำนักงาน {book.office_code} ไม่ใช่ {office.code}")
+        refuse(book, f"แบบรายงานนี้เป็นของสำนักงาน {book.office_code} ไม่ใช่ {office.code}")
     owner = session.scalars(select(m.Person).where(m.Person.office_id == office.id, m.Person.code == book.owner_code)).one_or_none()
     if owner is None:
-        _refuse(book, f'ไม่พบผู้รับผิดชอบรหัส "{book.owner_code}" ในสำนักงาน {office.code}')
+        refuse(book, f'ไม่พบผู้รับผิดชอบรหัส "{book.owner_code}" ในสำนักงาน {office.code}')
     return owner
 
 
-def _set(row, **values) -> None:
+def set_changed(row, **values) -> None:
     """Assign only what differs, so an unchanged value leaves no audit entry."""
     for key, value in values.items():
         if getattr(row, key) != value:
@@ -247,12 +247,12 @@ def apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRes
         (code,) = row.key
         project_id = projects.get(code)
         if project_id is None:
-            _refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "projects", "code")
+            refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "projects", "code")
         report = reports.get(project_id)
         sub_filled = any(r.filled for r in activities.get(code, []) + kpis.get(code, []))
         if not row.filled:
             if sub_filled:
-                _refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
+                refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
             if report is not None and clearing.clear(row, "projects", f"โครงการ {code}"):  # with its activity and KPI rows
                 progress.deletes.append(report)
                 activity_rows.deletes.extend(done.get(report["id"], {}).values())
@@ -263,7 +263,7 @@ def apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRes
         disbursed = values["disbursed"] or Decimal("0.00")
         total_budget = budgets.get(project_id, Decimal("0.00"))
         if disbursed > total_budget:
-            _refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {total_budget:,.2f} บาท", row, "projects", "disbursed")
+            refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {total_budget:,.2f} บาท", row, "projects", "disbursed")
         reported = {"status": STATUS_BY_LABEL[values["status"]], "disbursed": disbursed, "as_of": values["as_of"],
                     "problems": values["problems"] or "", "reported_by_id": owner.id}
         if report is None:
@@ -296,7 +296,7 @@ def apply_progress(session, office, owner, book: ReadWorkbook, result: ImportRes
     for changes in (progress, activity_rows, kpi_rows):
         changes.audit(entries, actor_name, now)
     audit.write(session, entries)
-    _sync_evidence(session, office, owner, "progress", [(paths, report["id"]) for paths, report in evidence])
+    sync_evidence(session, office, owner, "progress", [(paths, report["id"]) for paths, report in evidence])
 
 
 def _refuse_unplanned(book: ReadWorkbook, projects: dict, planned: dict, sheet_key: str, noun: str) -> None:
@@ -304,7 +304,7 @@ def _refuse_unplanned(book: ReadWorkbook, projects: dict, planned: dict, sheet_k
     for row in book.sheets[sheet_key]:
         code, seq = row.key[0], int(row.key[1])
         if code in projects and seq not in planned.get(projects[code], {}):
-            _refuse(book, f"โครงการ {code} ไม่มี{noun}ลำดับที่ {seq} ในแผนแล้ว กรุณาขอแบบรายงานใหม่", row, sheet_key, "seq")
+            refuse(book, f"โครงการ {code} ไม่มี{noun}ลำดับที่ {seq} ในแผนแล้ว กรุณาขอแบบรายงานใหม่", row, sheet_key, "seq")
 
 
 def _planned(connection, model, owned) -> dict[int, dict[int, int]]:
@@ -351,36 +351,39 @@ def _sync_rows(changes: _Changes, report: dict, id_column: str, by_seq: dict[int
 # --- results per indicator (the kinds plugins add) ----------------------------------------
 
 
-def apply_results(session, office, owner, book, result, clearing, indicators, existing, noun, model, evidence_key, fields) -> None:
-    """Apply a kind whose one sheet "indicators" has a row per record, keyed by code: one result
-    row of ``model`` per indicator and period. ``indicators`` maps code → the owner's records,
-    ``existing`` a record's id → its result row of the period, ``noun`` names a record in Thai,
-    ``fields(values)`` gives a row's columns and ``evidence_key`` its evidence files' link
-    (``EvidenceFile.<key>_id``)."""
+def apply_results(session, office, owner, book, result, clearing, indicators, noun, model, evidence_key, fields,
+                  sheet: str = "indicators", link: str = "indicator_id") -> None:
+    """Apply a kind whose sheet ``sheet`` has a row per record, keyed by code: one result row of
+    ``model`` (its record in column ``link``) per record and period. ``indicators`` maps code →
+    the owner's records, ``noun`` names one in Thai, ``fields(values)`` gives a row's columns and
+    ``evidence_key`` its evidence files' link (``EvidenceFile.<key>_id``)."""
+    rows, column = book.sheets[sheet], getattr(model, link)
+    existing = {getattr(r, link): r for r in session.scalars(
+        select(model).where(column.in_([i.id for i in indicators.values()]), model.period == book.period.id))}
     evidence = []
-    for row in book.sheets["indicators"]:
+    for row in rows:
         (code,) = row.key
         indicator = indicators.get(code)
         if indicator is None:
-            _refuse(book, f"{noun} {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "indicators", "code")
+            refuse(book, f"{noun} {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, sheet, "code")
         current = existing.get(indicator.id)
         if not row.filled:
-            if current is not None and clearing.clear(row, "indicators", f"{noun} {code}"):
+            if current is not None and clearing.clear(row, sheet, f"{noun} {code}"):
                 session.delete(current)
                 result.cleared += 1
             continue
         if current is None:
-            current = model(indicator_id=indicator.id, period=book.period.id)
+            current = model(**{link: indicator.id}, period=book.period.id)
             session.add(current)
-        _set(current, reported_by_id=owner.id, **fields(row.values))
+        set_changed(current, reported_by_id=owner.id, **fields(row.values))
         evidence.append((row.values["evidence"] or [], current))
         result.records += 1
     clearing.refuse_if_any()
     session.flush()
-    _sync_evidence(session, office, owner, evidence_key, [(paths, row.id) for paths, row in evidence])
+    sync_evidence(session, office, owner, evidence_key, [(paths, row.id) for paths, row in evidence])
 
 
-def _sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path], int]]) -> None:
+def sync_evidence(session, office, owner, key: str, pairs: list[tuple[list[Path], int]]) -> None:
     """Make each row's evidence equal to its listed files: add new ones, drop those no longer
     listed. ``pairs``: (listed files, result row id). Core statements, audited like the ORM."""
     column = EF.c[f"{key}_id"]

@@ -88,8 +88,7 @@ def results_kind(layout: TemplateLayout, *, record, result, of_year, locked, nou
 
     def apply(session, office, owner, book, outcome, clearing):
         records = owned(session, office, book.period.fiscal_year, owner)
-        apply_results(session, office, owner, book, outcome, clearing, {r.code: r for r in records}, results_of(session, records, book.period),
-                      noun, result, evidence_key, lambda v: {c.key: v[c.key] if c.kind in NOT_TEXT else v[c.key] or ([] if c.kind == "links" else "") for c in values})
+        apply_results(session, office, owner, book, outcome, clearing, {r.code: r for r in records}, noun, result, evidence_key, lambda v: {c.key: v[c.key] if c.kind in NOT_TEXT else v[c.key] or ([] if c.kind == "links" else "") for c in values})
 
     def states(session, office, period):
         records = session.scalars(of_year(office, period.fiscal_year, record).options(selectinload(record.owner))).all()

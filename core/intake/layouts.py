@@ -29,7 +29,7 @@ class Column:
     key: str
     header: str
     width: int
-    kind: str = "text"  # text | multiline | number | percent | money | date | choice | level | files | links
+    kind: str = "text"  # text | multiline | number | percent | money | date | choice | level | files | links | url
     editable: bool = False
     required: bool = False  # when the row is filled at all
     choices: tuple[str, ...] = ()

@@ -542,4 +542,5 @@ PARSERS = {
     "files": lambda column, value, fmt, context: [evidence_file(context.folder, name, context.evidence)
                                                   for name in split_names(value)],
     "links": lambda column, value, fmt, context: [values.read_url(link) for link in split_names(value)],
+    "url": lambda column, value, fmt, context: values.read_url(value),
 }

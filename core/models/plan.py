@@ -153,11 +153,9 @@ class EmesIndicator(Base):
     standard_id: Mapped[int] = mapped_column(ForeignKey("emes_standard.id", ondelete="CASCADE"))
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(500))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     standard: Mapped[EmesStandard] = relationship(back_populates="indicators")
-    owner: Mapped[Person | None] = relationship()
-    points: Mapped[list[EmesPoint]] = relationship(cascade="all, delete-orphan", order_by="EmesPoint.number")
+    points: Mapped[list[EmesPoint]] = relationship(back_populates="indicator", cascade="all, delete-orphan", order_by="EmesPoint.number")
 
     @property
     def code(self) -> str:
@@ -165,7 +163,9 @@ class EmesIndicator(Base):
 
 
 class EmesPoint(Base):
-    """A point of consideration (ประเด็นการพิจารณา); its owner defaults to the indicator's."""
+    """A point of consideration (ประเด็นการพิจารณา): the unit of reporting, with its owner. Its
+    ``kind`` is "narrative" (a narrative and the OBEC report file) or "works" (``works`` ranked
+    works, each with a report file and a video link); ``asks_level``: the year asks a level."""
 
     __tablename__ = "emes_point"
     __table_args__ = (UniqueConstraint("indicator_id", "number"),)
@@ -174,7 +174,17 @@ class EmesPoint(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("emes_indicator.id", ondelete="CASCADE"))
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="narrative")
+    works: Mapped[int] = mapped_column(default=0)
+    asks_level: Mapped[bool] = mapped_column(default=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+
+    indicator: Mapped[EmesIndicator] = relationship(back_populates="points")
+    owner: Mapped[Person | None] = relationship()
+
+    @property
+    def code(self) -> str:
+        return f"{self.indicator.code}.{self.number}"
 
 
 # --- Inspection frame: policy → inspection point → indicator ----------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, str_enum, utcnow
 from .org import Person
-from .plan import Activity, EmesIndicator, InspectionIndicator, Kpi, Project
+from .plan import Activity, EmesPoint, InspectionIndicator, Kpi, Project
 
 
 class ProgressStatus(enum.StrEnum):
@@ -76,20 +76,23 @@ class KpiResult(Base):
 
 
 class EmesResult(Timestamped, Base):
-    """An indicator's self-assessment for one evaluation round (period id ``2570R1``)."""
+    """A point's report for one evaluation round (period id ``2570R1``). ``works``: the ranked
+    works of a "works" point, in rank order: {"title", "video", "file": name, "sha256"}; each
+    report file is also one of the result's evidence files."""
 
     __tablename__ = "emes_result"
-    __table_args__ = (UniqueConstraint("indicator_id", "period"),)
+    __table_args__ = (UniqueConstraint("point_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("emes_indicator.id", ondelete="CASCADE"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("emes_point.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(16))
     level: Mapped[int | None]
     narrative: Mapped[str] = mapped_column(Text, default="")
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    works: Mapped[list[dict]] = mapped_column(JSON, default=list)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
-    indicator: Mapped[EmesIndicator] = relationship()
+    point: Mapped[EmesPoint] = relationship()
     reported_by: Mapped[Person | None] = relationship()
 
 

@@ -1,4 +1,5 @@
-"""E-MES (OBEC's evaluation of ESA administration) target: indicator results per round.
+"""E-MES (OBEC's evaluation of ESA administration) target: results per point of consideration
+(ประเด็นการพิจารณา) per round, the frame being the year's file ``config/emes/frames/<year>.yaml``.
 
 Registered through the ``tidtam`` entry point like any third-party plugin. This module stays
 light (no Playwright import) because ``cli.py plugins`` loads it; the flows live in ``plan.py``
@@ -8,10 +9,11 @@ light (no Playwright import) because ``cli.py plugins`` loads it; the flows live
 ``report annual``, hook ``annual_report_sections``).
 
 Actions (browser mode only: the site has no JSON endpoint to speak of):
-- ``indicator_result``: level, narrative and links of one indicator (the form is filled and
-  screenshotted by a dry-run, saved by a push, read back before SUBMITTED);
-- ``upload_evidence``: one evidence file, looked up on the site by sha256 first and never
-  uploaded twice;
+- ``point_result``: one point's level (where the year asks), narrative and links, or its
+  ranked works (the form is filled and screenshotted by a dry-run, saved by a push, read back
+  before SUBMITTED);
+- ``upload_evidence``: one file of a point (a work's report file with its rank), looked up on
+  the site by sha256 first and never uploaded twice;
 - ``confirm_round`` (stage "confirm"): locks the round on the site. It is never part of a
   push: ``cli.py confirm emes`` has its own dry-run and approval, bound to the pushed values.
 """
@@ -24,7 +26,7 @@ from tidtam.core.hookspecs import hookimpl
 __version__ = "0.2.0"
 TARGET = "emes"
 CONFIRM_STAGE = "confirm"
-ACTION_TITLES = {"indicator_result": "ผลการประเมินตนเองรายตัวบ่งชี้", "upload_evidence": "อัปโหลดไฟล์หลักฐาน",
+ACTION_TITLES = {"point_result": "ผลรายประเด็นการพิจารณา", "upload_evidence": "อัปโหลดไฟล์หลักฐาน",
                  "confirm_round": "ยืนยันรอบการประเมิน (ล็อกข้อมูล)"}
 
 
@@ -36,7 +38,7 @@ def register_targets(register):
             title="ระบบติดตาม ประเมินผลการบริหารและการจัดการศึกษาของ สพท. (E-MES)",
             version="2026.1",
             modes=("browser",),
-            actions=("indicator_result", "upload_evidence", "confirm_round"),
+            actions=("point_result", "upload_evidence", "confirm_round"),
             period_kinds=("R",),
             mapping_schema="tidtam.plugins.emes.mapping:EmesMapping",
             action_titles=ACTION_TITLES,

@@ -1,5 +1,5 @@
-"""E-MES through a real browser (Playwright): what a person does on the indicator form, the
-evidence form and the round page. Every page, field and button is named in forms.yaml and
+"""E-MES through a real browser (Playwright): what a person does on a point's page (its
+narrative form or its ranked works, and its file uploads) and the round page. Every page, field and button is named in forms.yaml and
 reached through ``core.forms.site``; this module knows the flow only.
 
 Login happens in a separate context that is never traced, and only its cookies move to the
@@ -7,7 +7,7 @@ working context: the password never enters a trace, a screenshot or a log. Page 
 retried (an expired session logs in again first); a save, an upload and the confirmation are
 clicked once and judged by the answer to the page's own request.
 
-Evidence is recognised by content: the files the indicator holds are listed, those of the same
+Evidence is recognised by content: the files the point holds are listed, those of the same
 size are downloaded and hashed, and a file whose sha256 is already there is never uploaded
 again. A download that does not come back as the file (expired session, error page) is doubt,
 never "not there".
@@ -26,7 +26,7 @@ from tidtam.core.push.browser import (answering_confirm, check_status, close_wor
                                      load, login_state, sent_once, started, working_context)
 from tidtam.core.push.retry import read
 
-from .plan import EVIDENCE_FORM, INDICATOR_FORM
+from .plan import EVIDENCE_FORM
 
 ROUND_STATUS = "สถานะรอบการประเมิน"
 
@@ -37,7 +37,7 @@ class SessionExpired(RemoteAnswered):
 
 class BrowserRemote(Remote):
     mode = "browser"
-    ACTIONS = {"indicator_result": ("read_indicator", "preview_indicator", "submit_indicator"),
+    ACTIONS = {"point_result": ("read_point", "preview_point", "submit_point"),
                "upload_evidence": ("find_evidence", "preview_evidence", "submit_evidence"),
                "confirm_round": ("read_round", "preview_round", "submit_round")}
 
@@ -69,7 +69,7 @@ class BrowserRemote(Remote):
             await self.login()
             raise SessionExpired("หมดเวลาการใช้งาน — เข้าสู่ระบบใหม่แล้ว")
         if response is not None and response.status == 404:
-            raise RemoteRefused(f"ไม่พบหน้า {path} ในระบบ E-MES (รอบหรือตัวบ่งชี้นี้ไม่มีในระบบ)")
+            raise RemoteRefused(f"ไม่พบหน้า {path} ในระบบ E-MES (รอบหรือประเด็นการพิจารณานี้ไม่มีในระบบ)")
         check_status(response)
         return response
 
@@ -77,33 +77,35 @@ class BrowserRemote(Remote):
     def _where(data: dict) -> dict:
         return {"year": data["year"], "round": data["round"], "code": data.get("code", "")}
 
-    # ----- the indicator form -----------------------------------------------------------------
-    async def open_indicator(self, data: dict) -> None:
-        await self.site.open_step(INDICATOR_FORM, INDICATOR_FORM, **self._where(data))
-        await self.site.step_element(INDICATOR_FORM, INDICATOR_FORM, "title", **self._where(data))  # the right indicator
+    # ----- the point's form: a narrative point's or a works point's ---------------------------
+    async def open_point(self, data: dict) -> None:
+        form = data["form"]
+        await self.site.open_step(form, form, **self._where(data))
+        await self.site.step_element(form, form, "title", **self._where(data))  # the right point
 
     def _values(self, payload) -> dict:
-        return payload.data["fill"]["steps"][INDICATOR_FORM]
+        return payload.data["fill"]["steps"][payload.data["form"]]
 
-    async def read_indicator(self, payload) -> RemoteRecord | None:
-        await read(self.open_indicator, payload.data)
-        shown = await self.site.read(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
+    async def read_point(self, payload) -> RemoteRecord | None:
+        await read(self.open_point, payload.data)
+        form = payload.data["form"]
+        shown = await self.site.read(form, form, self._values(payload))
         remote_id = f"{payload.data['year']}/{payload.data['round']}/{payload.data['code']}"
-        return readback.record(self.site.forms, payload, remote_id, {INDICATOR_FORM: shown})
+        return readback.record(self.site.forms, payload, remote_id, {form: shown})
 
-    async def preview_indicator(self, payload, screenshot: Path) -> list:
-        await read(self.open_indicator, payload.data)
-        await self.site.fill(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
-        findings = await self.site.verdict(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
+    async def preview_point(self, payload, screenshot: Path) -> list:
+        await read(self.open_point, payload.data)
+        form = payload.data["form"]
+        await self.site.fill(form, form, self._values(payload))
+        findings = await self.site.verdict(form, form, self._values(payload))
         await self._shot(screenshot)
         return self.site.problems(payload, findings)
 
-    async def submit_indicator(self, payload) -> SubmitResult:
-        data = payload.data
-        await read(self.open_indicator, data)
-        await self.site.fill(INDICATOR_FORM, INDICATOR_FORM, self._values(payload))
-        what = f"ตัวบ่งชี้ {data['code']}"
-        await self._save(f"{INDICATOR_FORM}.{INDICATOR_FORM}", "save", data, what, INDICATOR_FORM, payload)
+    async def submit_point(self, payload) -> SubmitResult:
+        data, form = payload.data, payload.data["form"]
+        await read(self.open_point, data)
+        await self.site.fill(form, form, self._values(payload))
+        await self._save(f"{form}.{form}", "save", data, f"ประเด็น {data['code']}", form, payload)
         return SubmitResult(f"{data['year']}/{data['round']}/{data['code']}")
 
     # ----- evidence ---------------------------------------------------------------------------
@@ -163,7 +165,7 @@ class BrowserRemote(Remote):
         if held is not None:
             return SubmitResult(held["id"])
         await self.site.fill(EVIDENCE_FORM, EVIDENCE_FORM, self._evidence_values(payload), self._file)
-        what = f"ตัวบ่งชี้ {data['code']} ไฟล์ {data['filename']}"
+        what = f"ประเด็น {data['code']} ไฟล์ {data['filename']}"
         await self._save(f"{EVIDENCE_FORM}.{EVIDENCE_FORM}", "save", data, what, EVIDENCE_FORM, payload)
         return SubmitResult("")
 
@@ -187,7 +189,7 @@ class BrowserRemote(Remote):
         counts = await self.site.shown_rows("round", "standards")
         findings = [] if confirmed else await self.site.inspect_page("round", **self._where(payload.data))
         await self._shot(screenshot)
-        notes = [f"{row['name']}: บันทึกแล้ว {row['saved']}/{row['indicators']} ตัวบ่งชี้" for row in counts]
+        notes = [f"{row['name']}: บันทึกแล้ว {row['saved']}/{row['points']} ประเด็นการพิจารณา" for row in counts]
         return notes + (["รอบนี้ยืนยันแล้วในระบบ"] if confirmed else []) + self.site.problems(payload, findings)
 
     async def submit_round(self, payload) -> SubmitResult:

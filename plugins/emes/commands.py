@@ -68,6 +68,5 @@ def report_emes(app: App, period, out_dir, as_of):
     folder.mkdir(parents=True, exist_ok=True)
     evidence = summary.write_folder(data, folder / "แฟ้มหลักฐาน")
     docx = summary.write_docx(data, folder / f"สรุปผลการรายงาน_E-MES_{chosen.id}.docx", today(as_of))
-    files = sum(len(i.files) for i in data.indicators)
-    click.echo(f"ส่งแล้ว {data.sent}/{len(data.indicators)} ตัวบ่งชี้ · หลักฐาน {files} ไฟล์ · {data.confirmation}")
+    click.echo(f"ส่งแล้ว {data.sent}/{len(data.points)} ประเด็นการพิจารณา · ไฟล์ {data.files} ไฟล์ · {data.confirmation}")
     click.echo(f"เขียนแล้ว: {docx}\n          {evidence / 'index.html'}")

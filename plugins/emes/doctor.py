@@ -1,13 +1,13 @@
 """``cli.py doctor emes``: walk every page the push and the confirmation use, as a person does
-— pick the year and round, enter the round, open a standard and an indicator — and ask each
-the questions of ``core.forms.inspect``, saving nothing: the confirm button and the upload form
+— pick the year and round, enter the round, open each standard and the first point of each
+kind (narrative, works) — and ask each the questions of ``core.forms.inspect``, saving nothing: the confirm button and the upload form
 are found, never clicked. Which page is which, and what each holds, is forms.yaml."""
 from __future__ import annotations
 
 from tidtam.core.contract import CheckResult
 from tidtam.core.push.retry import read
 
-from .plan import EVIDENCE_FORM, INDICATOR_FORM
+from .plan import EVIDENCE_FORM, POINT_FORM, WORKS_FORM
 
 
 async def check_pages(remote, period=None) -> list[CheckResult]:
@@ -29,22 +29,24 @@ async def check_pages(remote, period=None) -> list[CheckResult]:
         findings = [f for f in findings if f.key != "pages.round.buttons.confirm"]
         results.append(CheckResult("pages.round.buttons.confirm", True, "รอบนี้ยืนยันแล้ว จึงไม่มีปุ่มยืนยันให้ตรวจ"))
     record("pages.round", findings)
-    standards = await site.shown_rows("round", "standards")
-    if not standards:
-        return results
-    standard = standards[0]["href"].rstrip("/").rsplit("/", 1)[-1]
-    await read(site.open, "standard", standard=standard, **where)
-    record("pages.standard", await site.inspect_page("standard", standard=standard, **where))
-    indicators = await site.shown_rows("standard", "indicators")
-    if not indicators:
-        return results
-    at = {**where, "code": indicators[0]["code"]}
-    await read(site.open_step, INDICATOR_FORM, INDICATOR_FORM, **at)
-    record(f"forms.{INDICATOR_FORM}", await site.inspect_step(INDICATOR_FORM, INDICATOR_FORM))
+    forms = {"narrative": POINT_FORM, "works": WORKS_FORM}
+    evidence = not confirmed
     if confirmed:
         results.append(CheckResult(f"forms.{EVIDENCE_FORM}", True, "รอบนี้ยืนยันแล้ว จึงไม่มีแบบฟอร์มอัปโหลดให้ตรวจ"))
-    else:
-        record(f"forms.{EVIDENCE_FORM}", await site.inspect_step(EVIDENCE_FORM, EVIDENCE_FORM))
+    for n, row in enumerate(await site.shown_rows("round", "standards")):
+        at = {**where, "standard": row["href"].rstrip("/").rsplit("/", 1)[-1]}
+        await read(site.open, "standard", **at)
+        if n == 0:
+            record("pages.standard", await site.inspect_page("standard", **at))
+        for point in await site.shown_rows("standard", "points"):
+            form = forms.pop(point["kind"], None)
+            if form is None:
+                continue
+            await read(site.open_step, form, form, **where, code=point["code"])
+            record(f"forms.{form}", await site.inspect_step(form, form))
+            if evidence:
+                record(f"forms.{EVIDENCE_FORM}", await site.inspect_step(EVIDENCE_FORM, EVIDENCE_FORM))
+                evidence = False
     return results
 
 

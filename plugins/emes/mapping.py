@@ -10,12 +10,13 @@ from tidtam.core.config import Strict
 
 class EmesMapping(Strict):
     base_url: str  # the site's address; the demo points at the local stand-in
-    links_max: int = 5  # links per indicator the site accepts
+    links_max: int = 5  # links per point the site accepts
     evidence_types: dict[str, str]  # extension → the bytes (hex) such a file must start with
     evidence_max_bytes: int
-    # What the evidence's description on the site says; {n} its number in the indicator, {name}
-    # the file's name.
+    # What the evidence's description on the site says; {n} its number in the point, {name}
+    # the file's name; a work's report file: {rank}, {title} of the work.
     evidence_description: str = "หลักฐานที่ {n}: {name}"
+    work_description: str = "รายงานผลงานลำดับที่ {rank}: {title}"
 
     @field_validator("evidence_types")
     @classmethod

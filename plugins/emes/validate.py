@@ -1,10 +1,10 @@
-"""E-MES's own rules, checked before any browser starts. Each problem names the indicator (its
+"""E-MES's own rules, checked before any browser starts. Each problem names the point (its
 record key) and the field, in Thai.
 
 These mirror what the site refuses (and the stand-in enforces) beyond what forms.yaml states
 (core checks the level among its options, the narrative's length): at most N http(s) links,
-evidence of an accepted type whose content really is that type, within the size limit; and,
-ours: an indicator without its owner's result.
+a work's video link of http(s) form (never fetched), evidence of an accepted type whose content
+really is that type, within the size limit; and, ours: a point without its owner's result.
 """
 from __future__ import annotations
 
@@ -29,13 +29,14 @@ def validate(payload: Payload, mapping: EmesMapping) -> list[Problem]:
 def _result(payload: Payload, mapping: EmesMapping) -> list[Problem]:
     data, key, code = payload.data, payload.record_key, payload.data["code"]
     problems: list[Problem] = []
-    add = lambda field, message: problems.append(Problem(key, f"ตัวบ่งชี้ {code} › {field}", message))  # noqa: E731
+    add = lambda field, message: problems.append(Problem(key, f"ประเด็น {code} › {field}", message))  # noqa: E731
     for reason in data.get("_missing", []):
         add("ผลของผู้รับผิดชอบ", reason)
     links = data["_links"]
     bad = [link for link in links if not _URL.fullmatch(link)]
     if bad:
-        add("ลิงก์หลักฐานเพิ่มเติม", "ต้องขึ้นต้นด้วย http:// หรือ https:// : " + ", ".join(bad))
+        add("ลิงก์", "ต้องขึ้นต้นด้วย http:// หรือ https:// : " + ", ".join(bad))
+    links = [link for link in links if link not in {w["video"] for w in data["_works"]}]
     if len(links) > mapping.links_max:
         add("ลิงก์หลักฐานเพิ่มเติม", f"มี {len(links)} ลิงก์ ระบบรับได้ไม่เกิน {mapping.links_max}")
     return problems
@@ -44,7 +45,7 @@ def _result(payload: Payload, mapping: EmesMapping) -> list[Problem]:
 def _evidence(payload: Payload, mapping: EmesMapping) -> list[Problem]:
     data, key, code = payload.data, payload.record_key, payload.data["code"]
     problems: list[Problem] = []
-    field = f"ตัวบ่งชี้ {code} › ไฟล์หลักฐาน {data['filename']}"
+    field = f"ประเด็น {code} › ไฟล์ {data['filename']}"
     add = lambda message: problems.append(Problem(key, field, message))  # noqa: E731
     extension = data["filename"].rsplit(".", 1)[-1].lower() if "." in data["filename"] else ""
     signature = mapping.evidence_types.get(extension)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 # Owners chosen in the demo office: their templates cover a reported and an empty record.
 PROGRESS_OWNER = "P051"  # 2 projects (2570-018 reported, 2570-019 empty), 6 activities, 4 KPIs
-EMES_OWNER = "P005"  # indicator 1.4, with a result
+EMES_OWNER = "P024"  # points 1.2.1 (with a result) and 1.2.2 (empty)
 INSPECTION_OWNER = "P019"  # indicators 2.2 (empty), 3.1 and 6.1 (with results)
 OTHER_OFFICE = "OTHER02"
 

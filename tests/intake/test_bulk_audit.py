@@ -27,7 +27,7 @@ from tidtam.core import models as m
 from tidtam.core.db import Database
 from tidtam.core.evidence import record_evidence, store_file
 from tidtam.core.intake import apply
-from tidtam.core.intake.apply import STATUS_BY_LABEL, _by_project, _refuse, _set, import_file
+from tidtam.core.intake.apply import STATUS_BY_LABEL, _by_project, refuse, set_changed, import_file
 from tidtam.core.intake.kinds import BUILTIN, intake_kinds
 from tidtam.core.periods import parse_period
 
@@ -63,23 +63,23 @@ def orm_apply_progress(session, office, owner, book, result, clearing):  # clear
         (code,) = row.key
         project = projects.get(code)
         if project is None:
-            _refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "projects", "code")
+            refuse(book, f"โครงการ {code} ไม่ได้อยู่ในความรับผิดชอบของ {owner.full_name} แล้ว กรุณาขอแบบรายงานใหม่", row, "projects", "code")
         report = reports.get(project.id)
         sub_filled = any(r.filled for r in activities.get(code, []) + kpis.get(code, []))
         if not row.filled:
             if sub_filled:
-                _refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
+                refuse(book, f"โครงการ {code}: กรอกกิจกรรม/ตัวชี้วัดแล้ว แต่ยังไม่เลือกสถานะการดำเนินงาน", row, "projects", "status")
             if report is not None:
                 session.delete(report)
                 result.cleared += 1
             continue
         disbursed = row.values["disbursed"] or Decimal("0.00")
         if disbursed > project.total_budget:
-            _refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {project.total_budget:,.2f} บาท", row, "projects", "disbursed")
+            refuse(book, f"โครงการ {code}: เบิกจ่าย {disbursed:,.2f} บาท เกินงบประมาณ {project.total_budget:,.2f} บาท", row, "projects", "disbursed")
         if report is None:
             report = m.ProjectProgress(project=project, period=book.period.id)
             session.add(report)
-        _set(report, status=STATUS_BY_LABEL[row.values["status"]], disbursed=disbursed, as_of=row.values["as_of"],
+        set_changed(report, status=STATUS_BY_LABEL[row.values["status"]], disbursed=disbursed, as_of=row.values["as_of"],
              problems=row.values["problems"] or "", reported_by_id=owner.id)
         _orm_children(report.activities, "activity_id", {a.seq: a for a in project.activities}, activities.get(code, []),
                       lambda v: {"percent": v["percent"], "note": v["note"] or ""},
@@ -106,7 +106,7 @@ def _orm_children(children, id_attr, by_seq, rows, values_of, make):
         if current is None:
             children.append(make(planned.id, **values))
         else:
-            _set(current, **values)
+            set_changed(current, **values)
 
 
 def _orm_evidence(session, office, owner, key, pairs):

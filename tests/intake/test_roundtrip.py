@@ -276,19 +276,70 @@ def test_evidence_is_copied_by_sha256_once_and_follows_the_list(office_db, tmp_p
         assert s.scalar(select(func.count()).select_from(m.EvidenceFile)) == 0
 
 
+def test_ranked_works_round_trip_in_rank_order_with_report_files_and_video_links(office_db, tmp_path):
+    """A works point's owner fills five ranked rows (title, report file, video link). A gap in the
+    ranks or a video link that is no web address is refused at its cell, the database unchanged;
+    the full list lands in rank order, each report file stored by sha256; completeness names the
+    point's owner until then."""
+    import hashlib
+
+    db_url, database = office_db
+    with database.session() as s:
+        point = s.scalars(select(m.EmesPoint).where(m.EmesPoint.kind == "works")).one()
+        owner, owner_name, code, point_id = point.owner.code, point.owner.full_name, point.code, point.id
+
+    def missing() -> dict:
+        result = run(db_url, "completeness", "--period", "2570R1", "--json")
+        return {item["owner_name"]: item["missing"] for item in json.loads(result.stdout) if item["process"] == "E-MES"}
+
+    assert code in missing()[owner_name]
+    path = make(db_url, tmp_path, period="2570R1", owner=owner, kind="emes")
+    files = {}
+    for rank in range(1, 6):
+        files[rank] = path.parent / f"รายงานผลงาน{rank}.pdf"
+        files[rank].write_bytes(b"%PDF-1.4\n" + f"work {rank}".encode())
+    rows = {rank: row_of(path, "ผลงาน", code, rank) for rank in range(1, 6)}
+
+    def work(rank, video=None):
+        return {("ผลงาน", f"D{rows[rank]}"): f"ผลงานเด่นลำดับ {rank}", ("ผลงาน", f"E{rows[rank]}"): files[rank].name,
+                ("ผลงาน", f"F{rows[rank]}"): video or f"https://www.youtube.com/watch?v=w{rank}"}
+
+    fill(path, work(1) | work(2) | work(4))  # rank 3 left empty: the order has a gap
+    refused = run(db_url, "import", str(path))
+    assert refused.exit_code == ExitCode.BAD_DATA and "ลำดับที่ 3" in refused.output and f"แถว {rows[3]}" in refused.output
+    fill(path, work(3, video="youtube.com/watch?v=w3"))
+    refused = run(db_url, "import", str(path))
+    assert refused.exit_code == ExitCode.BAD_DATA and "ลิงก์ต้องขึ้นต้นด้วย http://" in refused.output
+    assert f"แถว {rows[3]} › คอลัมน์ F" in refused.output
+    with database.session() as s:
+        assert s.scalars(select(m.EmesResult).where(m.EmesResult.point_id == point_id, m.EmesResult.period == "2570R1")).first() is None
+    fill(path, work(3) | work(5))
+    done = run(db_url, "import", str(path))
+    assert done.exit_code == 0, done.output
+    with database.session() as s:
+        result = s.scalars(select(m.EmesResult).where(m.EmesResult.point_id == point_id, m.EmesResult.period == "2570R1")).one()
+        assert [w["title"] for w in result.works] == [f"ผลงานเด่นลำดับ {n}" for n in range(1, 6)]
+        assert [w["video"] for w in result.works] == [f"https://www.youtube.com/watch?v=w{n}" for n in range(1, 6)]
+        assert [w["sha256"] for w in result.works] == [hashlib.sha256(files[n].read_bytes()).hexdigest() for n in range(1, 6)]
+        stored = s.scalars(select(m.EvidenceFile).where(m.EvidenceFile.emes_result_id == result.id)).all()
+        assert sorted(f.filename for f in stored) == sorted(f.name for f in files.values())
+    assert all(stored_path(w["sha256"]).is_file() for w in result.works)
+    assert code not in missing().get(owner_name, [])
+
+
 def test_emes_and_inspection_rounds_round_trip(office_db, tmp_path):
     db_url, database = office_db
     with database.session() as s:
-        indicator = s.scalars(select(m.EmesIndicator).where(m.EmesIndicator.owner_id.is_not(None)).order_by(m.EmesIndicator.id)).first()
-        owner = indicator.owner.code
-        code = indicator.code
+        point = s.scalars(select(m.EmesPoint).where(m.EmesPoint.owner_id.is_not(None), m.EmesPoint.kind == "narrative").order_by(m.EmesPoint.id)).first()
+        owner = point.owner.code
+        code = point.code
     path = make(db_url, tmp_path, period="2570R1", owner=owner, kind="emes")
     row = row_of(path, "รอบที่ 1", code)
     narrative = "สำนักงานเขตพื้นที่การศึกษาดำเนินการตามแผน\nมีการติดตามทุกไตรมาส"
     fill(path, {("รอบที่ 1", f"D{row}"): "๔", ("รอบที่ 1", f"E{row}"): narrative, ("รอบที่ 1", f"G{row}"): "https://demo-esa.example/e1\nhttps://demo-esa.example/e2"})
     assert run(db_url, "import", str(path)).exit_code == 0
     with database.session() as s:
-        result = s.scalars(select(m.EmesResult).where(m.EmesResult.indicator_id == indicator.id, m.EmesResult.period == "2570R1")).one()
+        result = s.scalars(select(m.EmesResult).where(m.EmesResult.point_id == point.id, m.EmesResult.period == "2570R1")).one()
     assert result.level == 4 and result.narrative == narrative and len(result.links) == 2
 
     with database.session() as s:

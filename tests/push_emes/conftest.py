@@ -1,4 +1,4 @@
-"""Fixtures for the E-MES push: a stand-in holding the demo office's indicators, the target
+"""Fixtures for the E-MES push: a stand-in serving the year's frame (the same file the office loads), the target
 wired to it through a copy of config/, a migrated SQLite database. Helpers are in emeskit.py."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tidtam.sandbox.server import run_in_thread
 
 @pytest.fixture
 def emes_site():
-    with run_in_thread("emes", demo_data="office") as handle:
+    with run_in_thread("emes") as handle:
         yield handle
 
 

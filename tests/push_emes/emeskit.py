@@ -1,6 +1,6 @@
-"""Helpers for the E-MES push tests: the demo office (with its E-MES frame and round-1 results)
-in a database, evidence files attached through core/evidence.py, and the target wired to a
-stand-in through a copy of config/ (base_url points at the stand-in)."""
+"""Helpers for the E-MES push tests: the demo office (with its E-MES frame of points and round-1
+results) in a database, evidence files attached through core/evidence.py, and the target wired
+to a stand-in through a copy of config/ (base_url points at the stand-in)."""
 from __future__ import annotations
 
 import io
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tidtam.core.config import office_profile, target_config
 from tidtam.core.credentials import Credentials, Secret
 from tidtam.core.evidence import add_evidence
-from tidtam.core.models import EmesIndicator, EmesResult, EmesStandard, Office
+from tidtam.core.models import EmesPoint, EmesResult, Office
 from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
 from tidtam.core.periods import parse_period
 from tidtam.core.plugins import load_plugins
@@ -22,32 +22,51 @@ from tidtam.core.settings import PACKAGE_ROOT, data_dir
 from tidtam.sandbox.site import demo_credentials
 
 R1 = parse_period("2570R1")
-# The demo's round-1 results cover 7 of the 14 indicators; these fill the rest, so a round can
-# be complete (the stand-in confirms only when every indicator is saved).
-FILLED = {"1.2": 3, "1.5": 4, "2.4": 3, "2.5": 4, "3.1": 5, "3.2": 3, "3.4": 4}
+# The demo's round-1 results cover 5 of the 14 points (REPORTED); ``complete`` fills the rest, so
+# a round can be confirmed (the stand-in confirms only when every point is saved): narrative
+# points with a level, the works point 3.1.1 with its five ranked works, each with a report file.
+REPORTED = ("1.1.3", "1.2.1", "2.1.2", "2.2.2", "2.3.1")
+WORKS = "3.1.1"
 
 
-def load_demo(db, complete: bool = False) -> None:
+def load_demo(db, complete: bool = False, folder: Path | None = None) -> dict[str, str]:
+    """The demo office; ``complete``: every point reported. Returns {sha256: point} of the files
+    attached here (the works' report files)."""
     with db.session() as session:
         load_catalogs(session, PACKAGE_ROOT / "config" / "catalogs.yaml")
         replace_office(session, OfficeFiles.in_folder(DEMO_DIR))
-    if complete:
-        with db.session(actor="test") as session:
-            for indicator in indicators(session):
-                if indicator.code in FILLED and result_of(session, indicator.code) is None:
-                    session.add(EmesResult(indicator_id=indicator.id, period=R1.id, level=FILLED[indicator.code],
-                                           narrative=f"ผลการดำเนินงานตัวบ่งชี้ {indicator.code} {indicator.name} "
-                                                     "ดำเนินการตามแผนครบทุกประเด็นการพิจารณา", links=[]))
+    if not complete:
+        return {}
+    with db.session(actor="test") as session:
+        for point in points(session):
+            if point.code not in REPORTED:
+                session.add(EmesResult(point_id=point.id, period=R1.id, level=3 if point.asks_level else None, links=[],
+                                       narrative="" if point.kind == "works" else f"ผลการดำเนินงานประเด็น {point.code} {point.text} ดำเนินการตามแผน"))
+    folder = folder or Path(data_dir()) / "test-works"
+    return {attach_work(db, WORKS, rank, f"ผลงานเด่นที่ {rank}", f"รายงานผลงาน {rank}.pdf", image_bytes("pdf", seed=100 + rank), folder): WORKS
+            for rank in range(1, 6)}
 
 
-def indicators(session) -> list[EmesIndicator]:
-    return list(session.scalars(select(EmesIndicator).join(EmesStandard).where(EmesStandard.fiscal_year == 2570)))
+def points(session) -> list[EmesPoint]:
+    return sorted(session.scalars(select(EmesPoint)), key=lambda p: [int(n) for n in p.code.split(".")])
 
 
 def result_of(session, code: str) -> EmesResult | None:
-    indicator = next(i for i in indicators(session) if i.code == code)
-    return session.scalars(select(EmesResult).where(EmesResult.indicator_id == indicator.id,
-                                                    EmesResult.period == R1.id)).one_or_none()
+    point = next(p for p in points(session) if p.code == code)
+    return session.scalars(select(EmesResult).where(EmesResult.point_id == point.id, EmesResult.period == R1.id)).one_or_none()
+
+
+def attach_work(db, code: str, rank: int, title: str, filename: str, content: bytes, folder: Path,
+                video: str | None = None) -> str:
+    """Make ``title`` the work of rank ``rank`` of works point ``code``, with its report file."""
+    sha = attach(db, code, filename, content, folder)
+    with db.session(actor="test") as session:
+        result = result_of(session, code)
+        works = list(result.works)
+        works[rank - 1:rank] = [{"title": title, "video": video or f"https://www.youtube.com/watch?v=work-{rank}",
+                                 "file": filename, "sha256": sha}]
+        result.works = works
+    return sha
 
 
 def image_bytes(kind: str, size: tuple[int, int] = (320, 200), seed: int = 1, noise: bool = False) -> bytes:
@@ -65,7 +84,7 @@ def image_bytes(kind: str, size: tuple[int, int] = (320, 200), seed: int = 1, no
 
 
 def attach(db, code: str, filename: str, content: bytes, folder: Path) -> str:
-    """Store ``content`` as evidence of ``code``'s round-1 result; returns its sha256."""
+    """Store ``content`` as a file of point ``code``'s round-1 result; returns its sha256."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / filename
     path.write_bytes(content)

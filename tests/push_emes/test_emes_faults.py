@@ -1,6 +1,6 @@
 """The E-MES push under faults, with real Chromium: kill -9 at random points (among them in the
 middle of an upload on a slow line) then resume, and a hung upload settled by the next run —
-every indicator saved once, every file on the site once."""
+every point saved once (ranked works included), every file on the site once."""
 from __future__ import annotations
 
 import os
@@ -25,9 +25,9 @@ KILL_POINTS = int(os.environ.get("TIDTAM_EMES_KILL_POINTS", "12"))
 DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
 
 
-def _exactly_once(site, db, shas: dict[str, str], indicators: int) -> None:
-    saves = writes(site, "indicator.save")
-    assert len(saves) == indicators and set(saves.values()) == {1}, saves
+def _exactly_once(site, db, shas: dict[str, str], points: int) -> None:
+    saves = writes(site, "point.save")
+    assert len(saves) == points and set(saves.values()) == {1}, saves
     assert site_evidence(site) == Counter({(code, sha): 1 for sha, code in shas.items()})
     with db.session() as session:
         rows = list(session.scalars(select(Submission).where(Submission.approval_id.is_not(None))))
@@ -40,13 +40,12 @@ def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_on
     a random number of site requests, half while an upload is on the wire (a 1 MB/s line, files of
     about 1 MB), the line dropping with it so the site gets half a file. Each new run reconciles
     SUBMITTING rows by looking the file up by sha256 first, and uploads again only what is not there."""
-    load_demo(sqlite_db, complete=True)
+    shas = load_demo(sqlite_db, complete=True, folder=tmp_path / "works")
     rng = random.Random(int(os.environ.get("TIDTAM_EMES_KILL_SEED", "7")))
-    shas = {}
-    for n, code in enumerate(["1.1", "1.1", "1.3", "1.5", "2.1", "2.2", "2.4", "3.1", "3.3", "3.3"]):
+    for n, code in enumerate(["1.1.1", "1.1.1", "1.1.3", "1.2.1", "2.1.1", "2.2.2", "2.3.1", "3.1.1", "1.2.2", "1.2.2"]):
         content = image_bytes("png", (560, 560), seed=100 + n, noise=True)  # ~0.9 MB, incompressible
         shas[attach(sqlite_db, code, f"หลักฐาน-{n + 1}.png", content, tmp_path / "in")] = code
-    with start_subprocess("emes", demo_data="office", latency_ms=20) as site:
+    with start_subprocess("emes", latency_ms=20) as site:
         proxy = ThrottledProxy(int(site.url.rsplit(":", 1)[1]), rate=1_000_000)
         try:
             folder = config_for(tmp_path / "config", proxy.url)
@@ -94,13 +93,13 @@ def test_a_hung_upload_stays_unknown_then_the_next_run_finds_it_by_sha256(sqlite
     """The site hangs on the upload past the action timeout and stores the file after the client
     gave up: the run leaves it UNKNOWN, never uploads again, and the next run settles it."""
     load_demo(sqlite_db)
-    with sqlite_db.session() as session:  # one indicator and its file are enough (hangs are slow)
-        from emeskit import indicators, result_of
-        for indicator in indicators(session):
-            if indicator.code != "1.4" and (result := result_of(session, indicator.code)) is not None:
+    with sqlite_db.session() as session:  # one point and its file are enough (hangs are slow)
+        from emeskit import points, result_of
+        for point in points(session):
+            if point.code != "2.1.2" and (result := result_of(session, point.code)) is not None:
                 session.delete(result)
-    sha = attach(sqlite_db, "1.4", "ประกาศเจตนารมณ์.pdf", image_bytes("pdf", seed=11), tmp_path / "in")
-    with run_in_thread("emes", demo_data="office") as site:
+    sha = attach(sqlite_db, "2.1.2", "ประกาศเจตนารมณ์.pdf", image_bytes("pdf", seed=11), tmp_path / "in")
+    with run_in_thread("emes") as site:
         t = emes_target(sqlite_db, site.url)
         run.dry_run(t, R1, credentials(), options("dry-run"))
         approve_stage(t)
@@ -111,25 +110,25 @@ def test_a_hung_upload_stays_unknown_then_the_next_run_finds_it_by_sha256(sqlite
             assert upload.state is S.UNKNOWN and "ไม่ได้รับคำตอบ" in upload.last_error
         assert first.counts == {"unknown": 2, "planned": 13}
         site.admin.set_knobs(hang_rate=0.0)
-        wait_for(lambda: len(site.admin.writes("evidence.add")) == 1 and len(site.admin.writes("indicator.save")) == 1,
+        wait_for(lambda: len(site.admin.writes("evidence.add")) == 1 and len(site.admin.writes("point.save")) == 1,
               timeout=20, what="the hung save and upload to land on the site")
         second = run.push(t, R1, credentials(), options(action_timeout=3.0))
         assert second.failures == [] and second.counts == {"submitted": 2, "planned": 13}
-        assert site_evidence(site) == {("1.4", sha): 1} and len(site.admin.writes("evidence.add")) == 1
-        assert len(site.admin.writes("indicator.save")) == 1
+        assert site_evidence(site) == {("2.1.2", sha): 1} and len(site.admin.writes("evidence.add")) == 1
+        assert len(site.admin.writes("point.save")) == 1
 
 
 def test_a_line_dropping_before_every_answer_never_doubles_a_save_or_an_upload_even_with_kills(
         tmp_path, sqlite_db, monkeypatch, runs_until_done):
-    """Every indicator save and evidence upload is applied, then the line drops with no answer:
+    """Every point save and file upload is applied, then the line drops with no answer:
     Chromium would send each again by itself (bench/chromium_resend.py); the push sends it once,
     leaves it UNKNOWN, and the next run finds it (a file by its sha256) and goes on. kill -9 at
-    random points too, then runs until done: every indicator saved once, every file on the site once."""
-    load_demo(sqlite_db, complete=True)
-    shas = {attach(sqlite_db, code, f"หลักฐาน-{n + 1}.png", image_bytes("png", seed=200 + n), tmp_path / "in"): code
-            for n, code in enumerate(["1.1", "1.1", "2.2", "3.3"])}
+    random points too, then runs until done: every point saved once, every file on the site once."""
+    shas = load_demo(sqlite_db, complete=True, folder=tmp_path / "works")
+    shas |= {attach(sqlite_db, code, f"หลักฐาน-{n + 1}.png", image_bytes("png", seed=200 + n), tmp_path / "in"): code
+             for n, code in enumerate(["1.1.1", "1.1.1", "2.2.2", "1.2.2"])}
     rng = random.Random(int(os.environ.get("TIDTAM_EMES_KILL_SEED", "7")))
-    with start_subprocess("emes", demo_data="office", latency_ms=20, drop_rate=1.0, drop_only="POST /rounds/") as site:
+    with start_subprocess("emes", latency_ms=20, drop_rate=1.0, drop_only="POST /rounds/") as site:
         folder = config_for(tmp_path / "config", site.url)
         monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(folder))
         t = make_target(sqlite_db, folder)

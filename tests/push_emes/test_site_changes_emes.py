@@ -1,6 +1,6 @@
 """E-MES changed under us, repaired by config alone — the same four steps as eMENSCR's
 (tests/push/test_site_changes.py): doctor names the key, the dry-run lets nothing through to an
-approval, forms.yaml alone is edited, then doctor passes and a push lands every indicator and
+approval, forms.yaml alone is edited, then doctor passes and a push lands every point and
 file exactly once. E-MES has no wizard, so a moved field and reordered steps are eMENSCR's cases;
 here: a label reworded, a level's wording changed, a new required field, a renamed button, a login
 label with a trailing colon."""
@@ -17,12 +17,12 @@ from sqlalchemy import select
 from tidtam.core.errors import UserError
 from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.push import run
-from tidtam.sandbox.emes import OFFICE_DATA
+from tidtam.sandbox.emes import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 
 from emeskit import R1, attach, credentials, image_bytes, load_demo, options
 
-INDICATOR = "forms.indicator.steps.indicator"
+POINT = "forms.point.steps.point"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -43,23 +43,23 @@ def _replace(old: str, new: str):
 
 def _level(label: str):
     def edit(data: dict) -> None:
-        next(lv for lv in data["indicator_form"]["levels"] if lv["value"] == "3")["label"] = label
+        next(lv for lv in data["point_form"]["levels"] if lv["value"] == "3")["label"] = label
     return edit
 
 
 CHANGES = [
-    Change("label_reworded", lambda d: d["indicator_form"].update(narrative_label="ผลการดำเนินงานตามตัวบ่งชี้"),
-           {f"{INDICATOR}.fields.narrative"},
+    Change("label_reworded", lambda d: d["point_form"].update(narrative_label="ผลการดำเนินงานตามตัวบ่งชี้"),
+           {f"{POINT}.fields.narrative"},
            _replace("narrative: {label: ผลการดำเนินงาน (ไม่เกิน 3000 ตัวอักษร)", "narrative: {label: ผลการดำเนินงานตามตัวบ่งชี้ (ไม่เกิน 3000 ตัวอักษร)")),
-    Change("option_reworded", _level("ระดับ 3 (ดี)"), {f"{INDICATOR}.fields.level.options.3"},
+    Change("option_reworded", _level("ระดับ 3 (ดี)"), {f"{POINT}.fields.level.options.3"},
            _replace('"3": ระดับ 3 ดี', '"3": ระดับ 3 (ดี)')),
     Change("new_required_field",
-           lambda d: d["indicator_form"].update(extra_fields=[{"name": "reporter", "label": "ผู้รายงาน", "required": True}]),
-           {f"{INDICATOR}.fields"},
+           lambda d: d["point_form"].update(extra_fields=[{"name": "reporter", "label": "ผู้รายงาน", "required": True}]),
+           {f"{POINT}.fields"},
            _replace("          links:", "          reporter: {label: ผู้รายงาน, required: true, value: owner}\n          links:")),
-    Change("button_renamed", lambda d: d["indicator_form"].update(save_button="บันทึกผลตัวบ่งชี้"),
-           {f"{INDICATOR}.buttons.save"},
-           _replace("save: {role: button, name: บันทึกข้อมูลตัวบ่งชี้,", "save: {role: button, name: บันทึกผลตัวบ่งชี้,")),
+    Change("button_renamed", lambda d: d["point_form"].update(save_button="บันทึกผลประเด็นการพิจารณา"),
+           {f"{POINT}.buttons.save"},
+           _replace("save: {role: button, name: บันทึกข้อมูลประเด็นการพิจารณา,", "save: {role: button, name: บันทึกผลประเด็นการพิจารณา,")),
     Change("login_label_with_a_colon", lambda d: d["login"].update(password="รหัสผ่าน:"),
            {"login.fields.password"}, _replace("password: {label: รหัสผ่าน,", 'password: {label: "รหัสผ่าน:",')),
 ]
@@ -80,13 +80,13 @@ def test_the_same_on_postgresql(pg_db, emes_target, tmp_path):
 
 
 def _found_refused_repaired(change, db, emes_target, tmp_path) -> None:
-    data = yaml.safe_load(OFFICE_DATA.read_text(encoding="utf-8"))
+    data = yaml.safe_load(DEFAULT_DATA.read_text(encoding="utf-8"))
     change.site(data)
     changed = tmp_path / "emes_changed.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    load_demo(db, complete=True)
-    sha = attach(db, "1.1", "แผนปฏิบัติราชการ.pdf", image_bytes("pdf", seed=7), tmp_path / "in")
-    with run_in_thread("emes", demo_data="office", data_path=changed) as site:
+    shas = load_demo(db, complete=True, folder=tmp_path / "works")
+    shas[attach(db, "1.1.3", "แผนปฏิบัติราชการ.pdf", image_bytes("pdf", seed=7), tmp_path / "in")] = "1.1.3"
+    with run_in_thread("emes", data_path=changed) as site:
         t = emes_target(db, site.url)
         failing = _failing(run.doctor(t, credentials(), options("doctor")))
         assert change.keys <= set(failing), failing
@@ -108,9 +108,9 @@ def _found_refused_repaired(change, db, emes_target, tmp_path) -> None:
         result = run.push(t, R1, credentials(), options())
         assert result.failures == [], result.failures
         state = site.admin.state()
-    saves = Counter(w["target"]["indicator"] for w in state["writes"] if w["action"] == "indicator.save")
+    saves = Counter(w["target"]["point"] for w in state["writes"] if w["action"] == "point.save")
     assert len(saves) == 14 and set(saves.values()) == {1}
-    files = Counter((e["indicator"], e["sha256"]) for e in state["store"]["evidence"] if not e["deleted"])
-    assert files == {("1.1", sha): 1}
+    files = Counter((e["point"], e["sha256"]) for e in state["store"]["evidence"] if not e["deleted"])
+    assert files == {(code, sha): 1 for sha, code in shas.items()}
     with db.session() as session:
         assert {row.state for row in session.scalars(select(Submission))} == {S.SUBMITTED}
