@@ -166,8 +166,9 @@ async def choose(page, field: Field, key: str, text: str, /, **params) -> None:
 
 
 async def settled(page, element) -> None:
-    """Wait while an element is ``aria-busy`` (a select whose options a script still fetches)."""
-    await page.wait_for_function("e => e.getAttribute('aria-busy') !== 'true'", arg=await element.element_handle())
+    """Wait while the element is ``aria-busy`` (a select whose options a script still fetches),
+    found again should the page be drawn anew meanwhile."""
+    await element.and_(page.locator(":not([aria-busy=true])")).wait_for(state="attached")
 
 
 # The outcome a page says after a save made by its script: the attribute once it is none of the

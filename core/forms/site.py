@@ -18,6 +18,9 @@ from . import inspect, page as pages
 from .schema import Button, FormsFile, Page, Step
 
 
+_LOADED = "tidtamLoaded"  # set on a page drawn by script once it is ready: gone when the page is left
+
+
 @dataclass(frozen=True)
 class Shown:
     """What a page drawn by script answered, as a page load's response would."""
@@ -79,9 +82,17 @@ class Site:
                 raise
             await self.remote.login()
             raise RemoteAnswered("พบหน้าเข้าสู่ระบบแทนหน้าที่เปิด (หมดเวลาการใช้งาน) — เข้าสู่ระบบใหม่แล้ว") from None
+        await self.page.evaluate(f"() => {{ window.{_LOADED} = true }}")
         if spec.refused is not None and await pages.find(self.page, spec.refused, "refused", optional=True, **params):
             return Shown(409, self.page.url)
         return response
+
+    async def same_page(self) -> None:
+        """Raise (for ``read`` to load again) when the page drawn by script that ``_load`` waited
+        for has been left since: an app that signs in again mid-page comes back with a new page,
+        whose fields hold nothing of what was read or typed before."""
+        if self.page.url.startswith("http") and not await self.page.evaluate(f"() => window.{_LOADED} === true"):
+            raise RemoteAnswered("หน้าเว็บโหลดใหม่ระหว่างทำงาน (เข้าสู่ระบบใหม่) — จะเปิดหน้านี้อีกครั้ง")
 
     def params_in_url(self, path_template: str) -> dict[str, str] | None:
         """The placeholders' values of ``path_template`` in the page shown now, or None."""
@@ -137,6 +148,8 @@ class Site:
         while True:
             await self._load(spec, **params, page_number=number)
             rows, more = await pages.read_list(self.page, listing, key, **params)
+            if spec.ready is not None:
+                await self.same_page()
             found += rows
             if not more:
                 return found
@@ -166,7 +179,10 @@ class Site:
         await pages.fill_step(self.page, self.step(form, code), values, self.where(form, code), files)
 
     async def read(self, form: str, code: str, like: dict) -> dict:
-        return await pages.read_step(self.page, self.step(form, code), like, self.where(form, code))
+        shown = await pages.read_step(self.page, self.step(form, code), like, self.where(form, code))
+        if self.step(form, code).ready is not None:
+            await self.same_page()
+        return shown
 
     async def button(self, where: str, key: str, /, **params):
         """Button ``key`` of page ``where`` (a page name, or "form.step")."""

@@ -284,12 +284,13 @@ async def sent_once(page, settings, what: str):
     would double a create, a send or an upload. A POST with no answer ends the block at once as
     a RemoteTimeout: it may have landed, so the engine never repeats it in this run. Only around
     the click: routing turns the page's cache off, and page loads are retried freely anyway."""
-    dropped, waiting, unanswered = [], [], set()
+    dropped, waiting, unanswered, answering = [], [], set(), []
 
     async def handle(route):
         if route.request.method != "POST":
             return await route.fallback()
         unanswered.add(route)
+        answering.append(done := asyncio.Event())
         try:
             answer = await route.fetch(max_redirects=0, max_retries=0, timeout=settings.action_timeout * 1000)
         except Exception as exc:  # no answer: the line dropped, or the time ran out
@@ -297,10 +298,14 @@ async def sent_once(page, settings, what: str):
             for wait in waiting:  # the page's wait for an answer that cannot come ends now
                 wait.reschedule(asyncio.get_running_loop().time())
             answer = None
-        if route in unanswered:  # else the block has ended and failed it for the page already
-            unanswered.discard(route)
-            await (route.fulfill(response=answer) if answer else route.abort("connectionclosed"))
+        try:
+            if route in unanswered:  # else the block has ended and failed it for the page already
+                unanswered.discard(route)
+                await (route.fulfill(response=answer) if answer else route.abort("connectionclosed"))
+        finally:
+            done.set()
     await page.route("**/*", handle)
+    answered = False
     try:
         with answered_in_time(settings, what):
             async with asyncio.timeout(None) as deadline:
@@ -309,10 +314,15 @@ async def sent_once(page, settings, what: str):
                     yield
                 finally:
                     waiting.clear()  # before the deadline's block ends: never rescheduled after
+        answered = True
     except Exception:
         if not dropped:
             raise
     finally:
+        # The save answered: a POST the page sent meanwhile (an app renewing its token) is let
+        # finish (each is bounded by action_timeout), as failing it would fail the page's request.
+        if answered:
+            await asyncio.gather(*(done.wait() for done in answering))
         # A POST still at the site is failed for the page before the route goes: unrouted, the
         # paused request would be sent again by Chromium itself (a second arrival).
         for route in list(unanswered):

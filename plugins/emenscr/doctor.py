@@ -1,7 +1,8 @@
-"""``cli.py doctor emenscr``: walk every page the push uses, as the push reaches them, and ask each
-the questions of ``core.forms.inspect``, saving nothing: the project list and its paging, an
-approved project's progress form, the new-project form (M1) and an existing project's page and
-steps. Which page is which, and what each holds, is forms.yaml; this module only knows the way."""
+"""``cli.py doctor emenscr`` and ``discover emenscr``: walk every page the push uses, as the push
+reaches them, saving nothing: the project list and its paging, an approved project's progress
+form, the new-project form (M1) and an existing project's page and steps. At each, doctor asks the
+questions of ``core.forms.inspect``; discover records what the page holds (``core.forms.discover``).
+Which page is which, and what each holds, is forms.yaml; this module only knows the way."""
 from __future__ import annotations
 
 from tidtam.core.contract import CheckResult
@@ -11,25 +12,49 @@ from tidtam.core.push.retry import read
 from .plan import ENTRY_FORM, PROGRESS, fiscal_keys, quarter_keys
 
 
-async def check_pages(remote, period=None) -> list[CheckResult]:
+async def walk(remote, period, look) -> None:
+    """``await look(key, inspect)`` on each page the push uses, once it is shown: ``key`` its
+    forms.yaml key, ``inspect()`` doctor's questions about it (None: the page could not be reached)."""
     site = remote.site
-    results: list[CheckResult] = []
     period = period if period is not None and period.kind == "Q" else quarter(current_fiscal_year(), 1)
-
-    def record(where: str, findings: list) -> None:
-        results.append(CheckResult(where, not findings, ""))
-        results.extend(CheckResult(f.key, False, f.message) for f in findings)
-
     await read(site.open, "projects", q="", page_number=1)
-    record("pages.projects", await site.inspect_page("projects"))
+    await look("pages.projects", lambda: site.inspect_page("projects"))
     rows = await site.shown_rows("projects", "projects")
-    approved = await _first_approved(remote, rows, period)
-    if approved is None:
-        results.append(CheckResult(f"forms.{PROGRESS}", False,
-                                   f"ไม่พบโครงการที่อนุมัติแล้วในรายการ จึงเปิดแบบฟอร์มรายงานผล {period.id} มาตรวจไม่ได้"))
+    if await _first_approved(remote, rows, period) is None:
+        await look(f"forms.{PROGRESS}", None)
     else:
-        record(f"forms.{PROGRESS}", await site.inspect_step(PROGRESS, PROGRESS, months=quarter_keys(period)))
-    await _check_entry(remote, rows, period, record, results)
+        await look(f"forms.{PROGRESS}.steps.{PROGRESS}", lambda: site.inspect_step(PROGRESS, PROGRESS, months=quarter_keys(period)))
+    steps, months = site.steps(ENTRY_FORM), fiscal_keys(period.fiscal_year)
+    first = steps[0].code
+    await read(site.open_step, ENTRY_FORM, first, new=True)
+    await look(f"forms.{ENTRY_FORM}.steps.{first}",
+               lambda: _with_order(remote, site.inspect_step(ENTRY_FORM, first, months=months)))
+    if not rows:
+        return
+    pid = int(rows[0]["id"])
+    await read(site.open, "project", id=pid)
+    await look("pages.project", lambda: site.inspect_page("project", id=pid))
+    for step in steps[1:]:
+        await read(site.open_step, ENTRY_FORM, step.code, id=pid)
+        await look(f"forms.{ENTRY_FORM}.steps.{step.code}", lambda code=step.code: site.inspect_step(ENTRY_FORM, code, months=months))
+
+
+async def _with_order(remote, findings) -> list:
+    return await remote.step_order() + await findings
+
+
+async def check_pages(remote, period=None) -> list[CheckResult]:
+    results: list[CheckResult] = []
+
+    async def look(key: str, inspect) -> None:
+        if inspect is None:
+            results.append(CheckResult(key, False, "ไม่พบโครงการที่อนุมัติแล้วในรายการ จึงเปิดแบบฟอร์มรายงานผลมาตรวจไม่ได้"))
+            return
+        findings = await inspect()
+        key = key if key.startswith("pages") or ENTRY_FORM in key else f"forms.{PROGRESS}"
+        results.append(CheckResult(key, not findings, ""))
+        results.extend(CheckResult(f.key, False, f.message) for f in findings)
+    await walk(remote, period, look)
     return results
 
 
@@ -41,21 +66,3 @@ async def _first_approved(remote, rows: list[dict], period) -> int | None:
         if response is None or response.status == 200:
             return int(row["id"])
     return None
-
-
-async def _check_entry(remote, rows: list[dict], period, record, results: list[CheckResult]) -> None:
-    """The new-project form's first step, then one project's page and every later step."""
-    site = remote.site
-    steps = site.steps(ENTRY_FORM)
-    months = fiscal_keys(period.fiscal_year)
-    await read(site.open_step, ENTRY_FORM, steps[0].code, new=True)
-    record(f"forms.{ENTRY_FORM}.steps.{steps[0].code}", await remote.step_order() + await site.inspect_step(
-        ENTRY_FORM, steps[0].code, months=months))
-    if not rows:
-        return
-    pid = int(rows[0]["id"])
-    await read(site.open, "project", id=pid)
-    record("pages.project", await site.inspect_page("project", id=pid))
-    for step in steps[1:]:
-        await read(site.open_step, ENTRY_FORM, step.code, id=pid)
-        record(f"forms.{ENTRY_FORM}.steps.{step.code}", await site.inspect_step(ENTRY_FORM, step.code, months=months))

@@ -110,6 +110,7 @@ class EntryPages:
         messages is refused (nothing saved), anything else is doubt."""
         button, spec = await self.site.button(where, key), self.site.button_spec(where, key)
         if spec.saved is not None:
+            await self.site.same_page()  # what was typed is still there: never a save of a page drawn anew
             said = await saved_in_page(self.page, button, spec, f"{self.site._key(where)}.buttons.{key}", self.settings, what)
             if said in spec.saved.refused:
                 raise await self._refused(what, step, payload, form)

@@ -125,3 +125,31 @@ def test_killed_mid_push_then_resumed_lands_every_record_once(db, tmp_path, wait
         assert_entered_once(spa.admin.state(), t)
         with db.session() as session:
             assert {r.state for r in session.scalars(select(Submission))} == {S.SUBMITTED}
+
+
+def test_a_post_the_page_sends_while_a_save_is_answered_is_let_finish(tmp_path):
+    """The app renews its token (a POST to the realm) for a request that follows a save's answer:
+    the save's block ends with that POST still at the site, and the page must get its answer,
+    not a failure (which sent the app to sign in again, its option lists left empty)."""
+    import asyncio
+
+    from tidtam.core.config import target_config
+    from tidtam.core.contract import RemoteSettings
+    from tidtam.core.plugins import load_plugins
+    from tidtam.core.push.browser import chromium, sent_once
+
+    token = "/auth/realms/master/protocol/openid-connect/token"
+    settings = RemoteSettings(config=target_config(load_plugins().target("emenscr")), run_dir=tmp_path, action_timeout=20)
+    with run_in_thread("emenscr", profile="spa", hang_rate=1.0, hang_only="POST " + token, hang_seconds=1) as spa:
+        async def renew_during_a_save():
+            async with chromium() as browser:
+                page = await browser.new_page()
+                await page.goto(spa.url + "/auth/realms/master/.well-known/openid-configuration")
+                async with sent_once(page, settings, "บันทึก"):
+                    await page.evaluate(f"""() => {{ window.renewed = fetch("{token}", {{method: "POST",
+                        body: new URLSearchParams({{grant_type: "refresh_token", client_id: "emenscr-nesdc"}})}})
+                        .then(r => r.status, () => "failed"); }}""")
+                    while not spa.admin.state()["requests"]["by_route"].get("POST " + token):  # at the site, hanging
+                        await asyncio.sleep(0.02)
+                return await page.evaluate("window.renewed")
+        assert asyncio.run(renew_during_a_save()) == 400  # the realm's own answer (no refresh token), not a failure

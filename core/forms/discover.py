@@ -1,0 +1,147 @@
+"""First contact with a site: what its pages hold, and a draft of our description to review.
+
+``snapshot`` records one page as the push reaches it, reading only: its form's structure (labels,
+field kinds, options, required marks, buttons, navigation), a screenshot and Playwright's ARIA
+snapshot (the baseline a later ``doctor`` compares with). What the page shows of anyone's data —
+typed values, table cells, headings, the user's name — is blanked in the page itself first (never
+saved: nothing is clicked or sent), so only labels and option lists reach the folder.
+``draft`` matches the logical fields of our forms.yaml to what was found, by Thai label
+similarity, field kind and options, with a confidence for each, and writes a draft version folder.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .schema import Field, FormsFile, MonthsField, RowsField
+
+SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE, taken for review; below, unmatched
+
+# Blank what the page shows of anyone's data: typed values, and every text outside the page's
+# own vocabulary (labels, legends, buttons, table heads, options, navigation). The DOM only.
+_BLANK = """(hide) => {
+  const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
+  for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) el.value = "";
+  for (const el of document.querySelectorAll("select")) el.selectedIndex = -1;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    if (!node.nodeValue.trim()) continue;
+    if (!node.parentElement.closest(keep)) node.nodeValue = "…";
+    else for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
+  }
+}"""
+
+_STRUCTURE = """(mark) => {
+  const strip = t => (t || "").replace(/\\s+/g, " ").trim();
+  const shown = el => el.offsetParent !== null;
+  const label = el => strip(el.labels && el.labels.length ? Array.from(el.labels).map(l => l.textContent).join(" ")
+                                                          : el.getAttribute("aria-label") || "");
+  const kind = el => el.tagName === "SELECT" ? "select" : el.tagName === "TEXTAREA" ? "textarea" : (el.type || "text");
+  return {
+    title: strip(document.title),
+    fields: Array.from(document.querySelectorAll("input, select, textarea"))
+      .filter(el => el.type !== "hidden" && el.type !== "submit" && shown(el))
+      .map(el => ({label: label(el).replace(new RegExp("\\\\s*" + mark.replace(/[*]/g, "\\\\*") + "$"), ""),
+                   kind: kind(el), name: el.name || el.id || "",
+                   required: el.required || el.getAttribute("aria-required") === "true" || (!!mark && label(el).endsWith(mark)),
+                   options: el.tagName === "SELECT" ? Array.from(el.options).filter(o => o.value).map(o => [o.value, strip(o.label)]) : undefined})),
+    buttons: Array.from(document.querySelectorAll("button, input[type=submit], [role=button]")).filter(shown)
+      .map(el => strip(el.getAttribute("aria-label") || el.textContent || el.value)).filter(Boolean),
+    navigation: Array.from(document.querySelectorAll("nav a")).filter(shown).map(el => strip(el.textContent)).filter(Boolean),
+  };
+}"""
+
+
+async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str]) -> dict:
+    """Page ``key`` (its forms.yaml key) as shown now: ``<key>.json`` (structure), ``.png``, ``.aria.yaml``."""
+    from .page import settled
+
+    for select in await page.locator("select").all():  # options a script fetches: wait for them
+        await settled(page, select)
+    await page.evaluate(_BLANK, [word for word in hide if word])
+    found = await page.evaluate(_STRUCTURE, forms.site.required_mark or "")
+    found["key"] = key
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{key}.json").write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / f"{key}.aria.yaml").write_text(await page.locator("body").aria_snapshot(), encoding="utf-8")
+    await page.screenshot(path=str(out / f"{key}.png"), full_page=True)
+    return found
+
+
+# --- the draft --------------------------------------------------------------------------------------
+
+
+def _ours(forms: FormsFile, key: str) -> dict[str, Field]:
+    """The scalar fields of the step or page ``key`` by dotted logical name (rows: their columns)."""
+    parts = key.split(".")
+    spec = forms.forms[parts[1]].step(parts[3]) if parts[0] == "forms" else forms.pages[parts[1]]
+    fields: dict[str, Field] = {}
+    for name, field in spec.fields.items():
+        if isinstance(field, RowsField):
+            fields |= {f"{name}.columns.{column}": spec for column, spec in field.columns.items()}
+        else:
+            fields[name] = field
+    return fields
+
+
+def _text(field: Field) -> str:
+    """Our label with its placeholders as the site fills them for the first row ({n} = 1); a
+    month's label is compared up to its month."""
+    label = field.label or field.name or ""
+    return label.replace("{n}", "1").split("{")[0].strip() if isinstance(field, MonthsField) else label.replace("{n}", "1")
+
+
+def _score(field: Field, found: dict) -> float:
+    ours, theirs = _text(field), found["label"]
+    if isinstance(field, MonthsField) or field.match == "prefix":
+        theirs = theirs[:len(ours)]
+    score = difflib.SequenceMatcher(None, ours, theirs).ratio()
+    site_select = found["kind"] == "select"
+    if (field.kind == "select") != site_select and field.kind != "radio":
+        score *= 0.6
+    if field.options and site_select:
+        have = {label for _, label in found["options"]} | {value for value, _ in found["options"]}
+        score = 0.7 * score + 0.3 * sum(text in have for text in field.options.values()) / len(field.options)
+    return round(score, 2)
+
+
+def match(forms: FormsFile, key: str, found: dict) -> dict:
+    """Our fields of page ``key`` matched to the fields found on it, best first, each found field
+    taken once; months and rows may take several (one per month or row) but are matched once."""
+    ours = _ours(forms, key)
+    pairs = sorted(((_score(field, f), name, i) for name, field in ours.items() for i, f in enumerate(found["fields"])),
+                   reverse=True)
+    matched, used = {}, set()
+    for score, name, i in pairs:
+        if name in matched or i in used or score < UNSURE:
+            continue
+        matched[name] = {"ours": _text(ours[name]), "site": found["fields"][i]["label"], "kind": found["fields"][i]["kind"],
+                         "confidence": score, "review": score < SURE}
+        used.add(i)
+        if isinstance(ours[name], MonthsField):  # its other months are its own too
+            head = _text(ours[name])
+            used |= {j for j, f in enumerate(found["fields"]) if f["label"].startswith(head)}
+    return {"matched": matched, "unmatched_ours": sorted(set(ours) - set(matched)),
+            "unmatched_site": [f["label"] or f["name"] for i, f in enumerate(found["fields"]) if i not in used]}
+
+
+def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> Path:
+    """A copy of our version folder ``folder`` in ``out`` whose labels are the site's where a match
+    says they differ, and ``matches.yaml`` beside it (every match with its confidence, and what is
+    unmatched on either side) for a person to review."""
+    target = out / f"{folder.name}-draft"
+    shutil.copytree(folder, target, dirs_exist_ok=True)
+    report = {key: match(forms, key, found) for key, found in pages.items()}
+    text = (target / "forms.yaml").read_text(encoding="utf-8")
+    for result in report.values():
+        for found in result["matched"].values():
+            if found["site"] != found["ours"] and "{" not in found["ours"]:
+                text = re.sub(rf"(label: \"?){re.escape(found['ours'])}(\"?[,}}\n])", rf"\g<1>{found['site']}\g<2>", text)
+    (target / "forms.yaml").write_text(text, encoding="utf-8")
+    (out / "matches.yaml").write_text(yaml.safe_dump(report, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target

@@ -1,0 +1,78 @@
+"""``discover emenscr`` on both profiles of the stand-in: read only, per page a structure, a
+screenshot and an ARIA snapshot, and a draft config version with which doctor passes; on a changed
+site the changed fields come out for review or unmatched; no password, token or site data in the folder."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import yaml
+
+from tidtam.core.periods import parse_period
+from tidtam.core.push import run
+from tidtam.plugins.emenscr.discover import discover
+from tidtam.sandbox.emenscr import DEFAULT_DATA
+from tidtam.sandbox.server import run_in_thread
+from tidtam.sandbox.site import demo_credentials
+
+from pushkit import SPA, config_for, credentials, make_target, options
+
+Q1 = parse_period("2570Q1")
+pytestmark = pytest.mark.browser
+PAGES = {"pages.projects", "forms.progress.steps.progress", "pages.project",
+         *(f"forms.project_entry.steps.M{n}" for n in range(1, 6))}
+
+
+def _discover(tmp_path, profile: str, version: str, **knobs):
+    with run_in_thread("emenscr", profile=profile, demo_data="office", **knobs) as site:
+        folder = config_for(tmp_path / "config", site.url, version)
+        t = make_target(None, folder)
+        out = tmp_path / "found"
+        draft, pages = discover(t, credentials(), options("discover"), out, Q1)
+        state = site.admin.state()
+        if not knobs:  # doctor with the draft in place of the version it was drawn from
+            shutil.rmtree(t.config.folder)
+            shutil.copytree(draft, t.config.folder)
+            doctor = run.doctor(make_target(None, folder), credentials(), options("doctor"), Q1)
+            assert [r for r in doctor if not r.ok] == []
+    assert state["writes"] == []
+    return out, pages, yaml.safe_load((out / "matches.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("profile,version", [("classic", "2026.1"), ("spa", SPA)])
+def test_discover_writes_every_page_and_a_draft_doctor_passes(tmp_path, profile, version):
+    out, pages, matches = _discover(tmp_path, profile, version)
+    assert set(pages) == PAGES
+    for key in PAGES:
+        assert (out / "pages" / f"{key}.png").stat().st_size > 5000
+        aria = (out / "pages" / f"{key}.aria.yaml").read_text(encoding="utf-8")
+        assert "textbox" in aria or "combobox" in aria or key.startswith("pages.")
+    progress = matches["forms.progress.steps.progress"]
+    assert progress["unmatched_ours"] == [] and not any(m["review"] for m in progress["matched"].values())
+    assert {m["kind"] for m in matches["forms.project_entry.steps.M2"]["matched"].values()} == {"select"}
+    status = next(f for f in pages["forms.progress.steps.progress"]["fields"] if f["name"] == "status")
+    assert [label for _, label in status["options"]][:2] == ["ยังไม่เริ่ม", "อยู่ระหว่างดำเนินการ"]  # late options waited for
+    # nothing of the account or the site's data: labels and option lists only
+    user, password = demo_credentials()
+    found = "\n".join(p.read_text(encoding="utf-8") for p in (out / "pages").rglob("*") if p.suffix in (".json", ".yaml"))
+    for secret in (password, f": {user}", "ผู้ใช้: demo", "eyJ", "Bearer", "นางอุไรวรรณ", "10,920"):
+        assert secret not in found + (out / "matches.yaml").read_text(encoding="utf-8"), secret
+    assert not re.search(r"[A-Za-z0-9_-]{32,}", found)  # no session id, CSRF or bearer token
+    for binary in out.rglob("*.png"):
+        assert password.encode() not in binary.read_bytes()
+
+
+def test_a_changed_site_comes_out_for_review_or_unmatched(tmp_path):
+    changed = tmp_path / "emenscr.yaml"
+    text = DEFAULT_DATA.read_text(encoding="utf-8")
+    assert "ปัญหาอุปสรรคในการดำเนินงาน" in text and "ชื่อโครงการ" in text
+    text = text.replace("ปัญหาอุปสรรคในการดำเนินงาน", "ปัญหาและอุปสรรคในการดำเนินงาน").replace("label: ชื่อโครงการ", "label: หัวข้อที่ขอรับงบ")
+    changed.write_text(text, encoding="utf-8")
+    _, _, matches = _discover(tmp_path, "spa", SPA, data_path=changed)
+    problems = matches["forms.progress.steps.progress"]["matched"]["problems"]
+    assert problems["review"] and problems["site"] == "ปัญหาและอุปสรรคในการดำเนินงาน" and problems["confidence"] < 0.98
+    m1 = matches["forms.project_entry.steps.M1"]
+    assert "name" in m1["unmatched_ours"] and "หัวข้อที่ขอรับงบ" in m1["unmatched_site"]
+    unchanged = [m for k, m in matches["forms.progress.steps.progress"]["matched"].items() if k != "problems"]
+    assert unchanged and not any(m["review"] for m in unchanged)
