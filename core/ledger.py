@@ -144,13 +144,9 @@ class Ledger:
             Submission.office_id == self.office_id, Submission.target == self.name, Submission.period == self.period))
         return {(r.record_key, r.action): r for r in found}
 
-    def in_flight(self, session: Session) -> list[Submission]:
-        return [r for r in self.rows(session).values() if r.state in IN_FLIGHT]
-
     def refuse_in_flight(self, session: Session, doing: str) -> None:
         """Refuse ``doing`` (Thai) while rows of an earlier run are still unsettled."""
-        stuck = self.in_flight(session)
-        if stuck:
+        if stuck := [r for r in self.rows(session).values() if r.state in IN_FLIGHT]:
             raise NotYet(f"มี {len(stuck)} รายการที่ค้างจากการส่งครั้งก่อน (เช่น {stuck[0].record_key}) จึงยัง{doing}ไม่ได้ "
                          "— ส่งต่อ (push) เพื่อกระทบยอดก่อน", "push")
 
@@ -255,10 +251,6 @@ class Ledger:
             Approval.office_id == self.office_id, Approval.target == self.name, Approval.period == self.period,
             Approval.voided_at.is_(None)).order_by(Approval.id.desc())).first()
 
-    def not_ready(self, session: Session) -> list[Submission]:
-        """Rows the last dry-run could not show ready (problems found, or the form did not open)."""
-        return [r for r in self.rows(session).values() if r.state is S.PLANNED and r.last_error]
-
     def approve(self, session: Session, plan, by: str, only_ready: bool = False,
                 carried: set[int] = frozenset()) -> Approval:
         """Approve what the last dry-run previewed as ready, with ``carried``: rows of the live
@@ -268,7 +260,7 @@ class Ledger:
         self.refuse_in_flight(session, "อนุมัติ")
         live = self.live_approval(session)
         rows = [r for r in self.rows(session).values() if r.state is S.PREVIEWED or r.id in carried]
-        blocked = self.not_ready(session)
+        blocked = [r for r in self.rows(session).values() if r.state is S.PLANNED and r.last_error]  # not shown ready
         if blocked and not only_ready:
             raise NotYet(_not_ready_message(blocked), "dry_run")
         if not rows:

@@ -17,6 +17,7 @@ Reads and page loads are retried freely; a record the dry-run could not open say
 from __future__ import annotations
 
 import asyncio
+import re
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,6 +40,7 @@ MAX_SUBMITS = 5  # attempts of one action, each only after a lookup showed the l
 # one worker more than the request slots keeps them busier (60 records at 150 ms, 3 slots, two
 # runs each: 3 workers 16.4/16.7 s, 4 workers 15.1/15.2 s, 5 workers 15.7/16.2 s; ~15 MB a worker).
 SPARE_BROWSER_WORKERS = 1
+NOT_IN_A_FILE_NAME = re.compile(r"[^\w-]")  # what a screenshot's name replaces with "_"
 
 
 @dataclass
@@ -202,7 +204,7 @@ def _preview_row(plan: Plan, payload: Payload, todo_keys) -> PreviewRow:
 
 async def _preview_one(t: Target, row: PreviewRow, remote, shots: Path) -> None:
     payload = row.payload
-    shot = shots / f"{_safe(payload.record_key)}-{payload.action}.png"
+    shot = shots / f"{NOT_IN_A_FILE_NAME.sub('_', payload.record_key)}-{payload.action}.png"
     try:
         try:
             held = await read(_signed_in, t, remote, remote.lookup, payload)
@@ -459,10 +461,6 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
 
 def _describe(exc: BaseException) -> str:
