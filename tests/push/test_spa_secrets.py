@@ -3,10 +3,7 @@ a push in http mode write no password, no token (access, refresh, ID: JWTs) and 
 into anything they leave behind — database, preview, screenshots, traces (their every member)."""
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +13,7 @@ from tidtam.core.push import run
 from tidtam.sandbox.server import run_in_thread
 
 from pushkit import credentials, load_demo, options
+from test_push_faults import _contents
 from test_push_flow import _approve
 from test_push_spa import spa_target
 
@@ -23,15 +21,6 @@ Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
 JWT = re.compile(rb"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
 SSO = re.compile(rb'KEYCLOAK_SESSION(?:=|","value":")([^;"\s]+)')
-
-
-def _contents(path: Path):
-    data = path.read_bytes()
-    yield path.name, data
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.namelist():
-                yield member, archive.read(member)
 
 
 def test_no_password_token_or_session_id_in_anything_a_spa_push_writes(sqlite_db, tmp_path, monkeypatch):

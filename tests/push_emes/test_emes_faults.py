@@ -53,10 +53,7 @@ def test_killed_at_random_points_and_mid_upload_then_resumed_lands_every_file_on
             t = make_target(sqlite_db, folder)
             run.dry_run(t, R1, credentials(), options("dry-run"))
             approve_stage(t)
-            env = {**os.environ, "TIDTAM_EMES_USERNAME": credentials().username,
-                   "TIDTAM_EMES_PASSWORD": credentials().password.reveal()}
-            command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
-                       "push", "emes", "--period", "2570R1", "--concurrency", "2", "--action-timeout", "5"]
+            command, env = _push_process(sqlite_db, action_timeout=5)
             requests = lambda: site.admin.state()["requests"]["total"]  # noqa: E731
             kills, mid_upload, in_flight_seen = 0, 0, 0
             while kills < KILL_POINTS:
@@ -134,10 +131,15 @@ def test_a_line_dropping_before_every_answer_never_doubles_a_save_or_an_upload_e
         t = make_target(sqlite_db, folder)
         run.dry_run(t, R1, credentials(), options("dry-run"))
         approve_stage(t)
-        env = {**os.environ, "TIDTAM_EMES_USERNAME": credentials().username,
-               "TIDTAM_EMES_PASSWORD": credentials().password.reveal()}
-        command = [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(sqlite_db.url.database),
-                   "push", "emes", "--period", "2570R1", "--concurrency", "2", "--action-timeout", "4"]
+        command, env = _push_process(sqlite_db, action_timeout=4)
         assert runs_until_done(command, env, sqlite_db, site, rng, DROP_KILL_POINTS) >= DROP_KILL_POINTS
         assert site.admin.state()["requests"]["injected"]["drop"] >= 14 + len(shas)  # every one of them
         _exactly_once(site, sqlite_db, shas, 14)
+
+
+def _push_process(db, action_timeout: int) -> tuple[list[str], dict]:
+    """The user's ``push emes`` as a process of its own (to be killed), signed in as the stand-in's demo account."""
+    env = {**os.environ, "TIDTAM_EMES_USERNAME": credentials().username,
+           "TIDTAM_EMES_PASSWORD": credentials().password.reveal()}
+    return [sys.executable, str(PACKAGE_ROOT / "cli.py"), "--db", str(db.url.database), "push", "emes",
+            "--period", "2570R1", "--concurrency", "2", "--action-timeout", str(action_timeout)], env
