@@ -21,7 +21,8 @@ from ..config import ConfigError
 from ..contract import LoginRefused, RemoteAnswered, RemoteError
 from ..forms import html
 
-RENEW_BEFORE = 30  # seconds before expiry an access token is renewed (a request may take that long)
+RENEW_BEFORE = 30  # seconds before expiry an access token is renewed (a request may take that long),
+# or a quarter of its life when it lives less than two minutes (else every call would renew it)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -41,7 +42,8 @@ class KeycloakSignIn:
 
     async def headers(self) -> dict[str, str]:
         """The bearer header, renewing the token first when it is about to expire."""
-        if not self.token or time.time() > self.token.get("expires_at", 0) - RENEW_BEFORE:
+        margin = min(RENEW_BEFORE, self.token.get("expires_in", 0) / 4)
+        if not self.token or time.time() > self.token.get("expires_at", 0) - margin:
             await self.renew()
         return {"Authorization": f"Bearer {self.token['access_token']}"}
 
