@@ -290,7 +290,7 @@ async def sent_once(page, settings, what: str):
         if route.request.method != "POST":
             return await route.fallback()
         unanswered.add(route)
-        answering.append(done := asyncio.Event())
+        answering.append((done := asyncio.Event(), route.request.is_navigation_request()))
         try:
             answer = await route.fetch(max_redirects=0, max_retries=0, timeout=settings.action_timeout * 1000)
         except Exception as exc:  # no answer: the line dropped, or the time ran out
@@ -319,10 +319,12 @@ async def sent_once(page, settings, what: str):
         if not dropped:
             raise
     finally:
-        # The save answered: a POST the page sent meanwhile (an app renewing its token) is let
+        # The save answered: a script's POST sent meanwhile (an app renewing its token) is let
         # finish (each is bounded by action_timeout), as failing it would fail the page's request.
+        # A form post still pending is not: its late answer would navigate the page away from
+        # the next record's form (seen under a flaky site: the next form found on /projects).
         if answered:
-            await asyncio.gather(*(done.wait() for done in answering))
+            await asyncio.gather(*(done.wait() for done, navigation in answering if not navigation))
         # A POST still at the site is failed for the page before the route goes: unrouted, the
         # paused request would be sent again by Chromium itself (a second arrival).
         for route in list(unanswered):
