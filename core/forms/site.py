@@ -176,7 +176,16 @@ class Site:
     # --- a form's step -------------------------------------------------------------------------
 
     async def fill(self, form: str, code: str, values: dict, files=None) -> None:
-        await pages.fill_step(self.page, self.step(form, code), values, self.where(form, code), files)
+        """Type ``values`` into the step shown. A field that never gets ready (a select whose
+        options never come, a page drawn anew by a sign-in midway) is no doubt: nothing was
+        clicked yet, so the engine looks the record up and may fill it again from the start."""
+        try:
+            await pages.fill_step(self.page, self.step(form, code), values, self.where(form, code), files)
+        except Exception as exc:
+            if type(exc).__name__ != "TimeoutError":  # Playwright's (not imported here: http runs need none)
+                raise
+            raise RemoteAnswered(f"ยังไม่ได้บันทึก: ช่องใน {self.where(form, code)} ไม่พร้อมภายในเวลาที่รอ "
+                                 f"({self.page.url}) — จะเปิดหน้านี้แล้วกรอกใหม่") from None
 
     async def read(self, form: str, code: str, like: dict) -> dict:
         shown = await pages.read_step(self.page, self.step(form, code), like, self.where(form, code))

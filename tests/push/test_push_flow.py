@@ -296,6 +296,32 @@ def test_fill_step_fills_a_form_as_its_script_reads_it_and_is_as_strict_as_find(
     asyncio.run(check())
 
 
+def test_a_field_that_never_gets_ready_is_no_doubt():
+    """A select whose options never come (its app signing in again, a fetch hanging) times the
+    fill out before any click: the engine is told the save did not go (look up, fill again),
+    never that it may have landed (a record left UNKNOWN until a person settles it)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from tidtam.core.contract import RemoteAnswered
+    from tidtam.core.forms.schema import FormsFile
+    from tidtam.core.forms.site import Site
+    from tidtam.core.push.browser import chromium
+
+    forms = FormsFile.model_validate({"login": {"path": "/login"}, "forms": {"f": {"steps": [{"code": "s", "buttons": {"save": {"css": "button"}}, "fields": {
+        "status": {"label": "สถานะ", "kind": "select"}}}]}}})
+
+    async def check():
+        async with chromium() as browser:
+            page = await browser.new_page()
+            page.set_default_timeout(300)
+            await page.set_content('<label for="s">สถานะ</label><select id="s" aria-busy="true"></select>')
+            site = Site(SimpleNamespace(page=page, settings=SimpleNamespace(config=SimpleNamespace(forms=forms))))
+            with pytest.raises(RemoteAnswered, match="ยังไม่ได้บันทึก"):
+                await site.fill("f", "s", {"status": "ยังไม่เริ่ม"})
+    asyncio.run(check())
+
+
 def test_report_lists_what_was_sent_when_by_whom_and_remote_ids(sqlite_db, stand_in, target_of, tmp_path):
     from docx import Document
     from openpyxl import load_workbook
