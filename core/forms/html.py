@@ -22,9 +22,12 @@ def hidden_inputs(text: str) -> dict[str, str]:
     """Every ``<input type=hidden>`` of the page's first form: what its own submit would carry
     (a CSRF token, a "next" address)."""
     forms = _tree(text).forms
-    if not forms:
-        return {}
-    return {i.get("name"): i.get("value", "") for i in forms[0].inputs if i.get("type") == "hidden" and i.get("name")}
+    return hidden_of(forms[0]) if forms else {}
+
+
+def hidden_of(form) -> dict[str, str]:
+    """The hidden inputs of one form as lxml reads it."""
+    return {i.get("name"): i.get("value", "") for i in form.inputs if i.get("type") == "hidden" and i.get("name")}
 
 
 def form(text: str, locator: Locator):

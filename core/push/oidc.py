@@ -91,7 +91,7 @@ class KeycloakSignIn:
         typed = {"username": self.credentials.username, "password": self.credentials.password.reveal()}
         fields = {field.input or key: typed.get(key, "") for key, field in self.login.fields.items()}
         answer = await self.client.post(urljoin(str(page.url), form.get("action") or ""), data={
-            **{i.get("name"): i.get("value", "") for i in form.inputs if i.get("type") == "hidden"}, **fields})
+            **html.hidden_of(form), **fields})
         back = urlsplit(answer.headers.get("location", ""))
         if answer.status_code == 200:  # the form again: Keycloak refuses with 200 and a message
             raise LoginRefused(f"เข้าสู่ระบบ {self.site} ไม่สำเร็จ: ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
