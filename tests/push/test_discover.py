@@ -1,8 +1,10 @@
 """``discover emenscr`` on both profiles of the stand-in: read only, per page a structure, a
-screenshot and an ARIA snapshot, and a draft config version with which doctor passes; on a changed
-site the changed fields come out for review or unmatched; no password, token or site data in the folder."""
+screenshot and an ARIA snapshot, and a draft config version with which doctor passes and a push
+lands each record once (SQLite and PostgreSQL); on a changed site the changed fields come out for
+review or unmatched; no password, token or site data in the folder."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -16,7 +18,8 @@ from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import demo_credentials
 
-from pushkit import SPA, config_for, credentials, make_target, options
+from pushkit import SPA, config_for, credentials, load_demo, make_target, options
+from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
@@ -24,25 +27,32 @@ PAGES = {"pages.projects", "forms.progress.steps.progress", "pages.project",
          *(f"forms.project_entry.steps.M{n}" for n in range(1, 6))}
 
 
-def _discover(tmp_path, profile: str, version: str, **knobs):
+def _discover(tmp_path, profile: str, version: str, db=None, **knobs):
+    """Discover on the stand-in; with ``db``, the draft then takes the version's place: doctor
+    passes with it and a push of two progress reports lands each once."""
     with run_in_thread("emenscr", profile=profile, demo_data="office", **knobs) as site:
         folder = config_for(tmp_path / "config", site.url, version)
+        os.environ["TIDTAM_CONFIG_DIR"] = str(folder)  # put back by conftest's isolated_env after the test
         t = make_target(None, folder)
         out = tmp_path / "found"
         draft, pages = discover(t, credentials(), options("discover"), out, Q1)
-        state = site.admin.state()
-        if not knobs:  # doctor with the draft in place of the version it was drawn from
+        assert site.admin.state()["writes"] == []
+        if db is not None:
             shutil.rmtree(t.config.folder)
             shutil.copytree(draft, t.config.folder)
-            doctor = run.doctor(make_target(None, folder), credentials(), options("doctor"), Q1)
-            assert [r for r in doctor if not r.ok] == []
-    assert state["writes"] == []
+            t = make_target(db, folder)
+            assert [r for r in run.doctor(t, credentials(), options("doctor"), Q1) if not r.ok] == []
+            load_demo(db, keep=2)
+            run.dry_run(t, Q1, credentials(), options("dry-run"))
+            _approve(t)
+            assert run.push(t, Q1, credentials(), options()).counts == {"submitted": 2}
+            assert sorted(_progress_writes(site).values()) == [1, 1]
     return out, pages, yaml.safe_load((out / "matches.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("profile,version", [("classic", "2026.1"), ("spa", SPA)])
-def test_discover_writes_every_page_and_a_draft_doctor_passes(tmp_path, profile, version):
-    out, pages, matches = _discover(tmp_path, profile, version)
+def test_discover_writes_every_page_and_a_draft_doctor_and_a_push_work_with(db, tmp_path, profile, version):
+    out, pages, matches = _discover(tmp_path, profile, version, db)
     assert set(pages) == PAGES
     for key in PAGES:
         assert (out / "pages" / f"{key}.png").stat().st_size > 5000
