@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/postgres.sh
-exec .venv/bin/python -m pytest "$@"
+# Two workers: most of a browser test is waiting for the stand-in or Chromium, so two at once
+# keep this 2-CPU machine busy (CI's 40-minute budget). `-n 0` after it runs them one by one.
+exec .venv/bin/python -m pytest -n 2 --dist worksteal "$@"
