@@ -85,8 +85,12 @@ def sandbox(app, host, port, data_path, no_demo_data, office_projects, exit_with
         return
     if data_path and app == "all":
         raise click.UsageError("--data ใช้ได้กับระบบเดียว (emenscr หรือ emes)")
-    if data_path and app != "emenscr" and Path(data_path).is_dir():
-        raise click.UsageError("--data ที่เป็นโฟลเดอร์ (ผลของ discover) ใช้ได้กับ emenscr เท่านั้น: ใส่ไฟล์ .yaml แทน")
+    if data_path and Path(data_path).is_dir():
+        if app != "emenscr":
+            raise click.UsageError("--data ที่เป็นโฟลเดอร์ (ผลของ discover) ใช้ได้กับ emenscr เท่านั้น: ใส่ไฟล์ .yaml แทน")
+        if not (Path(data_path) / "matches.yaml").is_file():
+            raise click.UsageError(f"โฟลเดอร์ {data_path} ไม่ใช่ผลของ discover (ไม่มี matches.yaml): "
+                                   "ใส่โฟลเดอร์เดียวกับที่ให้ --out ของ python cli.py discover emenscr")
     user, _ = demo_credentials()
     click.echo(f"ผู้ใช้ทดสอบ: {user} (รหัสผ่านจาก TIDTAM_SANDBOX_PASSWORD)", err=True)
     names = ["emenscr", "emes"] if app == "all" else [app]

@@ -97,3 +97,15 @@ def test_the_replica_description_holds_no_site_data(tmp_path):
         assert data not in text, data
     assert replica["progress"]["statuses"] == ["ยังไม่เริ่ม", "เสร็จแล้ว"] and replica["progress"]["status_label"] == "สถานะ"
     assert [s["code"] for s in replica["steps"]][:2] == ["M2", "M1"] and replica["send"]["button"] == "ส่งโครงการ (M7)"
+
+
+def test_the_command_takes_only_a_discover_folder_and_only_for_emenscr(tmp_path):
+    from click.testing import CliRunner
+
+    from tidtam.sandbox.cli import sandbox
+
+    runner = CliRunner()
+    not_discover = runner.invoke(sandbox, ["emenscr", "--data", str(tmp_path)])
+    assert not_discover.exit_code == 2 and "matches.yaml" in not_discover.output and "discover emenscr" in not_discover.output
+    emes = runner.invoke(sandbox, ["emes", "--data", str(tmp_path)])
+    assert emes.exit_code == 2 and "emenscr เท่านั้น" in emes.output
