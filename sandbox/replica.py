@@ -40,7 +40,8 @@ def replica_data(folder: Path, base: dict) -> dict:
         if (key := ENTRY + step["code"]) in pages:
             step["fields"] = _fields(step["fields"], pages[key], matches[key])
             named = {field["name"] for field in step["fields"]}  # a check of a field the site lacks would fail every save
-            step["checks"] = [c for c in step.get("checks", []) if _checked(c) <= named]
+            if "checks" in step:
+                step["checks"] = [c for c in step["checks"] if _checked(c) <= named]
     if "pages.project" in pages:
         data["steps"] = _in_site_order(data["steps"], pages["pages.project"]["navigation"])
         data["send"]["button"] = _button(data["send"]["button"], pages["pages.project"]["buttons"])

@@ -20,7 +20,7 @@ from tidtam.sandbox.replica import replica_data
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import load_yaml
 
-from pushkit import config_for, credentials, load_demo, make_target, options
+from pushkit import SPA, config_for, credentials, load_demo, make_target, options
 
 Q1 = parse_period("2570Q1")
 ABSENT = {"2570-061"}  # the one project to enter: through every step and the send
@@ -40,22 +40,23 @@ def _changed_site(tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_replica_built_from_discover_takes_a_full_rehearsal(db, tmp_path, monkeypatch):
+@pytest.mark.parametrize("profile,version", [("classic", "2026.1"), ("spa", SPA)])
+def test_a_replica_built_from_discover_takes_a_full_rehearsal(db, tmp_path, monkeypatch, profile, version):
     load_demo(db, keep=2)
     with db.session() as session:
         for project in session.scalars(select(Project).where(Project.code.in_(["2570-062", "2570-064", "2570-068"]))):
             session.delete(project)
     out, folder = tmp_path / "found", tmp_path / "config"
-    with run_in_thread("emenscr", demo_data="office", data_path=_changed_site(tmp_path)) as site:
-        draft, _ = discover(make_target(None, config_for(folder, site.url)), credentials(), options("discover"), out, Q1)
+    with run_in_thread("emenscr", profile=profile, demo_data="office", data_path=_changed_site(tmp_path)) as site:
+        draft, _ = discover(make_target(None, config_for(folder, site.url, version)), credentials(), options("discover"), out, Q1)
     replica = replica_data(out, load_yaml(DEFAULT_DATA))
     m1 = {f["name"]: f for f in replica["steps"][0]["fields"]}
     assert m1["owner"]["label"] == "ผู้รับผิดชอบหลักของโครงการ" and "pattern" not in m1["code"]
     assert [o["label"] for o in m1["project_type"]["options"]][-1] == "งานประจำตามภารกิจ"
-    shutil.rmtree(folder / "targets/emenscr/2026.1")
-    shutil.copytree(draft, folder / "targets/emenscr/2026.1")  # the office took the draft as its version
-    with run_in_thread("emenscr", demo_data="office", data_path=out) as stand_in:
-        monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(config_for(folder, stand_in.url)))
+    shutil.rmtree(folder / "targets/emenscr" / version)
+    shutil.copytree(draft, folder / "targets/emenscr" / version)  # the office took the draft as its version
+    with run_in_thread("emenscr", profile=profile, demo_data="office", data_path=out) as stand_in:
+        monkeypatch.setenv("TIDTAM_CONFIG_DIR", str(config_for(folder, stand_in.url, version)))
         t = make_target(db, folder)
         assert [(r.name, r.detail) for r in run.doctor(t, credentials(), options("doctor"), Q1) if not r.ok] == []
         preview = run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
