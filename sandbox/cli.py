@@ -6,6 +6,8 @@ sign-in and pages drawn by JavaScript from a bearer-token JSON API. E-MES has on
 Heavy imports (uvicorn, starlette) wait inside the command so `--help` stays fast."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -30,8 +32,10 @@ import click
 @click.option("--idle-timeout", type=float, default=900.0, show_default=True,
               help="session หมดอายุเมื่อไม่มีคำขอนานกี่วินาที")
 @click.option("--seed", type=int, default=None, help="ค่า seed ของการสุ่มล้มเหลว/ค้าง/สายหลุด (ทำซ้ำได้)")
-@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False),
-              help="ใช้ไฟล์ข้อมูลของระบบจำลองฉบับอื่น (จำลองเว็บไซต์ที่เปลี่ยนไป)")
+@click.option("--data", "data_path", type=click.Path(exists=True),
+              help="ใช้ไฟล์ข้อมูลของระบบจำลองฉบับอื่น (จำลองเว็บไซต์ที่เปลี่ยนไป) หรือ [eMENSCR] โฟลเดอร์ที่ได้จาก "
+                   "python cli.py discover emenscr --out … เพื่อเปิดเว็บจำลองที่มีหน้าแบบฟอร์มเหมือนที่พบบนเว็บจริง "
+                   "ไว้ซ้อมก่อนส่งจริง")
 @click.option("--no-demo-data", is_flag=True, help="เริ่มโดยไม่มีโครงการตัวอย่าง")
 @click.option("--office-projects", is_flag=True,
               help="eMENSCR: เริ่มด้วยโครงการของสำนักงานตัวอย่าง (บันทึกและอนุมัติไว้แล้ว) แทน 3 โครงการตั้งต้น")
@@ -81,6 +85,12 @@ def sandbox(app, host, port, data_path, no_demo_data, office_projects, exit_with
         return
     if data_path and app == "all":
         raise click.UsageError("--data ใช้ได้กับระบบเดียว (emenscr หรือ emes)")
+    if data_path and Path(data_path).is_dir():
+        if app != "emenscr":
+            raise click.UsageError("--data ที่เป็นโฟลเดอร์ (ผลของ discover) ใช้ได้กับ emenscr เท่านั้น: ใส่ไฟล์ .yaml แทน")
+        if not (Path(data_path) / "matches.yaml").is_file():
+            raise click.UsageError(f"โฟลเดอร์ {data_path} ไม่ใช่ผลของ discover (ไม่มี matches.yaml): "
+                                   "ใส่โฟลเดอร์เดียวกับที่ให้ --out ของ python cli.py discover emenscr")
     user, _ = demo_credentials()
     click.echo(f"ผู้ใช้ทดสอบ: {user} (รหัสผ่านจาก TIDTAM_SANDBOX_PASSWORD)", err=True)
     names = ["emenscr", "emes"] if app == "all" else [app]

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import forms, thai
+from .replica import replica_data
 from .site import DATA, Site, load_yaml, logged_in, site_of
 
 DEFAULT_DATA = DATA / "emenscr.yaml"
@@ -55,8 +56,11 @@ class ProjectStore:
 
 
 def make_site(data_path: Path | str | None = None, demo_data: bool | str = True, site_class=Site, **knobs) -> Site:
-    """The eMENSCR state both profiles serve: data file, projects, catalogs, knobs."""
-    site = site_class("emenscr", Path(data_path or DEFAULT_DATA), lambda s: ProjectStore(s, demo_data), **knobs)
+    """The eMENSCR state both profiles serve: data file (or a discover folder: its replica), projects,
+    catalogs, knobs."""
+    path = Path(data_path or DEFAULT_DATA)
+    data = replica_data(path, load_yaml(DEFAULT_DATA)) if path.is_dir() else None
+    site = site_class("emenscr", path, lambda s: ProjectStore(s, demo_data), data=data, **knobs)
     site.catalogs = {kind: spec["items"] for kind, spec in load_yaml(CATALOGS).items()}
     return site
 

@@ -104,10 +104,10 @@ class Site:
     knobs_class = Knobs  # a profile with knobs of its own subclasses both
 
     def __init__(self, name: str, data_path: Path, store_factory: Callable[["Site"], Any],
-                 **knobs):
+                 data: dict | None = None, **knobs):
         self.name = name
         self.data_path = Path(data_path)
-        self.data = load_yaml(self.data_path)
+        self.data = load_yaml(self.data_path) if data is None else data
         self.knobs = self.knobs_class()
         self.knobs.update(knobs)
         self.rng = random.Random(self.knobs.seed)

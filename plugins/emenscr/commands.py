@@ -38,3 +38,5 @@ def discover_command(app: App, target, out_dir, profile_url, read_timeout):
         out.print(f"✓ {key}: {len(found['fields'])} ช่อง {len(found['buttons'])} ปุ่ม")
     click.echo(f"ร่างไฟล์ตั้งค่า: {folder} — ตรวจรายการใน {out_dir / 'matches.yaml'} (ช่องที่ต้องตรวจมี review: true) "
                f"แล้วคัดลอกโฟลเดอร์นั้นไปที่ config/targets/{target}/ ปักรุ่นใน config/office.yaml และรัน python cli.py doctor {target}")
+    click.echo(f"ซ้อมส่งกับแบบจำลองของหน้าเว็บที่พบ (ไม่ถึงเว็บจริง): python cli.py sandbox {target} --data {out_dir} "
+               "--office-projects — ขั้นตอนอยู่ใน docs/ใช้กับเว็บจริงครั้งแรก.md ข้อ 4")
