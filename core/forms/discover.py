@@ -24,17 +24,32 @@ SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE
 
 # Blank what the page shows of anyone's data: typed values, and every text outside the page's
 # own vocabulary (labels, legends, buttons, table heads, options, navigation). The DOM only.
-_BLANK = """(hide) => {
+# A label our forms.yaml matches by prefix (one per activity, KPI…) goes on with that record's own
+# words ("…กิจกรรมที่ 1: จัดอบรมครู (ร้อยละ)"): only the prefix stays. ``hide`` are words known to
+# be someone's (the account's name, the office's project names): cut wherever they show.
+_BLANK = """([hide, prefixes]) => {
   const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
   for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) el.value = "";
   for (const el of document.querySelectorAll("select")) el.selectedIndex = -1;
+  const starts = prefixes.map(p => new RegExp("^\\s*" + p));
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
     if (!node.nodeValue.trim()) continue;
-    if (!node.parentElement.closest(keep)) node.nodeValue = "…";
-    else for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
+    if (!node.parentElement.closest(keep)) { node.nodeValue = "…"; continue; }
+    for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
+    const found = node.parentElement.closest("label") && starts.map(s => node.nodeValue.match(s)).find(Boolean);
+    if (found && found[0].length < node.nodeValue.length) node.nodeValue = found[0] + " …";
   }
+  document.title = "…";
 }"""
+
+
+def _prefixes(forms: FormsFile, key: str) -> list[str]:
+    """Our prefix labels of page ``key`` as patterns ({n}: a number, any other placeholder: words)."""
+    fields = _ours(forms, key) if key.split(".")[0] in ("forms", "pages") else {}
+    return [re.sub(r"\\\{n\\\}", r"\\d+", re.sub(r"\\\{(?!n\\\})\w+\\\}", ".+?", re.escape(field.label)))
+            for field in fields.values() if field.match == "prefix" and field.label]
+
 
 _STRUCTURE = """(mark) => {
   const strip = t => (t || "").replace(/\\s+/g, " ").trim();
@@ -63,7 +78,7 @@ async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str])
 
     for select in await page.locator("select").all():  # options a script fetches: wait for them
         await settled(page, select)
-    await page.evaluate(_BLANK, [word for word in hide if word])
+    await page.evaluate(_BLANK, [[word for word in hide if word], _prefixes(forms, key)])
     found = await page.evaluate(_STRUCTURE, forms.site.required_mark or "")
     found["key"] = key
     out.mkdir(parents=True, exist_ok=True)
