@@ -12,7 +12,9 @@
 
 Knobs, hard to please on demand: ``reply_delay_ms`` (the server thinks before its 250),
 ``fail_rate`` (451 at the end of DATA, nothing stored), ``drop_rate`` (stored, then the
-connection drops without an answer), ``max_message_bytes`` (552 above it), ``seed``.
+connection drops without an answer), ``max_message_bytes`` (552 above it), ``seed``, and
+``hold_at_event`` (reply number N, and every later one, waits until the knob moves past it: a
+test kills its client exactly there however loaded the machine is).
 
     python -m tidtam.sandbox.mail --smtp-port 8025 --imap-port 8143 --admin-port 8703
     with run_in_thread(reply_delay_ms=100) as mail: mail.smtp_port; mail.admin.state()["messages"]
@@ -36,7 +38,9 @@ from aiosmtpd.smtp import SMTP
 from .server import READY, Admin, bind_socket, wait_until_answers
 from .site import demo_credentials
 
-KNOBS = {"reply_delay_ms": 0, "fail_rate": 0.0, "drop_rate": 0.0, "max_message_bytes": 50_000_000, "seed": None}
+KNOBS = {"reply_delay_ms": 0, "fail_rate": 0.0, "drop_rate": 0.0, "max_message_bytes": 50_000_000, "seed": None,
+         "hold_at_event": None}
+HOLD_POLL = 0.01  # seconds between looks at hold_at_event, which the admin thread sets
 
 
 @dataclass
@@ -49,9 +53,14 @@ class MailStore:
     rng: random.Random = field(default_factory=random.Random)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def event(self) -> None:
+    def event(self) -> int:
         with self.lock:
             self.events += 1
+            return self.events
+
+    def held(self, event: int) -> bool:
+        hold = self.knobs["hold_at_event"]
+        return hold is not None and event >= int(hold)
 
     def dice(self, rate: float) -> bool:
         with self.lock:
@@ -123,7 +132,9 @@ class CountingSMTP(SMTP):
         super().connection_made(transport)
 
     async def push(self, status: str):
-        self.store.event()
+        event = self.store.event()
+        while self.store.held(event):  # a condition set from another thread: looked at, not awaited
+            await asyncio.sleep(HOLD_POLL)
         if getattr(self, "_drop", False):  # the answer never leaves: the client sees the line die
             self._drop = False
             self.transport.close()

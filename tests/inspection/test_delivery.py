@@ -230,6 +230,7 @@ def _kill_loop(db_file, mail, env, rng, wait_for) -> tuple[int, int]:
     while kills < KILL_POINTS:
         events = lambda: mail.admin.state()["events"]  # noqa: E731  SMTP answers so far
         goal = events() + rng.randint(1, 9)
+        mail.admin.set_knobs(hold_at_event=goal)  # the reply numbered goal waits for the kill
         client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
         wait_for(lambda: events() >= goal or client.poll() is not None, timeout=60, what="SMTP events")
@@ -237,10 +238,12 @@ def _kill_loop(db_file, mail, env, rng, wait_for) -> tuple[int, int]:
             break  # the run finished before this kill point
         os.killpg(client.pid, signal.SIGKILL)
         client.wait()
+        mail.admin.set_knobs(hold_at_event=None)
         kills += 1
         url = f"sqlite:///{db_file}"
         in_flight += any(r.state in (S.SUBMITTING, S.UNKNOWN) for r in _rows(url))
         assert max(_received(mail).values(), default=0) <= 1  # at most once, at every point
+    mail.admin.set_knobs(hold_at_event=None)
     return kills, in_flight
 
 
@@ -255,7 +258,6 @@ def kill_setup(tmp_path, mail, mail_config, wait_for):
         # so that at least 8 kill points fit in one delivery even when kills land late (a loaded CI)
         add_photos(url, tmp_path / "scans", {f"หนังสือ{n}.pdf": (code, True) for n, code in enumerate(["1.1", "1.3", "2.1", "5.1"] * 2)})
         _flow(url)
-        mail.admin.set_knobs(reply_delay_ms=80)  # the server thinks before its 250: kills land there too
         env = {**os.environ, "TIDTAM_CONFIG_DIR": str(folder)}
         return db_file, url, env
     return setup
