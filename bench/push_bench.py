@@ -194,11 +194,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=3)
     parser.add_argument("--modes", default="browser,http", help="the push modes to time, in order (browser,http)")
     parser.add_argument("--naive-records", type=int, default=60, help="records the naive script pushes (its time is scaled to --records)")
+    parser.add_argument("--profile", choices=["classic", "spa"], default="classic",
+                        help="the stand-in's profile: spa = Keycloak sign-in and pages drawn by JavaScript (no naive script)")
     args = parser.parse_args()
     os.environ.setdefault("TIDTAM_PLUGINS", "emenscr,emes,inspection")
     import yaml
 
-    from pushkit import config_for
+    from pushkit import SPA, config_for
     from tidtam.sandbox.emenscr import OFFICE_SEED
     from tidtam.sandbox.server import start_subprocess
 
@@ -207,14 +209,14 @@ def main() -> None:
     from tidtam.core.push.browser import CHROMIUM
 
     print(f"push_bench: {args.records} projects, {args.latency_ms} ms per request, concurrency {args.concurrency}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, browser {CHROMIUM}")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, browser {CHROMIUM}, profile {args.profile}")
     times = {}
     for mode in args.modes.split(","):
         with tempfile.TemporaryDirectory() as folder, \
-                start_subprocess("emenscr", demo_data="office", latency_ms=args.latency_ms) as stand_in:
+                start_subprocess("emenscr", demo_data="office", latency_ms=args.latency_ms, profile=args.profile) as stand_in:
             os.environ["TIDTAM_DATA_DIR"] = folder
             db = office_db(Path(folder), args.records, present)
-            config = config_for(Path(folder) / "config", stand_in.url)
+            config = config_for(Path(folder) / "config", stand_in.url, SPA if args.profile == "spa" else "2026.1")
             elapsed, trips, peak, site_cpu, rss = timed_push(db, config, mode, args.concurrency, stand_in)
             floor = trips * latency / args.concurrency
             times[mode] = elapsed
@@ -223,7 +225,7 @@ def main() -> None:
                   f"RSS {rss.peak_rss / 2**20:4.0f} MB (process tree)\n         PSS at the peak, MB: {rss.breakdown()}"
                   f"\n         CPU seconds: {rss.cpu_breakdown()}; the stand-in {site_cpu:.1f}"
                   f"\n         at most {peak} requests at the site at once")
-            if mode == "browser" and args.naive_records:
+            if mode == "browser" and args.naive_records and args.profile == "classic":
                 records = naive_records(db, config, args.naive_records)
                 path = Path(folder) / "records.json"
                 path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
