@@ -24,17 +24,21 @@ SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE
 
 # Blank what the page shows of anyone's data: typed values, and every text outside the page's
 # own vocabulary (labels, legends, buttons, table heads, options, navigation). The DOM only.
+# What it changed is kept in window.tidtamBlanked, for _UNBLANK to put back (doctor goes on using the page).
 _BLANK = """(hide) => {
   const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
-  for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) el.value = "";
-  for (const el of document.querySelectorAll("select")) el.selectedIndex = -1;
+  const was = window.tidtamBlanked = [];
+  for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) { was.push([el, "value", el.value]); el.value = ""; }
+  for (const el of document.querySelectorAll("select")) { was.push([el, "selectedIndex", el.selectedIndex]); el.selectedIndex = -1; }
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
     if (!node.nodeValue.trim()) continue;
+    was.push([node, "nodeValue", node.nodeValue]);
     if (!node.parentElement.closest(keep)) node.nodeValue = "…";
     else for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
   }
 }"""
+_UNBLANK = """() => { for (const [node, key, value] of (window.tidtamBlanked || []).reverse()) node[key] = value; }"""
 
 _STRUCTURE = """(mark) => {
   const strip = t => (t || "").replace(/\\s+/g, " ").trim();
@@ -57,13 +61,27 @@ _STRUCTURE = """(mark) => {
 }"""
 
 
-async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str]) -> dict:
-    """Page ``key`` (its forms.yaml key) as shown now: ``<key>.json`` (structure), ``.png``, ``.aria.yaml``."""
+async def blank(page, hide: list[str]) -> None:
+    """Blank the page's data in the page itself (typed values, text outside its vocabulary, ``hide``)."""
     from .page import settled
 
     for select in await page.locator("select").all():  # options a script fetches: wait for them
         await settled(page, select)
     await page.evaluate(_BLANK, [word for word in hide if word])
+
+
+async def aria(page, hide: list[str]) -> str:
+    """The page's ARIA snapshot blanked as discover blanks it, the page put back afterwards."""
+    await blank(page, hide)
+    try:
+        return await page.locator("body").aria_snapshot()
+    finally:
+        await page.evaluate(_UNBLANK)
+
+
+async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str]) -> dict:
+    """Page ``key`` (its forms.yaml key) as shown now: ``<key>.json`` (structure), ``.png``, ``.aria.yaml``."""
+    await blank(page, hide)
     found = await page.evaluate(_STRUCTURE, forms.site.required_mark or "")
     found["key"] = key
     out.mkdir(parents=True, exist_ok=True)
@@ -132,10 +150,13 @@ def match(forms: FormsFile, key: str, found: dict) -> dict:
 
 def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> Path:
     """A copy of our version folder ``folder`` in ``out`` whose labels are the site's where a match
-    says they differ, and ``matches.yaml`` beside it (every match with its confidence, and what is
+    says they differ, with each page's ARIA snapshot in ``baseline/``, and ``matches.yaml`` beside it (every match with its confidence, and what is
     unmatched on either side) for a person to review."""
     target = out / f"{folder.name}-draft"
     shutil.copytree(folder, target, dirs_exist_ok=True)
+    for key in pages:  # each page's ARIA snapshot, the baseline doctor compares the live page with
+        (target / "baseline").mkdir(exist_ok=True)
+        shutil.copy(out / "pages" / f"{key}.aria.yaml", target / "baseline")
     report = {key: match(forms, key, found) for key, found in pages.items()}
     text = (target / "forms.yaml").read_text(encoding="utf-8")
     for result in report.values():
