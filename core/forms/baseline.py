@@ -115,10 +115,12 @@ def best(counted: list[tuple[Locator, int]]) -> tuple[Locator | None, int]:
     return None, min((count for _, count in counted if count), default=0)
 
 
-async def _propose(page, key: str, old: Locator, element, mark: str | None) -> Proposal:
+async def _propose(page, key: str, old: Locator, element, live: str, mark: str | None) -> Proposal:
     role, name = (entries(await element.aria_snapshot()) or [(None, None)])[0]
     facts = await element.evaluate(_FACTS)
-    counted = [(way, await next(candidates(page, way, {}))[1].count()) for way in ways(role, name, facts, mark)]
+    shown = [way for way in ways(role, name, facts, mark)  # only words the blanked page shows: never anyone's data
+             if all(json.dumps(t, ensure_ascii=False)[1:-1] in live for t in (way.label, way.name, way.text) if t)]
+    counted = [(way, await next(candidates(page, way, {}))[1].count()) for way in shown]
     new, count = best(counted)
     return Proposal(key, old, new, count, counted)
 
@@ -168,7 +170,7 @@ async def compare(page, where: str, spec: Page, baseline: str, live: str, failin
             element = await find(page, locator, key, optional=True)
         else:
             continue
-        proposals.append(await _propose(page, key, locator, element, mark) if element else Proposal(key, locator, None, 0))
+        proposals.append(await _propose(page, key, locator, element, live, mark) if element else Proposal(key, locator, None, 0))
     return Drift(where, found, proposals)
 
 
@@ -186,12 +188,12 @@ def _node(root, key: str):
     return node
 
 
-def _with_locator(text: str, key: str, new: Locator) -> str:
+def with_locator(text: str, key: str, new: Locator) -> str:
     """``text`` (forms.yaml) with the ways of ``key``'s locator replaced by ``new``'s, the rest of
     the entry (kind, value, anchors, comments) kept as written."""
     node = _node(yaml.compose(text), key)
     pairs = node.value
-    items = [f"{way}: {json.dumps(getattr(new, way), ensure_ascii=False)}" for way in WAYS if getattr(new, way)]
+    items = [f"{way}: {_scalar(getattr(new, way))}" for way in WAYS if getattr(new, way)]
     at = next(i for i, (k, _) in enumerate(pairs) if k.value in WAYS)
     if node.flow_style:
         starts = [k.start_mark.index for k, _ in pairs] + [node.end_mark.index - 1]
@@ -210,6 +212,11 @@ def _with_locator(text: str, key: str, new: Locator) -> str:
     return "".join(lines)
 
 
+def _scalar(text: str) -> str:
+    """``text`` as YAML writes it inside a flow mapping: plain where it can be, else quoted."""
+    return yaml.safe_dump({"k": text}, allow_unicode=True, default_flow_style=True, width=10**9)[4:-2]
+
+
 def report(drift: list[Drift], forms: Path, out: Path) -> list[CheckResult]:
     """Doctor's notes on the pages that differ from their baselines, each proposal, and the
     proposals as ``out/forms.yaml.patch`` (a unified diff against ``forms``), which nothing applies."""
@@ -221,7 +228,7 @@ def report(drift: list[Drift], forms: Path, out: Path) -> list[CheckResult]:
             tried = ", ".join(f"{describe(way)} พบ {n}" for way, n in p.tried) or "ไม่พบองค์ประกอบที่น่าจะใช่"
             notes.append(CheckResult(p.key, True, f"ยังเสนอตัวค้นหาไม่ได้ ({tried}) — แก้เองตามภาพหน้าจอ", note=True))
             continue
-        after = _with_locator(after, p.key, p.new)
+        after = with_locator(after, p.key, p.new)
         notes.append(CheckResult(p.key, True, f"เสนอ {describe(p.new)} (พบ {p.count} องค์ประกอบ) แทน {describe(p.old)}", note=True))
     if after != before:
         patch = out / "forms.yaml.patch"

@@ -10,12 +10,13 @@ import subprocess
 import pytest
 
 from tidtam.core.config import Locator
-from tidtam.core.forms.baseline import best, differences, ways
+from tidtam.core.forms.baseline import best, differences, ways, with_locator
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
 from tidtam.plugins.emenscr.discover import discover
 from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
+from tidtam.sandbox.site import demo_credentials
 
 from pushkit import SPA, config_for, credentials, make_target, options
 
@@ -60,7 +61,10 @@ def test_doctor_compares_with_the_baseline_and_proposes_a_patch(tmp_path):
         assert str(patch) in said["ข้อเสนอแก้ forms.yaml"]
         assert forms.read_text(encoding="utf-8") == before  # nothing changed by itself
         diff = patch.read_text(encoding="utf-8")
-        assert '+          save: {role: "button", name: "บันทึกผลรายไตรมาส", saved: *saved}' in diff
+        assert "+          save: {role: button, name: บันทึกผลรายไตรมาส, saved: *saved}" in diff
+        user, password = demo_credentials()
+        for secret in (password, user, "นางอุไรวรรณ", "10,920"):  # labels only: no account, no site data
+            assert secret not in diff + "".join(said.values()), secret
         patched = tmp_path / "patched"
         shutil.copytree(config, patched)
         subprocess.run(["patch", str(patched / forms.relative_to(config)), str(patch)], check=True, capture_output=True)
@@ -87,3 +91,26 @@ def test_differences_name_what_was_added_removed_and_renamed():
     found = {(d.was, d.now) for d in differences(was, now)}
     assert found == {(("textbox", "ปัญหา *"), ("textbox", "ปัญหาและอุปสรรค *")), (("link", "ลบ"), None), (None, ("button", "ส่ง"))}
     assert differences(was, was) == []
+
+
+def test_a_proposal_replaces_only_the_ways_of_its_key():
+    text = """site:
+  errors: &saved {css: p}
+forms:
+  progress:
+    steps:
+      - code: progress
+        fields:
+          status:                # options arrive late
+            label: สถานะ
+            kind: select
+        buttons:
+          save: {role: button, name: บันทึก, saved: *saved}   # kept
+"""
+    key = "forms.progress.steps.progress"
+    text = with_locator(text, f"{key}.fields.status", Locator(role="combobox", name="สถานะการดำเนินงาน *"))
+    text = with_locator(text, f"{key}.buttons.save", Locator(css="#save, .x"))
+    assert text.splitlines()[7:12] == ["          status:                # options arrive late",
+                                       "            role: combobox", "            name: สถานะการดำเนินงาน *",
+                                       "            kind: select", "        buttons:"]
+    assert text.splitlines()[12] == "          save: {css: '#save, .x', saved: *saved}   # kept"
