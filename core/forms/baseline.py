@@ -19,10 +19,11 @@ import yaml
 
 from ..config import Locator
 from ..contract import CheckResult
-from .page import ROLE_TH, candidates, describe, find
+from .page import ROLE_TH, LocatorError, candidates, describe, find
 from .schema import MonthsField, Page, RowsField
 
 WAYS = ("label", "role", "name", "text", "placeholder", "css")
+CONTROLS = ("textbox", "combobox", "spinbutton", "checkbox", "radio", "listbox", "searchbox", "slider")
 _ENTRY = re.compile(r'^\s*- ([\w-]+) "((?:[^"\\]|\\.)*)"')
 
 
@@ -140,10 +141,15 @@ def locators(where: str, spec: Page) -> dict[str, Locator]:
     return {k: v for k, v in found.items() if "{" not in json.dumps([getattr(v, w) for w in WAYS])}
 
 
+def _fits(locator: Locator, role: str) -> bool:
+    """Whether an element of ``role`` could be what ``locator`` looks for (a label: a form control)."""
+    return role == locator.role if locator.role else role in CONTROLS if locator.label else True
+
+
 def _nearest(added: list[tuple[str, str]], locator: Locator, ours: set[str]) -> tuple[str, str] | None:
-    names = [name for role, name in added if locator.role in (None, role)]
-    near = difflib.get_close_matches(next(iter(ours), ""), names, n=1, cutoff=0.5)
-    return next((e for e in added if near and e[1] == near[0] and locator.role in (None, e[0])), None)
+    fitting = [e for e in added if _fits(locator, e[0])]
+    near = difflib.get_close_matches(next(iter(ours), ""), [name for _, name in fitting], n=1, cutoff=0.5)
+    return next((e for e in fitting if near and e[1] == near[0]), None)
 
 
 def _texts(locator: Locator, mark: str | None) -> set[str]:
@@ -157,17 +163,20 @@ def _unmarked(text: str, mark: str | None) -> str:
 async def compare(page, where: str, spec: Page, baseline: str, live: str, failing: set[str], mark: str | None) -> Drift:
     """Page ``where`` (its ``spec``) against its baseline; ``failing``: keys doctor found no element for, or several."""
     found = differences(baseline, live)
-    renamed = {_unmarked(d.was[1], mark): d.now for d in found if d.was and d.now}
+    renamed = [d for d in found if d.was and d.now]
     added = [d.now for d in found if d.was is None]
     proposals = []
     for key, locator in locators(where, spec).items():
         ours = _texts(locator, mark)
-        now = next((renamed[t] for t in ours if t in renamed), None)
-        if key in failing:  # found nowhere, or twice: the element renamed in place, else the nearest added one of its role
+        now = next((d.now for d in renamed if _unmarked(d.was[1], mark) in ours and _fits(locator, d.was[0])), None)
+        if key in failing:  # found nowhere, or twice: the element renamed in place, else the nearest added one
             now = now or _nearest(added, locator, ours)
             element = page.get_by_role(now[0], name=now[1], exact=True).first if now else None
         elif now is not None:  # renamed, yet still found (a prefix, another way): the element found
-            element = await find(page, locator, key, optional=True)
+            try:
+                element = await find(page, locator, key, optional=True)
+            except LocatorError:  # several: not one element to read a candidate off
+                continue
         else:
             continue
         proposals.append(await _propose(page, key, locator, element, live, mark) if element else Proposal(key, locator, None, 0))

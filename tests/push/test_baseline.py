@@ -114,3 +114,31 @@ forms:
                                        "            role: combobox", "            name: สถานะการดำเนินงาน *",
                                        "            kind: select", "        buttons:"]
     assert text.splitlines()[12] == "          save: {css: '#save, .x', saved: *saved}   # kept"
+
+
+@pytest.mark.browser
+def test_a_renamed_element_still_found_and_a_missing_one_each_get_a_candidate(tmp_path):
+    """A label matched by its beginning still finds the renamed field: proposed all the same; a
+    button found nowhere gets the added button nearest its name; a field with no likely element, none."""
+    import asyncio
+
+    from tidtam.core.forms.baseline import compare
+    from tidtam.core.forms.schema import Step
+    from tidtam.core.push.browser import chromium
+
+    step = Step.model_validate({"code": "s", "fields": {"name": {"label": "ชื่อ", "match": "prefix"}, "gone": {"label": "อีเมล"}},
+                                "buttons": {"save": {"role": "button", "name": "บันทึก"}}})
+    baseline = '- textbox "ชื่อ *"\n- textbox "อีเมล"\n- button "บันทึก"'
+    html = '<label for=n>ชื่อโครงการ *</label><input id=n><button>บันทึกข้อมูล</button><button>ยกเลิก</button>'
+
+    async def go():
+        async with chromium(tmp_path) as browser:
+            page = await browser.new_page()
+            await page.set_content(html)
+            live = await page.locator("body").aria_snapshot()
+            return await compare(page, "forms.f.steps.s", step, baseline, live, {"forms.f.steps.s.buttons.save",
+                                                                                  "forms.f.steps.s.fields.gone"}, "*")
+    drift = asyncio.run(go())
+    proposed = {p.key.rsplit(".", 1)[1]: (p.new, p.count) for p in drift.proposals}
+    assert proposed == {"name": (Locator(role="textbox", name="ชื่อโครงการ *"), 1),
+                        "save": (Locator(role="button", name="บันทึกข้อมูล"), 1), "gone": (None, 0)}
