@@ -623,7 +623,9 @@ def doctor(app: App, target, period, read_timeout):
     forms = t.config.folder / "forms.yaml"
     out = kit.console()
     for r in results:
-        if r.ok or not r.detail:  # a page as a whole: its problems follow it, one line each
+        if r.note:  # what changed since the baseline, a proposal: to read, not a failure
+            click.echo(f"    • {r.name}: {r.detail}")
+        elif r.ok or not r.detail:  # a page as a whole: its problems follow it, one line each
             out.print(("[green]✓[/green] " if r.ok else "[red]✗[/red] ") + r.name + (f" — {r.detail}" if r.detail else ""))
         else:  # the file and key to edit, what was looked for and what the page has instead
             where = f"{forms} › {r.name}" if "." in r.name else r.name
@@ -633,7 +635,7 @@ def doctor(app: App, target, period, read_timeout):
         out.print(f"[red]หน้าเว็บไม่ตรงกับ {forms} {len(broken)} จุด[/red] — แก้ตามแต่ละบรรทัด (ดู docs/เมื่อเว็บไซต์เปลี่ยน.md) "
                   f"แล้วรัน python cli.py doctor {target} อีกครั้ง ก่อน push --dry-run")
         raise click.exceptions.Exit(ExitCode.BAD_DATA)
-    out.print(f"[green]หน้าเว็บตรงกับ {forms} ทุกหน้า ({len(results)} รายการ)[/green]")
+    out.print(f"[green]หน้าเว็บตรงกับ {forms} ทุกหน้า ({len([r for r in results if not r.note])} รายการ)[/green]")
     step = kit.Steps.of(t, chosen).dry_run if chosen else f"push {target} --period <ช่วงเวลา> --dry-run"
     click.echo(f"ต่อไป: python cli.py {step}")
 

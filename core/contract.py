@@ -155,6 +155,7 @@ class CheckResult:
     name: str  # e.g. the locator's config key "progress.status"
     ok: bool
     detail: str = ""
+    note: bool = False  # information (a page changed since its baseline, a proposal), neither passed nor failed
 
 
 class Remote:

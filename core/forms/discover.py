@@ -27,14 +27,17 @@ SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE
 # A label our forms.yaml matches by prefix (one per activity, KPI…) goes on with that record's own
 # words ("…กิจกรรมที่ 1: จัดอบรมครู (ร้อยละ)"): only the prefix stays. ``hide`` are words known to
 # be someone's (the account's name, the office's project names): cut wherever they show.
+# What it changed is kept in window.tidtamBlanked, for _UNBLANK to put back (doctor goes on using the page).
 _BLANK = """([hide, prefixes]) => {
   const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
-  for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) el.value = "";
-  for (const el of document.querySelectorAll("select")) el.selectedIndex = -1;
+  const was = window.tidtamBlanked = [[document, "title", document.title]];
+  for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) { was.push([el, "value", el.value]); el.value = ""; }
+  for (const el of document.querySelectorAll("select")) { was.push([el, "selectedIndex", el.selectedIndex]); el.selectedIndex = -1; }
   const starts = prefixes.map(p => new RegExp("^\\s*" + p));
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
     if (!node.nodeValue.trim()) continue;
+    was.push([node, "nodeValue", node.nodeValue]);
     if (!node.parentElement.closest(keep)) { node.nodeValue = "…"; continue; }
     for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
     const found = node.parentElement.closest("label") && starts.map(s => node.nodeValue.match(s)).find(Boolean);
@@ -42,9 +45,10 @@ _BLANK = """([hide, prefixes]) => {
   }
   document.title = "…";
 }"""
+_UNBLANK = """() => { for (const [node, key, value] of (window.tidtamBlanked || []).reverse()) node[key] = value; }"""
 
 
-def _prefixes(forms: FormsFile, key: str) -> list[str]:
+def prefixes(forms: FormsFile, key: str) -> list[str]:
     """Our prefix labels of page ``key`` as patterns ({n}: a number, any other placeholder: words)."""
     fields = _ours(forms, key) if key.split(".")[0] in ("forms", "pages") else {}
     return [re.sub(r"\\\{n\\\}", r"\\d+", re.sub(r"\\\{(?!n\\\})\w+\\\}", ".+?", re.escape(field.label)))
@@ -72,13 +76,28 @@ _STRUCTURE = """(mark) => {
 }"""
 
 
-async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str]) -> dict:
-    """Page ``key`` (its forms.yaml key) as shown now: ``<key>.json`` (structure), ``.png``, ``.aria.yaml``."""
+async def blank(page, hide: list[str], prefixes: list[str]) -> None:
+    """Blank the page's data in the page itself (typed values, text outside its vocabulary, ``hide``,
+    what follows a label's ``prefixes``)."""
     from .page import settled
 
     for select in await page.locator("select").all():  # options a script fetches: wait for them
         await settled(page, select)
-    await page.evaluate(_BLANK, [[word for word in hide if word], _prefixes(forms, key)])
+    await page.evaluate(_BLANK, [[word for word in hide if word], prefixes])
+
+
+async def aria(page, hide: list[str], prefixes: list[str]) -> str:
+    """The page's ARIA snapshot blanked as discover blanks it, the page put back afterwards."""
+    await blank(page, hide, prefixes)
+    try:
+        return await page.locator("body").aria_snapshot()
+    finally:
+        await page.evaluate(_UNBLANK)
+
+
+async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str]) -> dict:
+    """Page ``key`` (its forms.yaml key) as shown now: ``<key>.json`` (structure), ``.png``, ``.aria.yaml``."""
+    await blank(page, hide, prefixes(forms, key))
     found = await page.evaluate(_STRUCTURE, forms.site.required_mark or "")
     found["key"] = key
     out.mkdir(parents=True, exist_ok=True)
@@ -147,10 +166,13 @@ def match(forms: FormsFile, key: str, found: dict) -> dict:
 
 def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> Path:
     """A copy of our version folder ``folder`` in ``out`` whose labels are the site's where a match
-    says they differ, and ``matches.yaml`` beside it (every match with its confidence, and what is
+    says they differ, with each page's ARIA snapshot in ``baseline/``, and ``matches.yaml`` beside it (every match with its confidence, and what is
     unmatched on either side) for a person to review."""
     target = out / f"{folder.name}-draft"
     shutil.copytree(folder, target, dirs_exist_ok=True)
+    for key in pages:  # each page's ARIA snapshot, the baseline doctor compares the live page with
+        (target / "baseline").mkdir(exist_ok=True)
+        shutil.copy(out / "pages" / f"{key}.aria.yaml", target / "baseline")
     report = {key: match(forms, key, found) for key, found in pages.items()}
     text = (target / "forms.yaml").read_text(encoding="utf-8")
     for result in report.values():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from ..contract import Problem, RemoteAnswered
-from . import inspect, page as pages
+from . import baseline, inspect, page as pages
 from .schema import Button, FormsFile, Page, Step
 
 
@@ -33,6 +33,7 @@ class Site:
     def __init__(self, remote):
         self.remote = remote
         self.forms: FormsFile = remote.settings.config.forms
+        self.drift: list[baseline.Drift] = []  # doctor: the pages compared with their baselines
 
     @property
     def page(self):
@@ -230,6 +231,21 @@ class Site:
 
     async def inspect_page(self, name: str, /, **params) -> list:
         return await inspect.inspect_page(self.page, f"pages.{name}", self.spec(name), **params)
+
+    async def against_baseline(self, where: str, findings: list) -> None:
+        """doctor: page ``where`` (a forms.yaml key: pages.x, forms.f.steps.c), shown now and asked
+        already (``findings``), compared with the version folder's baseline/<where>.aria.yaml if any."""
+        from .discover import aria, prefixes
+
+        file = self.remote.settings.config.folder / "baseline" / f"{where}.aria.yaml"
+        if not file.exists():
+            return
+        parts = where.split(".")
+        spec = self.spec(parts[1]) if parts[0] == "pages" else self.step(parts[1], parts[3])
+        live = await aria(self.page, [self.remote.credentials.username], prefixes(self.forms, where))
+        failing = {f.key for f in findings}
+        self.drift.append(await baseline.compare(self.page, where, spec, file.read_text(encoding="utf-8"), live, failing,
+                                                 self.forms.site.required_mark))
 
     async def field_errors(self, form: str, code: str, values: dict) -> list[tuple[str, str, str]]:
         return await inspect.field_errors(self.page, self.forms, self.where(form, code), self.step(form, code), values)

@@ -444,9 +444,11 @@ def _locator_advice(ledger: Ledger, exc: Exception) -> str:
 def doctor(t: Target, credentials, options: Options, period=None) -> list:
     """Check the login page, log in, and ask every page the push uses the form description's
     questions (core/forms/inspect.py), saving nothing. Every problem is reported, not the first:
-    a login page that has changed is reported as such, and the pages behind it are not reached."""
+    a login page that has changed is reported as such, and the pages behind it are not reached.
+    Pages with a baseline come with notes: what changed, and locators proposed in a patch (core/forms/baseline.py)."""
     async def check():
         from ..contract import CheckResult
+        from ..forms.baseline import report
         from .browser import chromium, login_page_findings
 
         async with chromium(options.run_dir) as browser:
@@ -456,7 +458,9 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
         if findings:
             return results + [CheckResult("หน้าอื่น", False, "เข้าสู่ระบบไม่ได้ จึงยังไม่ได้ตรวจหน้าอื่น — แก้รายการข้างบนแล้วรัน doctor อีกครั้ง")]
         async with remotes(t, credentials, options, 1) as (remote,):
-            return results + await remote.check(period)
+            results += await remote.check(period)
+            drift = remote.site.drift if hasattr(remote, "site") else []
+        return results + report(drift, t.config.folder / "forms.yaml", options.run_dir)
     return asyncio.run(check())
 
 

@@ -51,6 +51,7 @@ async def check_pages(remote, period=None) -> list[CheckResult]:
             results.append(CheckResult(key, False, "ไม่พบโครงการที่อนุมัติแล้วในรายการ จึงเปิดแบบฟอร์มรายงานผลมาตรวจไม่ได้"))
             return
         findings = await inspect()
+        await remote.site.against_baseline(key, findings)
         key = key if key.startswith("pages") or ENTRY_FORM in key else f"forms.{PROGRESS}"
         results.append(CheckResult(key, not findings, ""))
         results.extend(CheckResult(f.key, False, f.message) for f in findings)
