@@ -205,6 +205,14 @@ class Remote:
         ``core.forms.inspect``'s questions, saving nothing. ``period`` may be None."""
         return [CheckResult("mode", False, f"doctor ตรวจหน้าเว็บด้วยเบราว์เซอร์ ใช้กับโหมด {self.mode} ไม่ได้")]
 
+    async def walk(self, period, look) -> None:
+        """``discover`` and ``check``'s way: reach every page the push uses as the push reaches it,
+        opening pages only (never a save, an upload, a send or a confirmation), and ``await
+        look(key, inspect)`` on each once it is shown: ``key`` its forms.yaml key, ``inspect()``
+        doctor's questions about it; for a page not reached, ``inspect`` is None or a
+        ``CheckResult`` saying why. ``period`` may be None."""
+        raise RemoteError(f"discover สำรวจหน้าเว็บด้วยเบราว์เซอร์ ใช้กับโหมด {self.mode} ไม่ได้")
+
     def settle_seconds(self, action_timeout: float) -> float:
         """How long after an attempt began a lookup that finds nothing can be trusted: the
         request's deadline (a killed client's bytes may still be on the wire), plus any delay

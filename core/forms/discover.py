@@ -77,9 +77,9 @@ async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str])
 
 
 def _ours(forms: FormsFile, key: str) -> dict[str, Field]:
-    """The scalar fields of the step or page ``key`` by dotted logical name (rows: their columns)."""
+    """The scalar fields of the step, page or login ``key`` by dotted logical name (rows: their columns)."""
     parts = key.split(".")
-    spec = forms.forms[parts[1]].step(parts[3]) if parts[0] == "forms" else forms.pages[parts[1]]
+    spec = forms.login if key == "login" else forms.forms[parts[1]].step(parts[3]) if parts[0] == "forms" else forms.pages[parts[1]]
     fields: dict[str, Field] = {}
     for name, field in spec.fields.items():
         if isinstance(field, RowsField):

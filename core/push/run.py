@@ -460,6 +460,34 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
     return asyncio.run(check())
 
 
+def discover(t: Target, credentials, options: Options, out: Path, period=None, base_url: str | None = None) -> tuple[Path, dict]:
+    """First contact with a site, read only (``core.forms.discover``): the login page before
+    signing in, then every page the remote's ``walk`` reaches (opening pages only), each as its
+    structure, a screenshot and its ARIA snapshot in ``out/pages``; then a draft of our config
+    version matched to what was found. ``base_url``: another address of the same site (the real
+    one) than the mapping's. Returns (the draft version folder, every page's structure by key)."""
+    from ..config import TargetConfig
+    from ..forms.discover import draft, snapshot
+    from .browser import chromium, login_page
+
+    if base_url:
+        t.config = TargetConfig(t.config.target, t.config.version, t.config.mapping.model_copy(update={"base_url": base_url}),
+                                t.config.forms, t.config.folder)
+    forms, pages = t.config.forms, {}
+
+    async def walk():
+        async with chromium(options.run_dir) as browser:
+            async with login_page(browser, t.config, options.read_timeout) as page:
+                pages["login"] = await snapshot(page, forms, "login", out / "pages", [])
+        async with remotes(t, credentials, options, 1) as (remote,):
+            async def look(key: str, inspect) -> None:
+                if callable(inspect):  # else a page not reached
+                    pages[key] = await snapshot(remote.page, forms, key, out / "pages", [remote.credentials.username])
+            await remote.walk(period, look)
+    asyncio.run(walk())
+    return draft(t.config.folder, forms, pages, out), pages
+
+
 # --- small helpers -------------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ import yaml
 
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.plugins.emenscr.discover import discover
 from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import demo_credentials
@@ -23,7 +22,7 @@ from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
-PAGES = {"pages.projects", "forms.progress.steps.progress", "pages.project",
+PAGES = {"login", "pages.projects", "forms.progress.steps.progress", "pages.project",
          *(f"forms.project_entry.steps.M{n}" for n in range(1, 6))}
 
 
@@ -35,7 +34,7 @@ def _discover(tmp_path, profile: str, version: str, db=None, **knobs):
         os.environ["TIDTAM_CONFIG_DIR"] = str(folder)  # put back by conftest's isolated_env after the test
         t = make_target(None, folder)
         out = tmp_path / "found"
-        draft, pages = discover(t, credentials(), options("discover"), out, Q1)
+        draft, pages = run.discover(t, credentials(), options("discover"), out, Q1)
         assert site.admin.state()["writes"] == []
         if db is not None:
             shutil.rmtree(t.config.folder)
