@@ -20,6 +20,7 @@ import yaml
 
 from .schema import Field, FormsFile, MonthsField, RowsField
 
+CHOICES = ("select", "radio")  # kinds whose options are compared
 SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE, taken for review; below, unmatched
 
 # Blank what the page shows of anyone's data: typed values, and every text outside the page's
@@ -42,14 +43,25 @@ _STRUCTURE = """(mark) => {
   const label = el => strip(el.labels && el.labels.length ? Array.from(el.labels).map(l => l.textContent).join(" ")
                                                           : el.getAttribute("aria-label") || "");
   const kind = el => el.tagName === "SELECT" ? "select" : el.tagName === "TEXTAREA" ? "textarea" : (el.type || "text");
+  // a radio group is one field: labelled by its fieldset's legend (or radiogroup), its buttons' labels its options
+  const group = el => { const set = el.closest("fieldset, [role=radiogroup]"), legend = set && set.querySelector("legend");
+                        return strip(legend ? legend.textContent : set ? set.getAttribute("aria-label") : ""); };
+  const fields = [], radios = {};
+  for (const el of Array.from(document.querySelectorAll("input, select, textarea"))
+                         .filter(el => el.type !== "hidden" && el.type !== "submit" && shown(el))) {
+    if (el.type === "radio" && radios[el.name]) { radios[el.name].options.push([el.value, label(el)]); continue; }
+    const text = el.type === "radio" ? group(el) : label(el);
+    const field = {label: text.replace(new RegExp("\\\\s*" + mark.replace(/[*]/g, "\\\\*") + "$"), ""),
+                   kind: kind(el), name: el.name || el.id || "",
+                   required: el.required || el.getAttribute("aria-required") === "true" || (!!mark && text.endsWith(mark)),
+                   options: el.tagName === "SELECT" ? Array.from(el.options).filter(o => o.value).map(o => [o.value, strip(o.label)])
+                            : el.type === "radio" ? [[el.value, label(el)]] : undefined};
+    if (el.type === "radio") radios[el.name] = field;
+    fields.push(field);
+  }
   return {
     title: strip(document.title),
-    fields: Array.from(document.querySelectorAll("input, select, textarea"))
-      .filter(el => el.type !== "hidden" && el.type !== "submit" && shown(el))
-      .map(el => ({label: label(el).replace(new RegExp("\\\\s*" + mark.replace(/[*]/g, "\\\\*") + "$"), ""),
-                   kind: kind(el), name: el.name || el.id || "",
-                   required: el.required || el.getAttribute("aria-required") === "true" || (!!mark && label(el).endsWith(mark)),
-                   options: el.tagName === "SELECT" ? Array.from(el.options).filter(o => o.value).map(o => [o.value, strip(o.label)]) : undefined})),
+    fields,
     buttons: Array.from(document.querySelectorAll("button, input[type=submit], [role=button]")).filter(shown)
       .map(el => strip(el.getAttribute("aria-label") || el.textContent || el.value)).filter(Boolean),
     navigation: Array.from(document.querySelectorAll("nav a")).filter(shown).map(el => strip(el.textContent)).filter(Boolean),
@@ -101,10 +113,9 @@ def _score(field: Field, found: dict) -> float:
     if isinstance(field, MonthsField) or field.match == "prefix":
         theirs = theirs[:len(ours)]
     score = difflib.SequenceMatcher(None, ours, theirs).ratio()
-    site_select = found["kind"] == "select"
-    if (field.kind == "select") != site_select and field.kind != "radio":
+    if (field.kind in CHOICES) != (found["kind"] in CHOICES):
         score *= 0.6
-    if field.options and site_select:
+    if field.options and found.get("options"):
         have = {label for _, label in found["options"]} | {value for value, _ in found["options"]}
         score = 0.7 * score + 0.3 * sum(text in have for text in field.options.values()) / len(field.options)
     return round(score, 2)
