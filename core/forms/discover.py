@@ -27,12 +27,14 @@ SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE
 # own vocabulary (labels, legends, buttons, table heads, options, navigation). The DOM only.
 _BLANK = """(hide) => {
   const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
+  const listed = "tbody button, tbody [role=button]";  // a list row's button names its row ("ลบไฟล์ <file name>")
   for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) el.value = "";
+  for (const el of document.querySelectorAll(listed)) if (el.hasAttribute("aria-label")) el.setAttribute("aria-label", "…");
   for (const el of document.querySelectorAll("select")) el.selectedIndex = -1;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
     if (!node.nodeValue.trim()) continue;
-    if (!node.parentElement.closest(keep)) node.nodeValue = "…";
+    if (!node.parentElement.closest(keep) || node.parentElement.closest(listed)) node.nodeValue = "…";
     else for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
   }
 }"""

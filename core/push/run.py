@@ -484,7 +484,15 @@ def discover(t: Target, credentials, options: Options, out: Path, period=None, b
                 if callable(inspect):  # else a page not reached
                     pages[key] = await snapshot(remote.page, forms, key, out / "pages", [remote.credentials.username])
             await remote.walk(period, look)
-    asyncio.run(walk())
+    try:
+        asyncio.run(walk())
+    except LocatorError as exc:  # a sign-in form unlike ours: its draft is what the person needs next
+        if not exc.key.startswith("login.") or "login" not in pages:
+            raise
+        folder = draft(t.config.folder, forms, pages, out)
+        raise BadInput(f"เข้าสู่ระบบไม่ได้ เพราะหน้าเข้าสู่ระบบไม่ตรงกับ forms.yaml › {exc} — สำรวจได้เฉพาะหน้าเข้าสู่ระบบ: "
+                       f"ดู login ใน {out / 'matches.yaml'} แก้ login ใน {folder / 'forms.yaml'} แล้วคัดลอกร่างไปเป็นรุ่นที่ใช้ "
+                       f"และรัน discover อีกครั้ง") from None
     return draft(t.config.folder, forms, pages, out), pages
 
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from tidtam.core.errors import BadInput
 from tidtam.core.models import EmesResult, Submission, SubmissionState as S
 from tidtam.core.push import run
 from tidtam.sandbox.emes import DEFAULT_DATA
@@ -73,7 +74,7 @@ def test_discover_drafts_a_config_doctor_passes_and_a_push_lands_once(db, emes_t
     assert files == {(code, sha): 1 for sha, code in shas.items()}
     with db.session() as session:
         assert {row.state for row in session.scalars(select(Submission))} == {S.SUBMITTED}
-        typed = [r.narrative[:20] for r in session.scalars(select(EmesResult)) if r.narrative]
+        typed = [r.narrative for r in session.scalars(select(EmesResult)) if r.narrative]
         typed += [w[key] for r in session.scalars(select(EmesResult)) for w in r.works for key in ("title", "video", "file") if w.get(key)]
     _no_secrets(tmp_path / "found", sessions, typed)
     _no_secrets(tmp_path / "again", sessions, typed)
@@ -90,21 +91,34 @@ def _no_secrets(folder, sessions, typed) -> None:
         assert not [word for word in words if word.encode() in image.read_bytes()]
 
 
-def test_a_changed_site_comes_out_for_review_or_unmatched(emes_target, tmp_path):
+def _changed_site(tmp_path, change) -> object:
     data = yaml.safe_load(DEFAULT_DATA.read_text(encoding="utf-8"))
-    data["point_form"]["narrative_label"] = "ผลการดำเนินงานตามตัวบ่งชี้"
-    data["evidence"]["description_label"] = "ชื่อเอกสารอ้างอิง"
-    data["login"]["username"] = "ชื่อผู้ใช้งาน"
+    change(data)
     changed = tmp_path / "emes_changed.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    with run_in_thread("emes", data_path=changed) as site:
+    return run_in_thread("emes", data_path=changed)
+
+
+def test_a_changed_site_comes_out_for_review_or_unmatched(emes_target, tmp_path):
+    def change(data):
+        data["point_form"]["narrative_label"] = "ผลการดำเนินงานตามตัวบ่งชี้"
+        data["evidence"]["description_label"] = "ชื่อเอกสารอ้างอิง"
+    with _changed_site(tmp_path, change) as site:
         _, _, matches = _discover(emes_target(None, site.url), tmp_path / "found")
         assert site.admin.writes() == []
     narrative = matches["forms.point.steps.point"]["matched"]["narrative"]
     assert narrative["review"] and narrative["site"].startswith("ผลการดำเนินงานตามตัวบ่งชี้") and narrative["confidence"] < 0.98
     evidence = matches["forms.evidence.steps.evidence"]
     assert "description" in evidence["unmatched_ours"] and "ชื่อเอกสารอ้างอิง" in evidence["unmatched_site"]
-    username = matches["login"]["matched"]["username"]
-    assert username["review"] and username["site"] == "ชื่อผู้ใช้งาน"
     unchanged = [m for k, m in matches["forms.point.steps.point"]["matched"].items() if k != "narrative"]
     assert unchanged and not any(m["review"] for m in unchanged)
+
+
+def test_a_changed_sign_in_form_still_drafts_the_login_and_says_what_to_fix(emes_target, tmp_path):
+    with _changed_site(tmp_path, lambda data: data["login"].update(username="ชื่อผู้ใช้งาน")) as site:
+        with pytest.raises(BadInput, match="login") as refused:
+            run.discover(emes_target(None, site.url), credentials(), options("discover"), tmp_path / "found", R1)
+    username = yaml.safe_load((tmp_path / "found/matches.yaml").read_text(encoding="utf-8"))["login"]["matched"]["username"]
+    assert username["review"] and username["site"] == "ชื่อผู้ใช้งาน" and username["confidence"] < 0.98
+    draft = tmp_path / "found/2026.1-draft/forms.yaml"
+    assert str(draft) in str(refused.value) and "username: {label: ชื่อผู้ใช้งาน," in draft.read_text(encoding="utf-8")
