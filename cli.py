@@ -640,6 +640,36 @@ def doctor(app: App, target, period, read_timeout):
     click.echo(f"ต่อไป: python cli.py {step}")
 
 
+@main.command()
+@click.argument("target")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="โฟลเดอร์ที่จะเขียนผล (ภาพหน้าจอ โครงสร้างหน้า และร่างไฟล์ตั้งค่า)")
+@click.option("--period", help="ช่วงเวลาที่จะส่ง เช่น 2570Q1 หรือ 2570R1 (เปิดหน้าที่ขึ้นกับช่วงเวลานั้น; ค่าเริ่มต้น: ปีปัจจุบัน)")
+@click.option("--profile-url", help="ที่อยู่เว็บไซต์จริง (ค่าเริ่มต้น: base_url ใน mapping.yaml)")
+@click.option("--read-timeout", type=kit.SECONDS, default=15.0, show_default=True, help="วินาทีต่อการโหลดหน้า")
+@click.pass_obj
+def discover(app: App, target, out_dir, period, profile_url, read_timeout):
+    """สำรวจหน้าเว็บจริงครั้งแรก (อ่านอย่างเดียว ไม่กดบันทึก อัปโหลด ส่ง หรือยืนยัน): บันทึกโครงสร้าง ภาพหน้าจอ และร่างไฟล์ตั้งค่าให้ตรวจ"""
+    from tidtam.core.errors import Misuse
+    from tidtam.core.push import run
+    from tidtam.core.settings import data_dir
+
+    t, chosen = kit.run_target(app, target, period)
+    if t.config.forms is None:
+        raise Misuse(f"{target} ไม่มีหน้าเว็บให้สำรวจ (ส่งด้วย {', '.join(t.spec.modes)})")
+    options = run.Options(mode="browser", concurrency=1, read_timeout=read_timeout,
+                          run_dir=run.new_run_dir(data_dir(), target, "pages", "discover"))
+    folder, pages = run.discover(t, kit.credentials(), options, out_dir, chosen, profile_url)
+    out = kit.console()
+    for key, found in pages.items():
+        out.print(f"✓ {key}: {len(found['fields'])} ช่อง {len(found['buttons'])} ปุ่ม")
+    click.echo(f"ร่างไฟล์ตั้งค่า: {folder} — ตรวจรายการใน {out_dir / 'matches.yaml'} (ช่องที่ต้องตรวจมี review: true) "
+               f"แล้วคัดลอกโฟลเดอร์นั้นไปที่ config/targets/{target}/ ปักรุ่นใน config/office.yaml และรัน python cli.py doctor {target}")
+    if target in importlib.import_module(LAZY_COMMANDS["sandbox"][0]).REPLICAS:
+        click.echo(f"ซ้อมส่งกับแบบจำลองของหน้าเว็บที่พบ (ไม่ถึงเว็บจริง): python cli.py sandbox {target} --data {out_dir} "
+                   "--office-projects — ขั้นตอนอยู่ใน docs/ใช้กับเว็บจริงครั้งแรก.md ข้อ 4")
+
+
 def ledger_report(target: str) -> click.Command:
     """``report <target>``: the summary of what was sent to any target, from its ledger alone."""
 

@@ -114,6 +114,9 @@ class RemoteSettings:
     # asyncio.Semaphore of ``concurrency`` request slots when core runs a spare browser worker
     # (TargetSpec.request_slots); None when each worker is one request at a time anyway.
     site_slots: Any = None
+    # Words that are someone's data (the office's project names, its people): discover and doctor's
+    # baseline comparison cut them from what they keep, besides the account's own name.
+    hide: tuple[str, ...] = ()
 
     def run_wide(self, kind: type):
         """The one ``kind()`` of this run, shared by its workers (a logged-in browser context...)."""
@@ -205,6 +208,14 @@ class Remote:
         """``doctor``: every page the push uses, reached as the push reaches it, asked
         ``core.forms.inspect``'s questions, saving nothing. ``period`` may be None."""
         return [CheckResult("mode", False, f"doctor ตรวจหน้าเว็บด้วยเบราว์เซอร์ ใช้กับโหมด {self.mode} ไม่ได้")]
+
+    async def walk(self, period, look) -> None:
+        """``discover`` and ``check``'s way: reach every page the push uses as the push reaches it,
+        opening pages only (never a save, an upload, a send or a confirmation), and ``await
+        look(key, inspect)`` on each once it is shown: ``key`` its forms.yaml key, ``inspect()``
+        doctor's questions about it; for a page not reached, ``inspect`` is None or a
+        ``CheckResult`` saying why. ``period`` may be None."""
+        raise RemoteError(f"discover สำรวจหน้าเว็บด้วยเบราว์เซอร์ ใช้กับโหมด {self.mode} ไม่ได้")
 
     def settle_seconds(self, action_timeout: float) -> float:
         """How long after an attempt began a lookup that finds nothing can be trusted: the

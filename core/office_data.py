@@ -607,3 +607,16 @@ class _OfficeLoader:
 
 def _nth(rows: list, seq: int):
     return next((row for row in rows if row.seq == seq), None)
+
+
+def office_words(session: Session, office_code: str) -> tuple[str, ...]:
+    """What the office typed into its projects and its people's names, which a site shows back in
+    headings and labels: discover and doctor cut them from what they keep. Longest first, so a
+    name goes before a word inside it."""
+    office = session.scalars(select(m.Office.id).where(m.Office.code == office_code)).one_or_none()
+    projects = select(m.Project.id).where(m.Project.office_id == office)
+    columns = [(m.Project.code, m.Project.office_id == office), (m.Project.name, m.Project.office_id == office),
+               (m.Activity.name, m.Activity.project_id.in_(projects)), (m.Kpi.name, m.Kpi.project_id.in_(projects)),
+               *((column, m.Person.office_id == office) for column in (m.Person.first_name, m.Person.last_name, m.Person.phone))]
+    words = {word for column, where in columns for word in session.scalars(select(column).where(where))}
+    return tuple(sorted((word for word in words if word and len(word) > 2), key=len, reverse=True))

@@ -11,6 +11,9 @@ from pathlib import Path
 import click
 
 
+# The stand-ins that serve a replica of a discover folder (``--data <folder>``, sandbox/replica.py).
+REPLICAS = ("emenscr",)
+
 @click.command("sandbox")
 @click.argument("app", type=click.Choice(["emenscr", "emes", "all", "mail"]), default="all")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -86,8 +89,8 @@ def sandbox(app, host, port, data_path, no_demo_data, office_projects, exit_with
     if data_path and app == "all":
         raise click.UsageError("--data ใช้ได้กับระบบเดียว (emenscr หรือ emes)")
     if data_path and Path(data_path).is_dir():
-        if app != "emenscr":
-            raise click.UsageError("--data ที่เป็นโฟลเดอร์ (ผลของ discover) ใช้ได้กับ emenscr เท่านั้น: ใส่ไฟล์ .yaml แทน")
+        if app not in REPLICAS:
+            raise click.UsageError(f"--data ที่เป็นโฟลเดอร์ (ผลของ discover) ใช้ได้กับ {', '.join(REPLICAS)} เท่านั้น: ใส่ไฟล์ .yaml แทน")
         if not (Path(data_path) / "matches.yaml").is_file():
             raise click.UsageError(f"โฟลเดอร์ {data_path} ไม่ใช่ผลของ discover (ไม่มี matches.yaml): "
                                    "ใส่โฟลเดอร์เดียวกับที่ให้ --out ของ python cli.py discover emenscr")

@@ -20,6 +20,7 @@ import yaml
 
 from .schema import Field, FormsFile, MonthsField, RowsField
 
+CHOICES = ("select", "radio")  # kinds whose options are compared
 SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE, taken for review; below, unmatched
 
 # Blank what the page shows of anyone's data: typed values, and every text outside the page's
@@ -30,15 +31,19 @@ SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE
 # What it changed is kept in window.tidtamBlanked, for _UNBLANK to put back (doctor goes on using the page).
 _BLANK = """([hide, prefixes]) => {
   const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
+  const listed = "tbody button, tbody [role=button]";  // a list row's button names its row ("ลบไฟล์ <file name>")
   const was = window.tidtamBlanked = [[document, "title", document.title]];
   for (const el of document.querySelectorAll("input:not([type=hidden]), textarea")) { was.push([el, "value", el.value]); el.value = ""; }
   for (const el of document.querySelectorAll("select")) { was.push([el, "selectedIndex", el.selectedIndex]); el.selectedIndex = -1; }
+  for (const el of document.querySelectorAll(listed)) {
+    if (el.hasAttribute("aria-label")) { was.push([el, "ariaLabel", el.getAttribute("aria-label")]); el.setAttribute("aria-label", "…"); }
+  }
   const starts = prefixes.map(p => new RegExp("^\\s*" + p));
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
     if (!node.nodeValue.trim()) continue;
     was.push([node, "nodeValue", node.nodeValue]);
-    if (!node.parentElement.closest(keep)) { node.nodeValue = "…"; continue; }
+    if (!node.parentElement.closest(keep) || node.parentElement.closest(listed)) { node.nodeValue = "…"; continue; }
     for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
     const found = node.parentElement.closest("label") && starts.map(s => node.nodeValue.match(s)).find(Boolean);
     if (found && found[0].length < node.nodeValue.length) node.nodeValue = found[0] + " …";
@@ -61,14 +66,25 @@ _STRUCTURE = """(mark) => {
   const label = el => strip(el.labels && el.labels.length ? Array.from(el.labels).map(l => l.textContent).join(" ")
                                                           : el.getAttribute("aria-label") || "");
   const kind = el => el.tagName === "SELECT" ? "select" : el.tagName === "TEXTAREA" ? "textarea" : (el.type || "text");
+  // a radio group is one field: labelled by its fieldset's legend (or radiogroup), its buttons' labels its options
+  const group = el => { const set = el.closest("fieldset, [role=radiogroup]"), legend = set && set.querySelector("legend");
+                        return strip(legend ? legend.textContent : set ? set.getAttribute("aria-label") : ""); };
+  const fields = [], radios = {};
+  for (const el of Array.from(document.querySelectorAll("input, select, textarea"))
+                         .filter(el => el.type !== "hidden" && el.type !== "submit" && shown(el))) {
+    if (el.type === "radio" && radios[el.name]) { radios[el.name].options.push([el.value, label(el)]); continue; }
+    const text = el.type === "radio" ? group(el) : label(el);
+    const field = {label: text.replace(new RegExp("\\\\s*" + mark.replace(/[*]/g, "\\\\*") + "$"), ""),
+                   kind: kind(el), name: el.name || el.id || "",
+                   required: el.required || el.getAttribute("aria-required") === "true" || (!!mark && text.endsWith(mark)),
+                   options: el.tagName === "SELECT" ? Array.from(el.options).filter(o => o.value).map(o => [o.value, strip(o.label)])
+                            : el.type === "radio" ? [[el.value, label(el)]] : undefined};
+    if (el.type === "radio") radios[el.name] = field;
+    fields.push(field);
+  }
   return {
     title: strip(document.title),
-    fields: Array.from(document.querySelectorAll("input, select, textarea"))
-      .filter(el => el.type !== "hidden" && el.type !== "submit" && shown(el))
-      .map(el => ({label: label(el).replace(new RegExp("\\\\s*" + mark.replace(/[*]/g, "\\\\*") + "$"), ""),
-                   kind: kind(el), name: el.name || el.id || "",
-                   required: el.required || el.getAttribute("aria-required") === "true" || (!!mark && label(el).endsWith(mark)),
-                   options: el.tagName === "SELECT" ? Array.from(el.options).filter(o => o.value).map(o => [o.value, strip(o.label)]) : undefined})),
+    fields,
     buttons: Array.from(document.querySelectorAll("button, input[type=submit], [role=button]")).filter(shown)
       .map(el => strip(el.getAttribute("aria-label") || el.textContent || el.value)).filter(Boolean),
     navigation: Array.from(document.querySelectorAll("nav a")).filter(shown).map(el => strip(el.textContent)).filter(Boolean),
@@ -111,9 +127,9 @@ async def snapshot(page, forms: FormsFile, key: str, out: Path, hide: list[str])
 
 
 def _ours(forms: FormsFile, key: str) -> dict[str, Field]:
-    """The scalar fields of the step or page ``key`` by dotted logical name (rows: their columns)."""
+    """The scalar fields of the step, page or login ``key`` by dotted logical name (rows: their columns)."""
     parts = key.split(".")
-    spec = forms.forms[parts[1]].step(parts[3]) if parts[0] == "forms" else forms.pages[parts[1]]
+    spec = forms.login if key == "login" else forms.forms[parts[1]].step(parts[3]) if parts[0] == "forms" else forms.pages[parts[1]]
     fields: dict[str, Field] = {}
     for name, field in spec.fields.items():
         if isinstance(field, RowsField):
@@ -135,10 +151,9 @@ def _score(field: Field, found: dict) -> float:
     if isinstance(field, MonthsField) or field.match == "prefix":
         theirs = theirs[:len(ours)]
     score = difflib.SequenceMatcher(None, ours, theirs).ratio()
-    site_select = found["kind"] == "select"
-    if (field.kind == "select") != site_select and field.kind != "radio":
+    if (field.kind in CHOICES) != (found["kind"] in CHOICES):
         score *= 0.6
-    if field.options and site_select:
+    if field.options and found.get("options"):
         have = {label for _, label in found["options"]} | {value for value, _ in found["options"]}
         score = 0.7 * score + 0.3 * sum(text in have for text in field.options.values()) / len(field.options)
     return round(score, 2)

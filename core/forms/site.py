@@ -242,7 +242,8 @@ class Site:
             return
         parts = where.split(".")
         spec = self.spec(parts[1]) if parts[0] == "pages" else self.step(parts[1], parts[3])
-        live = await aria(self.page, [self.remote.credentials.username], prefixes(self.forms, where))
+        hide = [self.remote.credentials.username, *self.remote.settings.hide]
+        live = await aria(self.page, hide, prefixes(self.forms, where))
         failing = {f.key for f in findings}
         self.drift.append(await baseline.compare(self.page, where, spec, file.read_text(encoding="utf-8"), live, failing,
                                                  self.forms.site.required_mark))

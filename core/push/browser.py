@@ -183,11 +183,10 @@ async def hand_over(context, state: dict) -> None:
                 f"for (const [k, v] of Object.entries({json.dumps(items)})) localStorage.setItem(k, v);")
 
 
-async def login_page_findings(browser, config, read_timeout: float) -> list:
-    """The login page asked the form description's questions before anyone logs in (doctor)."""
-    from ..forms.inspect import inspect_step
-    from ..forms.schema import Step
-
+@asynccontextmanager
+async def login_page(browser, config, read_timeout: float):
+    """The login page as someone not signed in sees it, in a context of its own closed after;
+    ``LocatorError`` if the page never shows what forms.yaml › login.ready names."""
     login = config.forms.login
     scratch = await browser.new_context(locale="th-TH", viewport=VIEWPORT)
     try:
@@ -195,19 +194,29 @@ async def login_page_findings(browser, config, read_timeout: float) -> list:
         page.set_default_timeout(read_timeout * 1000)
         check_status(await page.goto(config.mapping.base_url.rstrip("/") + login.path, wait_until="domcontentloaded"))
         if login.ready is not None:  # drawn, or reached by the app's redirect, after the load
-            from ..forms.page import LocatorError, appears
+            from ..forms.page import appears
 
-            try:
-                await appears(page, login.ready, "login.ready", read_timeout * 1000)
-            except LocatorError as exc:
-                from ..forms.plan import Finding
-
-                return [Finding("login.ready", "หน้าเข้าสู่ระบบ", exc.detail)]
-        as_step = Step(code="login", fields=login.fields, buttons={"save": login.buttons["submit"]})
-        findings = await inspect_step(page, config.forms, "login", as_step)
-        return [_login_key(f) for f in findings]
+            await appears(page, login.ready, "login.ready", read_timeout * 1000)
+        yield page
     finally:
         await scratch.close()
+
+
+async def login_page_findings(browser, config, read_timeout: float) -> list:
+    """The login page asked the form description's questions before anyone logs in (doctor)."""
+    from ..forms.inspect import inspect_step
+    from ..forms.page import LocatorError
+    from ..forms.plan import Finding
+    from ..forms.schema import Step
+
+    login = config.forms.login
+    try:
+        async with login_page(browser, config, read_timeout) as page:
+            as_step = Step(code="login", fields=login.fields, buttons={"save": login.buttons["submit"]})
+            findings = await inspect_step(page, config.forms, "login", as_step)
+    except LocatorError as exc:
+        return [Finding("login.ready", "หน้าเข้าสู่ระบบ", exc.detail)]
+    return [_login_key(f) for f in findings]
 
 
 def _login_key(finding):

@@ -117,7 +117,8 @@ async def remotes(t: Target, credentials, options: Options, records: int):
     count = 1 if t.spec.in_order else count
     settings = RemoteSettings(config=t.config, run_dir=options.run_dir, concurrency=count,
                               read_timeout=options.read_timeout, action_timeout=options.action_timeout,
-                              trace=options.trace, site_slots=asyncio.Semaphore(slots) if slots else None)
+                              trace=options.trace, site_slots=asyncio.Semaphore(slots) if slots else None,
+                              hide=_office_words(t))
     keys = credentials if callable(credentials) else (lambda name: credentials)  # a Vault, or one login
     async with AsyncExitStack() as stack:
         browser = None
@@ -464,7 +465,53 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
     return asyncio.run(check())
 
 
+def discover(t: Target, credentials, options: Options, out: Path, period=None, base_url: str | None = None) -> tuple[Path, dict]:
+    """First contact with a site, read only (``core.forms.discover``): the login page before
+    signing in, then every page the remote's ``walk`` reaches (opening pages only), each as its
+    structure, a screenshot and its ARIA snapshot in ``out/pages``; then a draft of our config
+    version matched to what was found. ``base_url``: another address of the same site (the real
+    one) than the mapping's. Returns (the draft version folder, every page's structure by key)."""
+    from ..config import TargetConfig
+    from ..forms.discover import draft, snapshot
+    from .browser import chromium, login_page
+
+    if base_url:
+        t.config = TargetConfig(t.config.target, t.config.version, t.config.mapping.model_copy(update={"base_url": base_url}),
+                                t.config.forms, t.config.folder)
+    forms, pages = t.config.forms, {}
+
+    async def walk():
+        async with chromium(options.run_dir) as browser:
+            async with login_page(browser, t.config, options.read_timeout) as page:
+                pages["login"] = await snapshot(page, forms, "login", out / "pages", [])
+        async with remotes(t, credentials, options, 1) as (remote,):
+            async def look(key: str, inspect) -> None:
+                if callable(inspect):  # else a page not reached
+                    pages[key] = await snapshot(remote.page, forms, key, out / "pages",
+                                                [remote.credentials.username, *remote.settings.hide])
+            await remote.walk(period, look)
+    try:
+        asyncio.run(walk())
+    except LocatorError as exc:  # a sign-in form unlike ours: its draft is what the person needs next
+        if not exc.key.startswith("login.") or "login" not in pages:
+            raise
+        folder = draft(t.config.folder, forms, pages, out)
+        raise BadInput(f"เข้าสู่ระบบไม่ได้ เพราะหน้าเข้าสู่ระบบไม่ตรงกับ forms.yaml › {exc} — สำรวจได้เฉพาะหน้าเข้าสู่ระบบ: "
+                       f"ดู login ใน {out / 'matches.yaml'} แก้ login ใน {folder / 'forms.yaml'} แล้วคัดลอกร่างไปเป็นรุ่นที่ใช้ "
+                       f"และรัน discover อีกครั้ง") from None
+    return draft(t.config.folder, forms, pages, out), pages
+
+
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _office_words(t: Target) -> tuple[str, ...]:
+    from ..office_data import office_words
+
+    if t.db is None:  # discover or doctor before any office data: only the account's name is known
+        return ()
+    with t.db.session() as session:
+        return office_words(session, t.office_code)
 
 
 def _describe(exc: BaseException) -> str:

@@ -72,10 +72,3 @@ def open_remote(mode, credentials, settings, browser):
     from .http import open_http
 
     return open_http(credentials, settings)
-
-
-@hookimpl
-def register_commands(cli, report):
-    from .commands import register
-
-    register(cli, report)

@@ -148,6 +148,11 @@ class BrowserRemote(EntryPages, Remote):
 
         return await check_pages(self, period)
 
+    async def walk(self, period, look):
+        from .doctor import walk
+
+        await walk(self, period, look)
+
     async def project_codes(self) -> set[str]:
         rows = await read(self.site.rows, "projects", "projects", q="")
         for row in rows:

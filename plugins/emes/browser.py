@@ -241,6 +241,11 @@ class BrowserRemote(Remote):
 
         return await check_pages(self, period)
 
+    async def walk(self, period, look):
+        from .doctor import walk
+
+        await walk(self, period, look)
+
     async def _shot(self, path: Path) -> None:
         await self.site.screenshot(path)
 

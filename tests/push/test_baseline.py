@@ -13,7 +13,6 @@ from tidtam.core.config import Locator
 from tidtam.core.forms.baseline import best, differences, ways, with_locator
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.plugins.emenscr.discover import discover
 from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import demo_credentials
@@ -39,7 +38,7 @@ def test_doctor_compares_with_the_baseline_and_proposes_a_patch(tmp_path):
     with run_in_thread("emenscr", profile="spa", demo_data="office") as site:
         config_for(config, site.url, SPA)
         t = make_target(None, config)
-        draft, _ = discover(t, credentials(), options("discover"), tmp_path / "found", Q1)
+        draft, _ = run.discover(t, credentials(), options("discover"), tmp_path / "found", Q1)
         assert (draft / "baseline" / f"{PROGRESS}.aria.yaml").exists()
         shutil.rmtree(t.config.folder)
         shutil.copytree(draft, t.config.folder)

@@ -11,9 +11,9 @@ import shutil
 import pytest
 import yaml
 
+from tidtam.core.office_data import office_words
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.plugins.emenscr.discover import discover, office_words
 from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import demo_credentials
@@ -23,7 +23,7 @@ from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
-PAGES = {"pages.projects", "forms.progress.steps.progress", "pages.project",
+PAGES = {"login", "pages.projects", "forms.progress.steps.progress", "pages.project",
          *(f"forms.project_entry.steps.M{n}" for n in range(1, 6))}
 
 
@@ -37,7 +37,7 @@ def _discover(tmp_path, profile: str, version: str, db=None, **knobs):
             load_demo(db, keep=2)
         t = make_target(db, folder)
         out = tmp_path / "found"
-        draft, pages = discover(t, credentials(), options("discover"), out, Q1)
+        draft, pages = run.discover(t, credentials(), options("discover"), out, Q1)
         assert site.admin.state()["writes"] == []
         if db is not None:
             shutil.rmtree(t.config.folder)
@@ -71,7 +71,8 @@ def test_discover_writes_every_page_and_a_draft_doctor_and_a_push_work_with(db, 
     for secret in (password, f": {user}", "ผู้ใช้: demo", "eyJ", "Bearer", "นางอุไรวรรณ", "10,920"):
         assert secret not in found, secret
     # the office's projects as the site shows them back: codes, names, activities, KPIs, people
-    typed = office_words(db, "DEMO01")
+    with db.session() as session:
+        typed = office_words(session, "DEMO01")
     assert len(typed) > 50 and [word for word in typed if word in found] == []
     assert not re.search(r"[A-Za-z0-9_-]{32,}", found)  # no session id, CSRF or bearer token
     for binary in out.rglob("*.png"):

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from tidtam.core.models import Project, Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
-from tidtam.plugins.emenscr.discover import discover
 from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.replica import replica_data
 from tidtam.sandbox.server import run_in_thread
@@ -50,7 +49,7 @@ def test_a_replica_built_from_discover_takes_a_full_rehearsal(db, tmp_path, monk
             session.delete(project)
     out, folder = tmp_path / "found", tmp_path / "config"
     with run_in_thread("emenscr", profile=profile, demo_data="office", data_path=_changed_site(tmp_path)) as site:
-        draft, _ = discover(make_target(None, config_for(folder, site.url, version)), credentials(), options("discover"), out, Q1)
+        draft, _ = run.discover(make_target(None, config_for(folder, site.url, version)), credentials(), options("discover"), out, Q1)
     replica = replica_data(out, load_yaml(DEFAULT_DATA))
     m1 = {f["name"]: f for f in replica["steps"][0]["fields"]}
     assert m1["owner"]["label"] == "ผู้รับผิดชอบหลักของโครงการ" and "pattern" not in m1["code"]
