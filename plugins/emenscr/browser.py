@@ -167,7 +167,8 @@ class BrowserRemote(EntryPages, Remote):
             raise not_on_site(code)
         response = await read(self.site.open_step, PROGRESS, PROGRESS, id=pid, quarter=payload.data["quarter"])
         if response.status == 409:
-            raise not_approved(code, await self.site.text())
+            said = [finding.message for finding in await self.site.page_errors()]  # the message, not the page's links
+            raise not_approved(code, "\n".join(said) or await self.site.text())
         return pid
 
     def _values(self, payload) -> dict:

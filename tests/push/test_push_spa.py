@@ -19,7 +19,7 @@ from tidtam.core.push import run
 from tidtam.sandbox.server import run_in_thread, start_subprocess
 
 from pushkit import SPA, config_for, credentials, load_demo, make_target, options, push_command
-from test_push_entry import ABSENT, assert_entered_once
+from test_push_entry import ABSENT, add_q1_report, assert_entered_once
 from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
@@ -80,6 +80,21 @@ def test_the_sites_inline_message_is_the_failure_and_the_other_records_land(sqli
         assert record == "project:2570-001" and "สถานะการดำเนินงาน" in error and "ร้อยละ 100" in error
         assert "แก้ข้อมูลต้นทาง" in error
         assert len(_progress_writes(spa)) == 2
+
+
+def test_a_project_not_yet_approved_is_said_in_the_sites_words(sqlite_db, tmp_path):
+    """The app's page for a project it will not take a report for (409) says why in an alert and
+    links back home: the failure quotes the alert, not the link."""
+    load_demo(sqlite_db, keep=0)
+    add_q1_report(sqlite_db, "2570-003")
+    with run_in_thread("emenscr", profile="spa") as spa:  # its 2570-003 is a draft
+        t = spa_target(sqlite_db, spa.url, tmp_path / "config")
+        run.dry_run(t, Q1, credentials(), options("dry-run"))
+        _approve(t)
+        result = run.push(t, Q1, credentials(), options())
+    [(record, _, error)] = result.failures
+    assert record == "project:2570-003" and "ยังไม่ได้รับอนุมัติ" in error
+    assert "รายงานผลได้เฉพาะโครงการที่ได้รับอนุมัติแล้ว" in error and "กลับหน้าหลัก" not in error, error
 
 
 def test_doctor_passes_on_the_spa_profile_and_names_a_moved_field(sqlite_db, tmp_path):
