@@ -23,7 +23,7 @@ from inspection_helpers import ARCHIVE, MEMO_DATE, add_photos, cli, config_for, 
 
 RECIPIENT = "inspection@region15.example"
 LIMIT = 250_000  # small, so the demo package needs several messages
-KILL_POINTS = int(os.environ.get("TIDTAM_KILL_POINTS", "15"))
+KILL_POINTS = int(os.environ.get("TIDTAM_KILL_POINTS", "10"))
 
 
 def _flow(db_url, *, approve=True):

@@ -27,7 +27,7 @@ Q1 = parse_period("2570Q1")
 ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
 CREATE, SEND = "create_project", "send_for_approval"
 pytestmark = pytest.mark.browser
-KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "10"))
+KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "7"))
 DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
 STEPS = entry_steps()
 

@@ -28,7 +28,7 @@ from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
-KILL_POINTS = int(os.environ.get("TIDTAM_KILL_POINTS", "20"))
+KILL_POINTS = int(os.environ.get("TIDTAM_KILL_POINTS", "12"))
 
 
 def _exactly_once(stand_in, db, count: int) -> None:

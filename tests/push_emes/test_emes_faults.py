@@ -21,7 +21,7 @@ from emeskit import R1, ThrottledProxy, attach, config_for, credentials, image_b
 from test_emes_flow import approve_stage, site_evidence, writes
 
 pytestmark = pytest.mark.browser
-KILL_POINTS = int(os.environ.get("TIDTAM_EMES_KILL_POINTS", "12"))
+KILL_POINTS = int(os.environ.get("TIDTAM_EMES_KILL_POINTS", "8"))
 DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
 
 
