@@ -178,21 +178,40 @@ class Site:
 
     async def fill(self, form: str, code: str, values: dict, files=None) -> None:
         """Type ``values`` into the step shown. A field that never gets ready (a select whose
-        options never come, a page drawn anew by a sign-in midway) is no doubt: nothing was
-        clicked yet, so the engine looks the record up and may fill it again from the start."""
+        options never come) or a page left midway (a sign-in, a redirect) is no doubt: nothing
+        was clicked yet, so the engine looks the record up and may fill it again from the start."""
+        step, where = self.step(form, code), self.where(form, code)
         try:
-            await pages.fill_step(self.page, self.step(form, code), values, self.where(form, code), files)
+            await pages.fill_step(self.page, step, values, where, files)
+        except pages.LocatorError:
+            if await self._left(step):
+                raise RemoteAnswered(f"ยังไม่ได้บันทึก: หน้าเว็บเปลี่ยนไปที่ {self.page.url} ระหว่างกรอก {where} "
+                                     "— จะเปิดหน้านี้แล้วกรอกใหม่") from None
+            raise  # the page is the one forms.yaml names, and it lacks the field: a config fix
         except Exception as exc:
             if type(exc).__name__ != "TimeoutError":  # Playwright's (not imported here: http runs need none)
                 raise
-            raise RemoteAnswered(f"ยังไม่ได้บันทึก: ช่องใน {self.where(form, code)} ไม่พร้อมภายในเวลาที่รอ "
+            raise RemoteAnswered(f"ยังไม่ได้บันทึก: ช่องใน {where} ไม่พร้อมภายในเวลาที่รอ "
                                  f"({self.page.url}) — จะเปิดหน้านี้แล้วกรอกใหม่") from None
 
     async def read(self, form: str, code: str, like: dict) -> dict:
-        shown = await pages.read_step(self.page, self.step(form, code), like, self.where(form, code))
-        if self.step(form, code).ready is not None:
+        step = self.step(form, code)
+        try:
+            shown = await pages.read_step(self.page, step, like, self.where(form, code))
+        except pages.LocatorError:
+            if await self._left(step):  # for ``read`` to load it again
+                raise RemoteAnswered(f"หน้าเว็บเปลี่ยนไปที่ {self.page.url} ระหว่างอ่าน — จะเปิดหน้านี้อีกครั้ง") from None
+            raise
+        if step.ready is not None:
             await self.same_page()
         return shown
+
+    async def _left(self, step: Step) -> bool:
+        """Whether the page shown is no longer ``step``'s: drawn anew by script since it was
+        ready, or at an address neither of its paths describes."""
+        if step.ready is not None:
+            return not await self.page.evaluate(f"() => window.{_LOADED} === true")
+        return not any(self.params_in_url(path) is not None for path in (step.path, step.new_path) if path)
 
     async def button(self, where: str, key: str, /, **params):
         """Button ``key`` of page ``where`` (a page name, or "form.step")."""

@@ -296,20 +296,24 @@ def test_fill_step_fills_a_form_as_its_script_reads_it_and_is_as_strict_as_find(
     asyncio.run(check())
 
 
-def test_a_field_that_never_gets_ready_is_no_doubt():
+def test_a_field_that_never_gets_ready_or_a_page_left_is_no_doubt():
     """A select whose options never come (its app signing in again, a fetch hanging) times the
     fill out before any click: the engine is told the save did not go (look up, fill again),
-    never that it may have landed (a record left UNKNOWN until a person settles it)."""
+    never that it may have landed (a record left UNKNOWN until a person settles it). A field
+    missing because the page went elsewhere (a redirect to the list) is the same; missing from
+    the page forms.yaml names, it is a config fix (LocatorError)."""
     import asyncio
     from types import SimpleNamespace
 
     from tidtam.core.contract import RemoteAnswered
+    from tidtam.core.forms.page import LocatorError
     from tidtam.core.forms.schema import FormsFile
     from tidtam.core.forms.site import Site
     from tidtam.core.push.browser import chromium
 
-    forms = FormsFile.model_validate({"login": {"path": "/login"}, "forms": {"f": {"steps": [{"code": "s", "buttons": {"save": {"css": "button"}}, "fields": {
-        "status": {"label": "สถานะ", "kind": "select"}}}]}}})
+    forms = FormsFile.model_validate({"login": {"path": "/login"}, "forms": {"f": {"steps": [{
+        "code": "s", "path": "/projects/{id}/progress", "buttons": {"save": {"css": "button"}}, "fields": {
+            "status": {"label": "สถานะ", "kind": "select"}}}]}}})
 
     async def check():
         async with chromium() as browser:
@@ -319,6 +323,11 @@ def test_a_field_that_never_gets_ready_is_no_doubt():
             site = Site(SimpleNamespace(page=page, settings=SimpleNamespace(config=SimpleNamespace(forms=forms))))
             with pytest.raises(RemoteAnswered, match="ยังไม่ได้บันทึก"):
                 await site.fill("f", "s", {"status": "ยังไม่เริ่ม"})
+            await page.route("http://site.test/**", lambda route: route.fulfill(body="<p>รายการโครงการ</p>", content_type="text/html"))
+            for url, said in (("http://site.test/projects", RemoteAnswered), ("http://site.test/projects/7/progress", LocatorError)):
+                await page.goto(url)
+                with pytest.raises(said):
+                    await site.fill("f", "s", {"status": "ยังไม่เริ่ม"})
     asyncio.run(check())
 
 
