@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import random
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from tidtam.core.config import office_profile, target_config
 from tidtam.core.credentials import Credentials, Secret
 from tidtam.core.evidence import add_evidence
-from tidtam.core.models import EmesPoint, EmesResult, Office
+from tidtam.core.models import EmesPoint, EmesResult, Office, Submission, SubmissionState
 from tidtam.core.office_data import DEMO_DIR, OfficeFiles, load_catalogs, replace_office
 from tidtam.core.periods import parse_period
 from tidtam.core.plugins import load_plugins
@@ -214,3 +215,14 @@ class ThrottledProxy:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+
+
+def assert_every_point_and_file_once(state: dict, db, shas: dict[str, str]) -> None:
+    """The stand-in saved each of the round's 14 points once and holds each file (``shas``:
+    sha256 → point) once, and every ledger row is SUBMITTED."""
+    saves = Counter(w["target"]["point"] for w in state["writes"] if w["action"] == "point.save")
+    assert len(saves) == 14 and set(saves.values()) == {1}, saves
+    files = Counter((e["point"], e["sha256"]) for e in state["store"]["evidence"] if not e["deleted"])
+    assert files == {(code, sha): 1 for sha, code in shas.items()}
+    with db.session() as session:
+        assert {row.state for row in session.scalars(select(Submission))} == {SubmissionState.SUBMITTED}

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections import Counter
 
 import pytest
 import yaml
 from sqlalchemy import select
 
 from tidtam.core.errors import BadInput
-from tidtam.core.models import EmesResult, Submission, SubmissionState as S
+from tidtam.core.models import EmesResult
 from tidtam.core.push import run
 from tidtam.sandbox.emes import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import Site, demo_credentials
 
-from emeskit import R1, credentials, load_demo, options
+from emeskit import R1, assert_every_point_and_file_once, credentials, load_demo, options
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PAGES = {"login", "pages.rounds", "pages.round", "pages.standard", "forms.point.steps.point",
@@ -68,12 +67,8 @@ def test_discover_drafts_a_config_doctor_passes_and_a_push_lands_once(db, emes_t
         assert run.push(t, R1, credentials(), options(concurrency=2)).failures == []
         _discover(t, tmp_path / "again")  # now the site holds the office's data
         state = site.admin.state()
-    saves = Counter(w["target"]["point"] for w in state["writes"] if w["action"] == "point.save")
-    assert len(saves) == 14 and set(saves.values()) == {1}
-    files = Counter((e["point"], e["sha256"]) for e in state["store"]["evidence"] if not e["deleted"])
-    assert files == {(code, sha): 1 for sha, code in shas.items()}
+    assert_every_point_and_file_once(state, db, shas)
     with db.session() as session:
-        assert {row.state for row in session.scalars(select(Submission))} == {S.SUBMITTED}
         typed = [r.narrative for r in session.scalars(select(EmesResult)) if r.narrative]
         typed += [w[key] for r in session.scalars(select(EmesResult)) for w in r.works for key in ("title", "video", "file") if w.get(key)]
     _no_secrets(tmp_path / "found", sessions, typed)

@@ -6,21 +6,18 @@ here: a label reworded, a level's wording changed, a new required field, a renam
 label with a trailing colon."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from tidtam.core.errors import UserError
-from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.push import run
 from tidtam.sandbox.emes import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 
-from emeskit import R1, attach, credentials, image_bytes, load_demo, options
+from emeskit import R1, assert_every_point_and_file_once, attach, credentials, image_bytes, load_demo, options
 
 POINT = "forms.point.steps.point"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -108,9 +105,4 @@ def _found_refused_repaired(change, db, emes_target, tmp_path) -> None:
         result = run.push(t, R1, credentials(), options())
         assert result.failures == [], result.failures
         state = site.admin.state()
-    saves = Counter(w["target"]["point"] for w in state["writes"] if w["action"] == "point.save")
-    assert len(saves) == 14 and set(saves.values()) == {1}
-    files = Counter((e["point"], e["sha256"]) for e in state["store"]["evidence"] if not e["deleted"])
-    assert files == {(code, sha): 1 for sha, code in shas.items()}
-    with db.session() as session:
-        assert {row.state for row in session.scalars(select(Submission))} == {S.SUBMITTED}
+    assert_every_point_and_file_once(state, db, shas)
