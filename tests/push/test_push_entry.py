@@ -28,7 +28,7 @@ ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
 CREATE, SEND = "create_project", "send_for_approval"
 pytestmark = pytest.mark.browser
 KILL_POINTS = int(os.environ.get("TIDTAM_ENTRY_KILL_POINTS", "7"))
-DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
+DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "3"))
 STEPS = entry_steps()
 
 

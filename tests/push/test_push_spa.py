@@ -24,7 +24,7 @@ from test_push_flow import _approve, _progress_writes
 
 Q1 = parse_period("2570Q1")
 pytestmark = pytest.mark.browser
-KILL_POINTS = int(os.environ.get("TIDTAM_SPA_KILL_POINTS", "5"))
+KILL_POINTS = int(os.environ.get("TIDTAM_SPA_KILL_POINTS", "4"))
 
 
 def spa_target(db, url: str, folder):

@@ -42,6 +42,9 @@ class Change:
     site: Callable[[dict], None]  # edits the stand-in's page description
     keys: set[str]  # forms.yaml keys doctor must name among its failures
     repair: Callable[[str], str]  # the office's edit of forms.yaml's text
+    # whether step 4 pushes: a change the dry-run already goes through (it signs in, opens and
+    # fills every form with the same locators) ends at a ready dry-run, for CI's time budget
+    push: bool = True
 
 
 def _step(data: dict, code: str) -> dict:
@@ -104,7 +107,8 @@ def _reorder(data: dict) -> None:
 CHANGES = [
     Change("label_reworded", lambda d: _field(d, "M1", "name").update(label="ชื่อโครงการ/กิจกรรมหลัก"),
            {f"{ENTRY}.M1.fields.name"},
-           _replace("name: {label: ชื่อโครงการ, required: true", "name: {label: ชื่อโครงการ/กิจกรรมหลัก, required: true")),
+           _replace("name: {label: ชื่อโครงการ, required: true", "name: {label: ชื่อโครงการ/กิจกรรมหลัก, required: true"),
+           push=False),
     Change("option_reworded",
            lambda d: d["progress"].update(statuses=["ยังไม่เริ่ม", "กำลังดำเนินการ", "ดำเนินการแล้วเสร็จ", "ยกเลิก"]),
            {f"{PROGRESS}.fields.status.options.in_progress"},
@@ -120,7 +124,7 @@ CHANGES = [
            _replace("save: {role: button, name: บันทึกและไปขั้นตอนถัดไป}", "save: {role: button, name: บันทึกและดำเนินการต่อ}", 5)),
     Change("steps_reordered", _reorder, {"forms.project_entry.steps"}, _swap_steps("M2", "M3")),
     Change("login_label_with_a_colon", lambda d: d["login"].update(username="ชื่อผู้ใช้:"),
-           {"login.fields.username"}, _replace("username: {label: ชื่อผู้ใช้,", 'username: {label: "ชื่อผู้ใช้:",')),
+           {"login.fields.username"}, _replace("username: {label: ชื่อผู้ใช้,", 'username: {label: "ชื่อผู้ใช้:",'), push=False),
 ]
 
 
@@ -128,14 +132,13 @@ def _failing(results) -> dict[str, str]:
     return {r.name: r.detail for r in results if not r.ok}
 
 
+ON_POSTGRESQL = "new_required_field"  # this one runs on PostgreSQL, the others on SQLite
+
+
 @pytest.mark.parametrize("change", CHANGES, ids=[c.id for c in CHANGES])
-def test_a_changed_site_is_found_refused_and_repaired_by_config_alone(change, sqlite_db, target_of, tmp_path):
-    _found_refused_repaired(change, sqlite_db, target_of, tmp_path)
-
-
-@pytest.mark.postgres
-def test_the_same_on_postgresql(pg_db, target_of, tmp_path):
-    _found_refused_repaired(next(c for c in CHANGES if c.id == "new_required_field"), pg_db, target_of, tmp_path)
+def test_a_changed_site_is_found_refused_and_repaired_by_config_alone(change, request, target_of, tmp_path):
+    db = request.getfixturevalue("pg_db" if change.id == ON_POSTGRESQL else "sqlite_db")
+    _found_refused_repaired(change, db, target_of, tmp_path)
 
 
 def _found_refused_repaired(change, db, target_of, tmp_path) -> None:
@@ -170,6 +173,9 @@ def _found_refused_repaired(change, db, target_of, tmp_path) -> None:
         assert _failing(run.doctor(t, credentials(), options("doctor"))) == {}
         preview = run.dry_run(t, Q1, credentials(), options("dry-run", new_projects=True))
         assert {r.state for r in preview.rows} == {"preview"}, [(r.payload.record_key, r.errors) for r in preview.rows if r.errors]
+        if not change.push:
+            assert stand_in.admin.writes() == []
+            return
         run.approve(t, Q1, "นายผู้อำนวยการ ทดสอบ")
         result = run.push(t, Q1, credentials(), options(concurrency=2))
         assert result.failures == [], result.failures

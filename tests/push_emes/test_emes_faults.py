@@ -22,7 +22,7 @@ from test_emes_flow import approve_stage, site_evidence, writes
 
 pytestmark = pytest.mark.browser
 KILL_POINTS = int(os.environ.get("TIDTAM_EMES_KILL_POINTS", "8"))
-DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "4"))
+DROP_KILL_POINTS = int(os.environ.get("TIDTAM_DROP_KILL_POINTS", "3"))
 
 
 def _exactly_once(site, db, shas: dict[str, str], points: int) -> None:
