@@ -106,10 +106,11 @@ def new_run_dir(base: Path, target: str, period: str, kind: str) -> Path:
 
 
 @asynccontextmanager
-async def remotes(t: Target, credentials, options: Options, records: int):
+async def remotes(t: Target, credentials, options: Options, records: int, hide: tuple[str, ...] = ()):
     """Logged-in remote workers of the chosen mode for ``records`` records (one Chromium shared in
     browser mode), each making one request at a time: ``options.concurrency`` of them, or one
-    spare browser worker more and that many request slots (TargetSpec.request_slots)."""
+    spare browser worker more and that many request slots (TargetSpec.request_slots). ``hide``:
+    words that are someone's data, for discover and doctor to cut (RemoteSettings.hide)."""
     if options.mode not in t.spec.modes:
         raise Misuse(f"{t.spec.name} ไม่รองรับโหมด {options.mode} (มี: {', '.join(t.spec.modes)})")
     slots = options.concurrency if options.mode == "browser" and t.spec.request_slots else None
@@ -118,7 +119,7 @@ async def remotes(t: Target, credentials, options: Options, records: int):
     settings = RemoteSettings(config=t.config, run_dir=options.run_dir, concurrency=count,
                               read_timeout=options.read_timeout, action_timeout=options.action_timeout,
                               trace=options.trace, site_slots=asyncio.Semaphore(slots) if slots else None,
-                              hide=_office_words(t))
+                              hide=hide)
     keys = credentials if callable(credentials) else (lambda name: credentials)  # a Vault, or one login
     async with AsyncExitStack() as stack:
         browser = None
@@ -458,7 +459,7 @@ def doctor(t: Target, credentials, options: Options, period=None) -> list:
         results += [CheckResult(f.key, False, f.message) for f in findings]
         if findings:
             return results + [CheckResult("หน้าอื่น", False, "เข้าสู่ระบบไม่ได้ จึงยังไม่ได้ตรวจหน้าอื่น — แก้รายการข้างบนแล้วรัน doctor อีกครั้ง")]
-        async with remotes(t, credentials, options, 1) as (remote,):
+        async with remotes(t, credentials, options, 1, _office_words(t)) as (remote,):  # words for the baseline
             results += await remote.check(period)
             drift = remote.site.drift if hasattr(remote, "site") else []
         return results + report(drift, t.config.folder / "forms.yaml", options.run_dir)
@@ -484,7 +485,7 @@ def discover(t: Target, credentials, options: Options, out: Path, period=None, b
         async with chromium(options.run_dir) as browser:
             async with login_page(browser, t.config, options.read_timeout) as page:
                 pages["login"] = await snapshot(page, forms, "login", out / "pages", [])
-        async with remotes(t, credentials, options, 1) as (remote,):
+        async with remotes(t, credentials, options, 1, _office_words(t)) as (remote,):
             async def look(key: str, inspect) -> None:
                 if callable(inspect):  # else a page not reached
                     pages[key] = await snapshot(remote.page, forms, key, out / "pages",
