@@ -92,7 +92,7 @@ class Site:
         """Raise (for ``read`` to load again) when the page drawn by script that ``_load`` waited
         for has been left since: an app that signs in again mid-page comes back with a new page,
         whose fields hold nothing of what was read or typed before."""
-        if self.page.url.startswith("http") and not await self.page.evaluate(f"() => window.{_LOADED} === true"):
+        if self.page.url.startswith("http") and await self._drawn_anew():
             raise RemoteAnswered("หน้าเว็บโหลดใหม่ระหว่างทำงาน (เข้าสู่ระบบใหม่) — จะเปิดหน้านี้อีกครั้ง")
 
     def params_in_url(self, path_template: str) -> dict[str, str] | None:
@@ -206,11 +206,15 @@ class Site:
             await self.same_page()
         return shown
 
+    async def _drawn_anew(self) -> bool:
+        """Whether the page shown is not the one ``_load`` waited for (its ready flag is gone)."""
+        return not await self.page.evaluate(f"() => window.{_LOADED} === true")
+
     async def _left(self, step: Step) -> bool:
         """Whether the page shown is no longer ``step``'s: drawn anew by script since it was
         ready, or at an address neither of its paths describes."""
         if step.ready is not None:
-            return not await self.page.evaluate(f"() => window.{_LOADED} === true")
+            return await self._drawn_anew()
         return not any(self.params_in_url(path) is not None for path in (step.path, step.new_path) if path)
 
     async def button(self, where: str, key: str, /, **params):
