@@ -57,7 +57,7 @@ fi
 .venv/bin/python cli.py sandbox emenscr --port "$PORT" --office-projects --profile "$SITE" >"$OUT/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
 trap 'kill "$SANDBOX_PID" 2>/dev/null || true' EXIT
-until grep -q SANDBOX_READY "$OUT/sandbox.log"; do
+until grep -qs SANDBOX_READY "$OUT/sandbox.log"; do
   kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$OUT/sandbox.log"; exit 1; }
   sleep 0.2
 done
@@ -112,7 +112,7 @@ MAIL_LOG="$OUT/mail.log"
 .venv/bin/python -m tidtam.sandbox.mail --smtp-port 8025 --imap-port 8143 --admin-port 8703 >"$MAIL_LOG" 2>&1 &
 MAIL_PID=$!
 trap 'kill "$SANDBOX_PID" "$MAIL_PID" 2>/dev/null || true' EXIT
-until grep -q SANDBOX_READY "$MAIL_LOG"; do
+until grep -qs SANDBOX_READY "$MAIL_LOG"; do
   kill -0 "$MAIL_PID" 2>/dev/null || { cat "$MAIL_LOG"; exit 1; }
   sleep 0.2
 done
@@ -174,7 +174,7 @@ EMES_LOG="$OUT/sandbox-emes.log"
 .venv/bin/python cli.py sandbox emes --port 8702 >"$EMES_LOG" 2>&1 &
 EMES_PID=$!
 trap 'kill "$SANDBOX_PID" "$MAIL_PID" "$EMES_PID" 2>/dev/null || true' EXIT
-until grep -q SANDBOX_READY "$EMES_LOG"; do
+until grep -qs SANDBOX_READY "$EMES_LOG"; do
   kill -0 "$EMES_PID" 2>/dev/null || { cat "$EMES_LOG"; exit 1; }
   sleep 0.2
 done
