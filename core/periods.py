@@ -29,6 +29,15 @@ DEFAULT_ROUNDS: tuple[tuple[int, int], ...] = ((10, 3), (4, 9))
 # tzdata (absent on Windows) and keeps "today" right on a server that runs in UTC.
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 
+
+def thai_time(moment: datetime | None) -> str:
+    """ "1 ธ.ค. 69 17:05 น." in Thailand's time (a naive moment is UTC, as the database keeps it);
+    a no-break space keeps "น." with its time when a table cell wraps."""
+    if moment is None:
+        return "-"
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(BANGKOK)
+    return f"{thai_date(local.date())} {local:%H:%M}\u00a0น."
+
 _KIND_TH = {"Q": "ไตรมาสที่", "R": "รอบที่"}
 KIND_NAMES_TH = {"Q": "ไตรมาส", "R": "รอบการประเมิน"}  # a kind of period, named in messages
 _PERIOD_HINT = "ตัวอย่าง: 2570Q1 ไตรมาส, 2570R1 รอบการประเมิน"

@@ -19,8 +19,7 @@ from .. import audit
 from .. import models as m
 from ..evidence import evidence_values, store_file
 from ..models.base import utcnow
-from ..periods import BANGKOK
-from ..thai import thai_date
+from ..periods import thai_time
 from .layouts import STATUS_CHOICES, column_letter
 from .evidence import EvidenceRules
 from .reader import IntakeError, ParsedRow, Problem, ReadWorkbook
@@ -112,7 +111,7 @@ def _refuse_unless_newer(book: ReadWorkbook, last: m.ImportRecord) -> None:
     again = "ถ้าไฟล์นี้เป็นฉบับล่าสุดจริง ให้นำเข้าอีกครั้งด้วย --replace"
     if mine is not None and theirs is not None:
         if mine < theirs:
-            refuse(book, f"ไฟล์นี้บันทึกเมื่อ {_when(mine)} เก่ากว่าฉบับที่นำเข้าแล้ว ({last.filename} บันทึกเมื่อ {_when(theirs)}) "
+            refuse(book, f"ไฟล์นี้บันทึกเมื่อ {thai_time(mine)} เก่ากว่าฉบับที่นำเข้าแล้ว ({last.filename} บันทึกเมื่อ {thai_time(theirs)}) "
                           f"จึงไม่นำเข้า เพื่อไม่ให้ทับข้อมูลที่แก้ไขแล้ว — {again}")
         return
     which = "ไฟล์นี้" if mine is None else f"ฉบับที่นำเข้าแล้ว ({last.filename})"
@@ -125,12 +124,6 @@ def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _when(moment: datetime) -> str:
-    """ "1 ธ.ค. 69 17:05 น." in Thailand's time."""
-    local = moment.astimezone(BANGKOK)
-    return f"{thai_date(local.date())} {local:%H:%M} น."
 
 
 def _where(book: ReadWorkbook, row: ParsedRow | None, sheet_key: str | None, column_key: str | None = None) -> tuple:

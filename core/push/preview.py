@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..thai import thai_date
+from ..periods import thai_time
 
 TEMPLATES = Path(__file__).parent / "templates"
 VERDICT_TH = {"preview": "พร้อมส่ง", "invalid": "ยังไม่พร้อม: ต้องแก้ตามข้อความ", "sent": "ส่งแล้ว ไม่ต้องส่งซ้ำ",
@@ -57,10 +57,10 @@ def write_preview(path: Path, t, period, rows, digest: str, options, section=Non
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["word_diff"] = word_diff
     env.filters["steps_of"] = lambda payload: steps_of(t.config.forms, payload)
-    now = datetime.now()
+    now = datetime.now(timezone.utc)
     html = env.get_template("preview.html.j2").render(
         target=t.spec, period=period, rows=rows, digest=digest, mode=options.mode, office=t.office_code,
-        generated=f"{thai_date(now.date())} {now:%H:%M} น.", state_th=VERDICT_TH,
+        generated=thai_time(now), state_th=VERDICT_TH,
         action_th=dict(getattr(t.spec, "action_titles", {})),
         counts={state: sum(1 for r in rows if r.state == state) for state in VERDICT_TH}, section=section,
         approve=getattr(options, "approve_command", None)

@@ -10,8 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..models import Approval, Office, Project, Submission
-from ..periods import BANGKOK
-from ..thai import thai_date
+from ..periods import thai_time
 
 HEADERS = ["ลำดับ", "รายการ", "การดำเนินการ", "สถานะ", "เลขที่ในระบบปลายทาง", "ส่งเมื่อ", "ผู้ส่ง", "ผู้อนุมัติ",
            "จำนวนครั้งที่ส่ง", "ข้อผิดพลาด"]
@@ -23,13 +22,6 @@ class Report:
     lines: list[str]
     rows: list[list]
     approval_hashes: list[str] = field(default_factory=list)  # for the audit note at the end, not the header
-
-
-def when(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BANGKOK)
-    return f"{thai_date(local.date())} {local:%H:%M} น."
 
 
 def build(session, office: Office, target_title: str, target: str, period, action_titles: dict | None = None) -> Report:
@@ -44,8 +36,8 @@ def build(session, office: Office, target_title: str, target: str, period, actio
     for n, s in enumerate(subs, start=1):
         approval = approvals.get(s.approval_id)
         rows.append([n, names.get(s.record_key, s.record_key), titles.get(s.action, s.action), s.state.th,
-                     s.remote_id or "-", when(s.submitted_at), s.submitted_by or "-",
-                     f"{approval.approved_by} ({when(approval.approved_at)})" if approval else "-", s.attempts,
+                     s.remote_id or "-", thai_time(s.submitted_at), s.submitted_by or "-",
+                     f"{approval.approved_by} ({thai_time(approval.approved_at)})" if approval else "-", s.attempts,
                      s.last_error or ""])
     sent = sum(1 for s in subs if s.state.value == "submitted")
     failed = sum(1 for s in subs if s.state.value in ("failed", "unknown"))
@@ -53,8 +45,8 @@ def build(session, office: Office, target_title: str, target: str, period, actio
     lines = [f"{office.name}",
              f"{target_title} · {period.label_th()}",
              f"ส่งสำเร็จและอ่านกลับตรงกัน {sent} รายการ จากทั้งหมด {len(subs)} รายการ · ล้มเหลว/ไม่แน่ใจ {failed} รายการ",
-             *(f"อนุมัติโดย {a.approved_by} เมื่อ {when(a.approved_at)}" for a in live),
-             f"จัดทำรายงานเมื่อ {when(datetime.now(timezone.utc))}"]
+             *(f"อนุมัติโดย {a.approved_by} เมื่อ {thai_time(a.approved_at)}" for a in live),
+             f"จัดทำรายงานเมื่อ {thai_time(datetime.now(timezone.utc))}"]
     return Report(f"สรุปผลการส่งข้อมูลเข้าระบบ {target_title} {period.label_th()}", lines, rows,
                   [a.payload_set_hash for a in live])
 

@@ -15,7 +15,7 @@ import html
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from tidtam.core.evidence import stored_path
 from tidtam.core.ledger import ledger_name
 from tidtam.core.models import Approval, Office, Submission, SubmissionState
-from tidtam.core.periods import BANGKOK, Period
+from tidtam.core.periods import Period, thai_time
 from tidtam.core.thai import thai_date, to_thai_digits
 
 from .plan import CONFIRM, EVIDENCE, RESULT, TARGET, evidence_key, files_of, point_key, points_of, results_of, size_text
@@ -77,13 +77,6 @@ class Summary:
         return sum(len(p.files) for p in self.points)
 
 
-def when(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BANGKOK)
-    return f"{thai_date(local.date())} {local:%H:%M} น."
-
-
 def collect(session, office: Office, period: Period) -> Summary:
     points = points_of(session, office, period.fiscal_year)
     results = results_of(session, points, period)
@@ -99,20 +92,20 @@ def collect(session, office: Office, period: Period) -> Summary:
             point.code, point.text, f"ตัวบ่งชี้ที่ {ind.code} {ind.name}", f"มาตรฐานที่ {ind.standard.number} {ind.standard.name}",
             point.owner.full_name if point.owner else "-", result.level if result else None,
             (result.narrative or "").strip() if result else "", list(result.links or []) if result else [],
-            list(result.works or []) if result else [], row.state.th if row else "ยังไม่ได้ส่ง", when(row.submitted_at) if row else "-")
+            list(result.works or []) if result else [], row.state.th if row else "ยังไม่ได้ส่ง", thai_time(row.submitted_at) if row else "-")
         ranks = {w.get("sha256"): rank for rank, w in enumerate(entry.works, start=1)}
         for f in files_of(session, result):
             upload = ledger.get((evidence_key(point.code, f.sha256), EVIDENCE))
             entry.files.append(FileEntry(f.filename, f.size, f.sha256, upload.state.th if upload else "ยังไม่ได้อัปโหลด", ranks.get(f.sha256, 0)))
         entries.append(entry)
     approvals = [(f"อนุมัติ{'การยืนยันรอบ' if a.target != TARGET else 'ชุดข้อมูลที่ส่ง'} โดย {a.approved_by} "
-                  f"เมื่อ {when(a.approved_at)}", a.payload_set_hash)
+                  f"เมื่อ {thai_time(a.approved_at)}", a.payload_set_hash)
                  for a in session.scalars(select(Approval).where(
                      Approval.office_id == office.id, Approval.period == period.id, Approval.voided_at.is_(None),
                      Approval.target.in_([TARGET, ledger_name(TARGET, "confirm")])).order_by(Approval.id))]
     confirm = ledger.get((f"round:{period.id}", CONFIRM))
     if confirm is not None and confirm.state.value == "submitted":
-        confirmation = f"ยืนยันการส่งข้อมูลรอบการประเมินในระบบแล้ว เมื่อ {when(confirm.submitted_at)}"
+        confirmation = f"ยืนยันการส่งข้อมูลรอบการประเมินในระบบแล้ว เมื่อ {thai_time(confirm.submitted_at)}"
     else:
         confirmation = "ยังไม่ได้ยืนยันการส่งข้อมูลรอบการประเมิน (แก้ไขในระบบได้จนกว่าจะยืนยัน)"
     return Summary(office.name, period, entries, approvals, confirmation)

@@ -200,7 +200,7 @@ def test_an_older_file_is_refused_quoting_both_saved_times_in_thai_time_and_take
     assert run(db_url, "import", str(second)).exit_code == 0
     late = run(db_url, "import", str(first))
     assert late.exit_code == ExitCode.BAD_DATA
-    assert f"ไฟล์นี้บันทึกเมื่อ 5 ม.ค. 70 09:00 น. เก่ากว่าฉบับที่นำเข้าแล้ว ({second.name} บันทึกเมื่อ 8 ม.ค. 70 10:30 น.)" in late.output
+    assert f"ไฟล์นี้บันทึกเมื่อ 5 ม.ค. 70 09:00\u00a0น. เก่ากว่าฉบับที่นำเข้าแล้ว ({second.name} บันทึกเมื่อ 8 ม.ค. 70 10:30\u00a0น.)" in late.output
     assert run(db_url, "import", str(first), "--replace").exit_code == 0
     assert _progress(database, code).disbursed == Decimal("1000.00")
 
