@@ -36,11 +36,12 @@ def sign_ins(stand_in) -> Counter:
     return Counter(stand_in.admin.state()["sign_in"]["counts"])
 
 
-def test_a_full_push_lands_every_record_once_while_tokens_expire_mid_push(db, tmp_path, monkeypatch):
+def test_a_full_push_lands_every_record_once_while_tokens_expire_mid_push(sqlite_db, tmp_path, monkeypatch):
     """Progress of 6 projects, 4 projects entered (M1–M5, every select's options late) and sent
     (M7, a fetch: the page stays), with access tokens living 2 s: the app renews them itself,
     the read-back through the bearer API renews them by loading the app. The password is typed
     once per run."""
+    db = sqlite_db  # one database per browser-heavy spa test (CI's time); the kill test runs on PostgreSQL
     load_demo(db, keep=6)
     with run_in_thread("emenscr", profile="spa", demo_data="office", token_ttl=2, options_delay_ms=300) as spa:
         t = spa_target(db, spa.url, tmp_path / "config")
@@ -109,9 +110,10 @@ def test_doctor_passes_on_the_spa_profile_and_names_a_moved_field(sqlite_db, tmp
         assert [r.name for r in moved if not r.ok] == ["forms.progress", "forms.progress.steps.progress.fields.problems"]
 
 
-def test_killed_mid_push_then_resumed_lands_every_record_once(db, tmp_path, wait_for, kill_tree):
+def test_killed_mid_push_then_resumed_lands_every_record_once(pg_db, tmp_path, wait_for, kill_tree):
     """kill -9 of the whole push at random points (after a random number of site requests), with
     tokens expiring every few seconds; each new run signs in again and looks before it saves."""
+    db = pg_db  # the office deployment's database: a killed run's push lock is taken over there (a compare-and-swap)
     load_demo(db, keep=12)
     rng = random.Random(int(os.environ.get("TIDTAM_KILL_SEED", "6")))
     with start_subprocess("emenscr", profile="spa", demo_data="office", latency_ms=30, token_ttl=3) as spa:

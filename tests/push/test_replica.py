@@ -39,10 +39,12 @@ def _changed_site(tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.slow
-# The spa profile only, on both databases: the real site is drawn by script (DOMAIN.md), and the
-# classic profile's forms take discover, doctor and a push in test_discover (CI's time budget).
+# The spa profile on SQLite: the real site is drawn by script (DOMAIN.md); the classic profile's
+# forms take discover, doctor and a push in test_discover, and spa's discover push runs there on
+# PostgreSQL (one database per browser-heavy test, for CI's time budget).
 @pytest.mark.parametrize("profile,version", [("spa", SPA)])
-def test_a_replica_built_from_discover_takes_a_full_rehearsal(db, tmp_path, monkeypatch, profile, version):
+def test_a_replica_built_from_discover_takes_a_full_rehearsal(sqlite_db, tmp_path, monkeypatch, profile, version):
+    db = sqlite_db
     load_demo(db, keep=2)
     with db.session() as session:
         for project in session.scalars(select(Project).where(Project.code.in_(["2570-062", "2570-064", "2570-068"]))):

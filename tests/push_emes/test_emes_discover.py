@@ -42,7 +42,8 @@ def _discover(t, out):
     return draft, pages, yaml.safe_load((out / "matches.yaml").read_text(encoding="utf-8"))
 
 
-def test_discover_drafts_a_config_doctor_passes_and_a_push_lands_once(db, emes_target, tmp_path, sessions):
+def test_discover_drafts_a_config_doctor_passes_and_a_push_lands_once(pg_db, emes_target, tmp_path, sessions):
+    db = pg_db  # E-MES's whole push on PostgreSQL (the other E-MES push tests run on SQLite)
     shas = load_demo(db, complete=True, folder=tmp_path / "works")
     with run_in_thread("emes") as site:
         t = emes_target(db, site.url)
