@@ -13,6 +13,7 @@ class Knobs:
     latency_ms: int = 0          # added to every site request
     fail_rate: float = 0.0       # share of site requests answered with HTTP 500
     fail_phase: str = "before"   # "before": nothing is done; "after": the request is applied, then 500
+    fail_only: str = ""          # if set, only requests whose "METHOD /path" starts with it may fail
     hang_rate: float = 0.0       # share of site requests that hang for hang_seconds, then are applied
     hang_seconds: float = 30.0
     hang_only: str = ""          # if set, only requests whose "METHOD /path" starts with it may hang
@@ -37,7 +38,7 @@ class Knobs:
             raise KnobError(f"unknown knob {name!r}; known: {sorted(known)}")
         if name == "seed":
             return None if value is None else int(value)
-        if name in ("hang_only", "drop_only"):
+        if name in ("hang_only", "drop_only", "fail_only"):
             return str(value)
         if name == "fail_phase":
             if value not in ("before", "after"):

@@ -418,7 +418,7 @@ class MisbehaviourMiddleware:
         # Drawn only when asked for, so runs seeded before this knob existed replay unchanged.
         drop = knobs.drop_rate > 0 and site.rng.random() < knobs.drop_rate
         line, send = send, _counting(send, site)
-        if fail:
+        if fail and f"{scope['method']} {scope['path']}".startswith(knobs.fail_only):
             site.traffic.injected["fail"] += 1
             if knobs.fail_phase == "after":
                 await self.app(scope, receive, _discard)

@@ -336,6 +336,7 @@ async def _deliver(ledger: Ledger, row_id: int, payload: Payload, remote, option
         settled = await _settle(ledger, row, payload, remote, options)
         if settled is not None:
             return settled
+    answered = None  # the site's last error answer, said if every attempt ends in one
     for _ in range(MAX_SUBMITS):
         ledger.move(row_id, S.SUBMITTING)  # committed before the side effect
         try:
@@ -343,8 +344,9 @@ async def _deliver(ledger: Ledger, row_id: int, payload: Payload, remote, option
         except RemoteRefused as exc:
             return await _failed(ledger, row_id, remote, options, exc)
         except LocatorError as exc:  # the page is not what forms.yaml says: nothing was clicked
-            return await _failed(ledger, row_id, remote, options, RemoteRefused(_locator_advice(ledger, exc)))
-        except RemoteAnswered:  # the request is over: a lookup tells whether it landed
+            return await _failed(ledger, row_id, remote, options, _locator_advice(ledger, exc))
+        except RemoteAnswered as exc:  # the request is over: a lookup tells whether it landed
+            answered = exc
             found = await _look_unsure(ledger, row_id, payload, remote)
             if found is not None:
                 return found
@@ -360,8 +362,9 @@ async def _deliver(ledger: Ledger, row_id: int, payload: Payload, remote, option
         if held is not None and held.matches:
             return ledger.move(row_id, S.SUBMITTED, remote_id=held.remote_id, read_back=held.values)
         diff = "; ".join(f"{c.field}: ระบบ={c.site!r} ส่ง={c.ours!r}" for c in (held.diff if held else []))
-        return await _failed(ledger, row_id, remote, options, RuntimeError(f"บันทึกแล้วแต่อ่านกลับไม่ตรง: {diff or 'ไม่พบข้อมูล'}"))
-    return await _failed(ledger, row_id, remote, options, RuntimeError(f"ระบบตอบข้อผิดพลาด {MAX_SUBMITS} ครั้งติดกัน"))
+        return await _failed(ledger, row_id, remote, options, f"บันทึกแล้วแต่อ่านกลับไม่ตรง: {diff or 'ไม่พบข้อมูล'}")
+    return await _failed(ledger, row_id, remote, options, f"ระบบตอบข้อผิดพลาด {MAX_SUBMITS} ครั้งติดกัน "
+                                                          f"(ครั้งล่าสุด: {_describe(answered)}) — รันคำสั่งเดิมอีกครั้งภายหลัง")
 
 
 async def _settle(ledger: Ledger, row, payload: Payload, remote, options: Options) -> S | None:
@@ -427,13 +430,14 @@ def _deadline(row, remote, options: Options):
     return started + timedelta(seconds=remote.settle_seconds(options.action_timeout))
 
 
-async def _failed(ledger: Ledger, row_id: int, remote, options: Options, exc: Exception) -> S:
+async def _failed(ledger: Ledger, row_id: int, remote, options: Options, reason: Exception | str) -> S:
+    """FAILED with the reason in Thai (an exception described, or the engine's own words)."""
     if options.trace:
         try:
             await remote.failure_screenshot(options.run_dir / f"failure-{row_id}.png")
         except Exception:  # a failure screenshot must never hide the failure itself
             pass
-    return ledger.move(row_id, S.FAILED, error=_describe(exc))
+    return ledger.move(row_id, S.FAILED, error=reason if isinstance(reason, str) else _describe(reason))
 
 
 def _locator_advice(ledger: Ledger, exc: Exception) -> str:

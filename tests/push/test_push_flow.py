@@ -84,6 +84,24 @@ def test_push_submits_each_record_once_and_reads_it_back(sqlite_db, stand_in, ta
     assert again.counts == {"submitted": 5} and len(stand_in.admin.writes("progress.save")) == 5
 
 
+def test_a_save_the_site_answers_with_an_error_every_time_fails_in_the_sites_words(sqlite_db, stand_in, target_of):
+    """Every save answered 500 before anything is done: each attempt is looked up (not landed),
+    repeated up to the engine's limit, then FAILED with how many times and the last answer in
+    Thai — never an exception's English name."""
+    load_demo(sqlite_db, keep=1)
+    t = target_of(sqlite_db, stand_in.url)
+    run.dry_run(t, Q1, credentials(), options("dry-run"))
+    _approve(t)
+    stand_in.admin.set_knobs(fail_rate=1.0, fail_only="POST /api/projects")  # the progress form posts there
+    result = run.push(t, Q1, credentials(), options())
+    assert result.counts == {"failed": 1} and stand_in.admin.writes() == []
+    assert stand_in.admin.state()["requests"]["injected"]["fail"] == run.MAX_SUBMITS
+    with sqlite_db.session() as session:
+        (error,) = [row.last_error for row in session.scalars(select(Submission))]
+    assert error.startswith(f"ระบบตอบข้อผิดพลาด {run.MAX_SUBMITS} ครั้งติดกัน (ครั้งล่าสุด: ") and "500" in error, error
+    assert "Error" not in error, error
+
+
 def test_a_spare_browser_worker_never_puts_more_requests_at_the_site_than_concurrency(sqlite_db, stand_in, target_of):
     """Browser mode runs one worker more than --concurrency (it fills and renders while the others
     wait for the site), and the request slots keep the site at --concurrency requests at once:
