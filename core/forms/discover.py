@@ -27,7 +27,8 @@ SURE, UNSURE = 0.98, 0.6  # at or above SURE a match is taken as is; from UNSURE
 # own vocabulary (labels, legends, buttons, table heads, options, navigation). The DOM only.
 # A label our forms.yaml matches by prefix (one per activity, KPI…) goes on with that record's own
 # words ("…กิจกรรมที่ 1: จัดอบรมครู (ร้อยละ)"): only the prefix stays. ``hide`` are words known to
-# be someone's (the account's name, the office's project names): cut wherever they show.
+# be someone's (the account's name, the office's project names): cut wherever they show, as are
+# amounts of money ("งบประมาณโครงการ 20,000.00 บาท" in a legend: the vocabulary stays, the figure goes).
 # What it changed is kept in window.tidtamBlanked, for _UNBLANK to put back (doctor goes on using the page).
 _BLANK = """([hide, prefixes]) => {
   const keep = "label, legend, button, th, option, h1, h3, h4, caption, nav a, [role=button]";
@@ -39,12 +40,14 @@ _BLANK = """([hide, prefixes]) => {
     if (el.hasAttribute("aria-label")) { was.push([el, "ariaLabel", el.getAttribute("aria-label")]); el.setAttribute("aria-label", "…"); }
   }
   const starts = prefixes.map(p => new RegExp("^\\s*" + p));
+  const amount = /[0-9๐-๙]{1,3}(?:,[0-9๐-๙]{3})+(?:\\.[0-9๐-๙]+)?|[0-9๐-๙]+\\.[0-9๐-๙]{2}(?![0-9๐-๙])/g;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
     if (!node.nodeValue.trim()) continue;
     was.push([node, "nodeValue", node.nodeValue]);
     if (!node.parentElement.closest(keep) || node.parentElement.closest(listed)) { node.nodeValue = "…"; continue; }
     for (const word of hide) if (word) node.nodeValue = node.nodeValue.split(word).join("…");
+    node.nodeValue = node.nodeValue.replace(amount, "…");
     const found = node.parentElement.closest("label") && starts.map(s => node.nodeValue.match(s)).find(Boolean);
     if (found && found[0].length < node.nodeValue.length) node.nodeValue = found[0] + " …";
   }

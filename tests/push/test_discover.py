@@ -10,7 +10,9 @@ import shutil
 
 import pytest
 import yaml
+from sqlalchemy import select
 
+from tidtam.core.models import Project
 from tidtam.core.office_data import office_words
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
@@ -76,7 +78,9 @@ def test_discover_writes_every_page_and_a_draft_doctor_and_a_push_work_with(requ
     # the office's projects as the site shows them back: codes, names, activities, KPIs, people
     with db.session() as session:
         typed = office_words(session, "DEMO01")
+        amounts = {f"{p.total_budget:,.2f}" for p in session.scalars(select(Project)) if p.total_budget >= 1000}
     assert len(typed) > 50 and [word for word in typed if word in found] == []
+    assert len(amounts) > 3 and [amount for amount in amounts if amount in found] == []  # the budget legend's figure
     assert not re.search(r"[A-Za-z0-9_-]{32,}", found)  # no session id, CSRF or bearer token
     for binary in out.rglob("*.png"):
         assert password.encode() not in binary.read_bytes()
