@@ -213,8 +213,9 @@ class Remote:
         """``discover`` and ``check``'s way: reach every page the push uses as the push reaches it,
         opening pages only (never a save, an upload, a send or a confirmation), and ``await
         look(key, inspect)`` on each once it is shown: ``key`` its forms.yaml key, ``inspect()``
-        doctor's questions about it; for a page not reached, ``inspect`` is None or a
-        ``CheckResult`` saying why. ``period`` may be None."""
+        doctor's questions about it; for a page not reached, ``inspect`` is a ``CheckResult``
+        saying why. ``period`` may be None. A browser remote's ``check`` is
+        ``core.push.browser.checked_pages`` over this walk."""
         raise RemoteError(f"discover สำรวจหน้าเว็บด้วยเบราว์เซอร์ ใช้กับโหมด {self.mode} ไม่ได้")
 
     def settle_seconds(self, action_timeout: float) -> float:

@@ -1,7 +1,7 @@
 """Chromium for every browser target: one browser per run, and the pieces every browser remote
 shares (``working_context``, ``login_state``, ``hand_over``, ``started``, ``check_status``, ``load``,
-``at_the_site``, ``answered_in_time``, ``saved_in_page``, ``answering_confirm``). Finding, filling and reading
-the site's elements by their forms.yaml names is ``core/forms/``."""
+``at_the_site``, ``answered_in_time``, ``saved_in_page``, ``answering_confirm``, ``checked_pages``).
+Finding, filling and reading the site's elements by their forms.yaml names is ``core/forms/``."""
 from __future__ import annotations
 
 import asyncio
@@ -18,7 +18,7 @@ from unittest import mock  # patch.dict: os.environ changed for a block, then pu
 from urllib.parse import urlsplit
 
 from .trace import mask, storage_secrets
-from ..contract import LoginRefused, RemoteAnswered, RemoteError, RemoteTimeout
+from ..contract import CheckResult, LoginRefused, RemoteAnswered, RemoteError, RemoteTimeout
 from ..settings import data_dir
 
 # Debian's, never downloaded: the headless shell (package chromium-headless-shell: no UI code,
@@ -234,6 +234,24 @@ async def close_working_context(context, settings) -> None:
         await context.tracing.stop(path=str(path))
         mask(path, known)
     await context.close()
+
+
+async def checked_pages(remote, period, name=lambda key: key) -> list[CheckResult]:
+    """``doctor``'s check of a browser remote: its ``walk``, each page reached asked its questions
+    and compared with discover's baseline; a page not reached is the walk's ``CheckResult``.
+    ``name(key)``: the result a page's findings are summed up under (a form rather than its step)."""
+    results: list[CheckResult] = []
+
+    async def look(key: str, inspect) -> None:
+        if isinstance(inspect, CheckResult):
+            results.append(inspect)
+            return
+        findings = await inspect()
+        await remote.site.against_baseline(key, findings)
+        results.append(CheckResult(name(key), not findings, ""))
+        results.extend(CheckResult(f.key, False, f.message) for f in findings)
+    await remote.walk(period, look)
+    return results
 
 
 @asynccontextmanager

@@ -17,12 +17,12 @@ from tidtam.core.contract import Remote, RemoteAnswered, RemoteRefused, SubmitRe
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import from_inputs
 from tidtam.core.forms.site import Site
-from tidtam.core.push.browser import (at_the_site, check_status, close_working_context, hand_over, load,
+from tidtam.core.push.browser import (at_the_site, check_status, checked_pages, close_working_context, hand_over, load,
                                      login_state, sent_once, started, working_context)
 from tidtam.core.push.retry import read
 
 from .entry_browser import EntryPages
-from .plan import PROGRESS
+from .plan import ENTRY_FORM, PROGRESS
 
 
 class SessionExpired(RemoteAnswered):
@@ -143,10 +143,9 @@ class BrowserRemote(EntryPages, Remote):
         hand) or a project returned for correction still needs project entry."""
         return {f"project:{code}" for code in await self.project_codes() - await self.open_codes()}
 
-    async def check(self, period):
-        from .doctor import check_pages
-
-        return await check_pages(self, period)
+    async def check(self, period):  # a step's findings under its form, the entry form's per step
+        return await checked_pages(self, period, lambda key: key if key.startswith("pages") or ENTRY_FORM in key
+                                   else f"forms.{PROGRESS}")
 
     async def walk(self, period, look):
         from .doctor import walk

@@ -14,14 +14,15 @@ from .plan import ENTRY_FORM, PROGRESS, fiscal_keys, quarter_keys
 
 async def walk(remote, period, look) -> None:
     """``await look(key, inspect)`` on each page the push uses, once it is shown: ``key`` its
-    forms.yaml key, ``inspect()`` doctor's questions about it (None: the page could not be reached)."""
+    forms.yaml key, ``inspect()`` doctor's questions about it; a ``CheckResult`` for a page not reached."""
     site = remote.site
     period = period if period is not None and period.kind == "Q" else quarter(current_fiscal_year(), 1)
     await read(site.open, "projects", q="", page_number=1)
     await look("pages.projects", lambda: site.inspect_page("projects"))
     rows = await site.shown_rows("projects", "projects")
     if await _first_approved(remote, rows, period) is None:
-        await look(f"forms.{PROGRESS}", None)
+        await look(f"forms.{PROGRESS}", CheckResult(f"forms.{PROGRESS}", False, "ไม่พบโครงการที่อนุมัติแล้วในรายการ "
+                                                    "จึงเปิดแบบฟอร์มรายงานผลมาตรวจไม่ได้"))
     else:
         await look(f"forms.{PROGRESS}.steps.{PROGRESS}", lambda: site.inspect_step(PROGRESS, PROGRESS, months=quarter_keys(period)))
     steps, months = site.steps(ENTRY_FORM), fiscal_keys(period.fiscal_year)
@@ -41,22 +42,6 @@ async def walk(remote, period, look) -> None:
 
 async def _with_order(remote, findings) -> list:
     return await remote.step_order() + await findings
-
-
-async def check_pages(remote, period=None) -> list[CheckResult]:
-    results: list[CheckResult] = []
-
-    async def look(key: str, inspect) -> None:
-        if inspect is None:
-            results.append(CheckResult(key, False, "ไม่พบโครงการที่อนุมัติแล้วในรายการ จึงเปิดแบบฟอร์มรายงานผลมาตรวจไม่ได้"))
-            return
-        findings = await inspect()
-        await remote.site.against_baseline(key, findings)
-        key = key if key.startswith("pages") or ENTRY_FORM in key else f"forms.{PROGRESS}"
-        results.append(CheckResult(key, not findings, ""))
-        results.extend(CheckResult(f.key, False, f.message) for f in findings)
-    await walk(remote, period, look)
-    return results
 
 
 async def _first_approved(remote, rows: list[dict], period) -> int | None:

@@ -22,7 +22,7 @@ from tidtam.core.contract import Change, Remote, RemoteAnswered, RemoteError, Re
 from tidtam.core.evidence import stored_path
 from tidtam.core.forms import readback
 from tidtam.core.forms.site import Site
-from tidtam.core.push.browser import (answering_confirm, check_status, close_working_context, hand_over,
+from tidtam.core.push.browser import (answering_confirm, check_status, checked_pages, close_working_context, hand_over,
                                      load, login_state, sent_once, started, working_context)
 from tidtam.core.push.retry import read
 
@@ -236,10 +236,8 @@ class BrowserRemote(Remote):
             raise RemoteRefused(f"{what}: ระบบไม่รับ — {said or f'HTTP {status}'}")
         raise RemoteAnswered(f"{what}: บันทึกไม่สำเร็จ (HTTP {status})")
 
-    async def check(self, period):
-        from .doctor import check_pages
-
-        return await check_pages(self, period)
+    async def check(self, period):  # a step's findings under its form
+        return await checked_pages(self, period, lambda key: key.split(".steps.")[0])
 
     async def walk(self, period, look):
         from .doctor import walk

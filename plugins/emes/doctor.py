@@ -48,20 +48,6 @@ async def _round_findings(site, where: dict, confirmed: bool) -> list:
     return [f for f in findings if not (confirmed and f.key == "pages.round.buttons.confirm")]
 
 
-async def check_pages(remote, period=None) -> list[CheckResult]:
-    results: list[CheckResult] = []
-
-    async def look(key: str, inspect) -> None:
-        if isinstance(inspect, CheckResult):
-            results.append(inspect)
-            return
-        findings = await inspect()
-        await remote.site.against_baseline(key, findings)
-        results.append(CheckResult(key.split(".steps.")[0], not findings, ""))
-        results.extend(CheckResult(f.key, False, f.message) for f in findings)
-    await walk(remote, period, look)
-    return results
-
 
 async def _enter_round(remote, period) -> dict | CheckResult:
     """Pick the year (the period's, or the first offered) and then a round from the list its
