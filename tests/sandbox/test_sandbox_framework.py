@@ -185,14 +185,22 @@ def test_bad_knobs_are_refused_and_nothing_changes(emenscr):
 
 def test_knobs_set_at_start_are_read_back(tmp_path):
     from tidtam.sandbox.server import run_in_thread
-    with run_in_thread("emenscr", latency_ms=5, fail_rate=0.25, hang_rate=0.1, hang_seconds=7,
+    with run_in_thread("emenscr", latency_ms=5, fail_rate=0.25, fail_only="POST /api/", hang_rate=0.1, hang_seconds=7,
                        hang_only="POST /projects/new", drop_rate=0.2, drop_only="POST /projects/", expire_every=9,
                        idle_timeout=60, seed=42) as sandbox:
         knobs = sandbox.admin.knobs()
-    assert knobs == {"latency_ms": 5, "fail_rate": 0.25, "fail_phase": "before", "hang_rate": 0.1,
+    assert knobs == {"latency_ms": 5, "fail_rate": 0.25, "fail_phase": "before", "fail_only": "POST /api/", "hang_rate": 0.1,
                      "hang_seconds": 7.0, "hang_only": "POST /projects/new", "drop_rate": 0.2,
                      "drop_only": "POST /projects/", "expire_every": 9,
                      "idle_timeout": 60.0, "seed": 42}
+
+
+def test_failures_limited_to_one_route_leave_the_others_alone(tmp_path):
+    from tidtam.sandbox.server import run_in_thread
+    with run_in_thread("emenscr", fail_rate=1.0, fail_only="POST /login") as sandbox:
+        assert httpx.get(sandbox.url + "/login", timeout=5).status_code == 200
+        assert httpx.post(sandbox.url + "/login", data={}, timeout=5).status_code == 500
+        assert sandbox.admin.state()["requests"]["injected"]["fail"] == 1
 
 
 def test_hangs_limited_to_one_route_leave_the_others_alone(tmp_path):
