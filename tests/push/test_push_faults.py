@@ -115,7 +115,7 @@ def test_a_push_killed_after_chromium_started_leaves_nothing_in_the_system_temp_
         t = make_target(sqlite_db, folder)
         run.dry_run(t, Q1, credentials(), options("dry-run", mode="http"))
         _approve(t)
-        command, env = push_command(sqlite_db, "--trace", "--concurrency", "1", config_dir=folder)
+        command, env = push_command(sqlite_db, "--trace", "--concurrency", "1", "--action-timeout", "5", config_dir=folder)
         env["TMPDIR"] = str(system_tmp)
         client = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
