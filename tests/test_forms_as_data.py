@@ -97,3 +97,32 @@ def test_the_check_catches_what_it_looks_for(tmp_path):
     assert [ast.unparse(n.func) for n in ast.walk(tree) if _reaches_into_a_page(n)] == ["page.get_by_label"]
     assert any(CSS.search(text) for _, text in _strings(tree))
     assert any(text in _description_words() for _, text in _strings(tree))
+
+
+def test_the_draft_takes_the_sites_labels_and_option_texts_in_either_yaml_style(tmp_path):
+    """discover's draft, without a browser: E-MES's level options are a block mapping with quoted
+    keys; a reworded option (one left on each side) and a label the site writes with a colon are
+    taken, the YAML still loads and means what the site shows, and the rest is as it was."""
+    from tidtam.core.forms.discover import draft
+
+    folder = PACKAGE_ROOT / "config" / "targets" / "emes" / "2026.1"
+    forms = FormsFile.model_validate(yaml.safe_load((folder / "forms.yaml").read_text(encoding="utf-8")))
+    step = forms.forms["point"].step("point")
+    levels = dict(step.fields["level"].options)
+    site_levels = {**levels, "3": "ระดับ 3 (ดี)"}
+    found = {"fields": [
+        {"label": step.fields["level"].label, "kind": "radio", "name": "level", "required": True,
+         "options": [[key, text] for key, text in site_levels.items()]},
+        {"label": "ผลการดำเนินงาน: สรุป (ไม่เกิน 3000 ตัวอักษร)", "kind": "textarea", "name": "narrative", "required": True},
+        {"label": step.fields["links"].label, "kind": "textarea", "name": "links", "required": False}]}
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "forms.point.steps.point.aria.yaml").write_text("- textbox\n", encoding="utf-8")
+    drafted = draft(folder, forms, {"forms.point.steps.point": found}, tmp_path)
+    again = FormsFile.model_validate(yaml.safe_load((drafted / "forms.yaml").read_text(encoding="utf-8")))
+    point = again.forms["point"].step("point")
+    assert dict(point.fields["level"].options) == site_levels
+    assert point.fields["narrative"].label == "ผลการดำเนินงาน: สรุป (ไม่เกิน 3000 ตัวอักษร)"
+    assert point.fields["links"].label == step.fields["links"].label
+    matched = yaml.safe_load((tmp_path / "matches.yaml").read_text(encoding="utf-8"))["forms.point.steps.point"]["matched"]
+    assert matched["level"]["review"] and matched["level"]["options"]["3"]["site"] == "ระดับ 3 (ดี)"
+    assert "options" not in matched["links"] and not matched["links"]["review"]

@@ -202,7 +202,7 @@ def with_locator(text: str, key: str, new: Locator) -> str:
     the entry (kind, value, anchors, comments) kept as written."""
     node = _node(yaml.compose(text), key)
     pairs = node.value
-    items = [f"{way}: {_scalar(getattr(new, way))}" for way in WAYS if getattr(new, way)]
+    items = [f"{way}: {yaml_scalar(getattr(new, way))}" for way in WAYS if getattr(new, way)]
     at = next(i for i, (k, _) in enumerate(pairs) if k.value in WAYS)
     if node.flow_style:
         starts = [k.start_mark.index for k, _ in pairs] + [node.end_mark.index - 1]
@@ -221,7 +221,7 @@ def with_locator(text: str, key: str, new: Locator) -> str:
     return "".join(lines)
 
 
-def _scalar(text: str) -> str:
+def yaml_scalar(text: str) -> str:
     """``text`` as YAML writes it inside a flow mapping: plain where it can be, else quoted."""
     return yaml.safe_dump({"k": text}, allow_unicode=True, default_flow_style=True, width=10**9)[4:-2]
 

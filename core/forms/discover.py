@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from .baseline import yaml_scalar
 from .schema import Field, FormsFile, MonthsField, RowsField
 
 CHOICES = ("select", "radio")  # kinds whose options are compared
@@ -162,6 +163,21 @@ def _score(field: Field, found: dict) -> float:
     return round(score, 2)
 
 
+def _options(field: Field, found: dict) -> dict:
+    """Our option texts the site does not show, each with the site's closest unused option and
+    how close (from UNSURE; a single one left on each side is paired whatever its score): the
+    draft takes them, for review."""
+    have = [label for _, label in found.get("options") or []] if field.option_by == "label" else []
+    missing = {key: text for key, text in field.options.items() if text not in have}
+    spare = [label for label in have if label not in field.options.values()]
+    closest = {}
+    for key, text in missing.items():
+        scores = sorted(((round(difflib.SequenceMatcher(None, text, label).ratio(), 2), label) for label in spare), reverse=True)
+        if scores and (scores[0][0] >= UNSURE or len(missing) == len(spare) == 1):
+            closest[key] = {"ours": text, "site": scores[0][1], "confidence": scores[0][0]}
+    return closest
+
+
 def match(forms: FormsFile, key: str, found: dict) -> dict:
     """Our fields of page ``key`` matched to the fields found on it, best first, each found field
     taken once; months and rows may take several (one per month or row) but are matched once."""
@@ -172,8 +188,9 @@ def match(forms: FormsFile, key: str, found: dict) -> dict:
     for score, name, i in pairs:
         if name in matched or i in used or score < UNSURE:
             continue
+        options = _options(ours[name], found["fields"][i])
         matched[name] = {"ours": _text(ours[name]), "site": found["fields"][i]["label"], "kind": found["fields"][i]["kind"],
-                         "confidence": score, "review": score < SURE}
+                         "confidence": score, "review": score < SURE or bool(options), **({"options": options} if options else {})}
         used.add(i)
         if isinstance(ours[name], MonthsField):  # its other months are its own too
             head = _text(ours[name])
@@ -183,8 +200,9 @@ def match(forms: FormsFile, key: str, found: dict) -> dict:
 
 
 def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> Path:
-    """A copy of our version folder ``folder`` in ``out`` whose labels are the site's where a match
-    says they differ, with each page's ARIA snapshot in ``baseline/``, and ``matches.yaml`` beside it (every match with its confidence, and what is
+    """A copy of our version folder ``folder`` in ``out`` whose labels and option texts are the
+    site's where a match says they differ, with each page's ARIA snapshot in ``baseline/``, and
+    ``matches.yaml`` beside it (every match with its confidence, the options taken, and what is
     unmatched on either side) for a person to review."""
     target = out / f"{folder.name}-draft"
     shutil.copytree(folder, target, dirs_exist_ok=True)
@@ -196,7 +214,11 @@ def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> 
     for result in report.values():
         for found in result["matched"].values():
             if found["site"] != found["ours"] and "{" not in found["ours"]:
-                text = re.sub(rf"(label: \"?){re.escape(found['ours'])}(\"?[,}}\n])", rf"\g<1>{found['site']}\g<2>", text)
+                text = re.sub(rf"(label: )\"?{re.escape(found['ours'])}\"?(?=[,}}\n])",
+                              lambda m, site=found["site"]: m.group(1) + yaml_scalar(site), text)
+            for key, option in found.get("options", {}).items():  # "in_progress: …" inline or a block's '"3": …'
+                text = re.sub(rf"([{{,\n]\s*\"?{re.escape(key)}\"?: )\"?{re.escape(option['ours'])}\"?(?=\s*[,}}\n])",
+                              lambda m, site=option["site"]: m.group(1) + yaml_scalar(site), text)
     (target / "forms.yaml").write_text(text, encoding="utf-8")
     (out / "matches.yaml").write_text(yaml.safe_dump(report, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target

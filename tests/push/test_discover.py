@@ -91,11 +91,19 @@ def test_a_changed_site_comes_out_for_review_or_unmatched(tmp_path):
     text = DEFAULT_DATA.read_text(encoding="utf-8")
     assert "ปัญหาอุปสรรคในการดำเนินงาน" in text and "ชื่อโครงการ" in text
     text = text.replace("ปัญหาอุปสรรคในการดำเนินงาน", "ปัญหาและอุปสรรคในการดำเนินงาน").replace("label: ชื่อโครงการ", "label: หัวข้อที่ขอรับงบ")
+    text = text.replace("statuses: [ยังไม่เริ่ม, อยู่ระหว่างดำเนินการ,", "statuses: [ยังไม่เริ่ม, กำลังดำเนินการ,")
     changed.write_text(text, encoding="utf-8")
-    _, _, matches = _discover(tmp_path, "spa", SPA, data_path=changed)
+    out, _, matches = _discover(tmp_path, "spa", SPA, data_path=changed)
     problems = matches["forms.progress.steps.progress"]["matched"]["problems"]
     assert problems["review"] and problems["site"] == "ปัญหาและอุปสรรคในการดำเนินงาน" and problems["confidence"] < 0.98
     m1 = matches["forms.project_entry.steps.M1"]
     assert "name" in m1["unmatched_ours"] and "หัวข้อที่ขอรับงบ" in m1["unmatched_site"]
-    unchanged = [m for k, m in matches["forms.progress.steps.progress"]["matched"].items() if k != "problems"]
+    status = matches["forms.progress.steps.progress"]["matched"]["status"]  # an option reworded: taken, for review
+    assert status["review"] and status["options"] == {"in_progress": {"ours": "อยู่ระหว่างดำเนินการ", "site": "กำลังดำเนินการ",
+                                                                      "confidence": status["options"]["in_progress"]["confidence"]}}
+    drafted = yaml.safe_load((out / f"{SPA}-draft" / "forms.yaml").read_text(encoding="utf-8"))
+    (progress,) = drafted["forms"]["progress"]["steps"]
+    assert progress["fields"]["status"]["options"]["in_progress"] == "กำลังดำเนินการ"
+    assert progress["fields"]["problems"]["label"] == "ปัญหาและอุปสรรคในการดำเนินงาน"
+    unchanged = [m for k, m in matches["forms.progress.steps.progress"]["matched"].items() if k not in ("problems", "status")]
     assert unchanged and not any(m["review"] for m in unchanged)
