@@ -38,6 +38,7 @@ def thai_time(moment: datetime | None) -> str:
     local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(BANGKOK)
     return f"{thai_date(local.date())} {local:%H:%M}\u00a0น."
 
+
 _KIND_TH = {"Q": "ไตรมาสที่", "R": "รอบที่"}
 KIND_NAMES_TH = {"Q": "ไตรมาส", "R": "รอบการประเมิน"}  # a kind of period, named in messages
 _PERIOD_HINT = "ตัวอย่าง: 2570Q1 ไตรมาส, 2570R1 รอบการประเมิน"

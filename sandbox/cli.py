@@ -23,6 +23,7 @@ REPLICAS = ("emenscr",)
 @click.option("--fail-rate", type=float, default=0.0, show_default=True, help="สัดส่วนคำขอที่ตอบ HTTP 500")
 @click.option("--fail-phase", type=click.Choice(["before", "after"]), default="before", show_default=True,
               help="before: คำขอที่ล้มเหลวไม่ทำอะไร; after: ทำแล้วจึงตอบ 500")
+@click.option("--fail-only", default="", help='ให้ตอบ 500 เฉพาะคำขอที่ขึ้นต้นด้วย "METHOD /path" นี้ เช่น "POST /api/projects"')
 @click.option("--hang-rate", type=float, default=0.0, show_default=True, help="สัดส่วนคำขอที่ค้าง")
 @click.option("--hang-seconds", type=float, default=30.0, show_default=True,
               help="คำขอที่ค้างค้างนานกี่วินาที (แล้วจึงทำตามคำขอ)")

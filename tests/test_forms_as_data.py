@@ -101,28 +101,39 @@ def test_the_check_catches_what_it_looks_for(tmp_path):
 
 def test_the_draft_takes_the_sites_labels_and_option_texts_in_either_yaml_style(tmp_path):
     """discover's draft, without a browser: E-MES's level options are a block mapping with quoted
-    keys; a reworded option (one left on each side) and a label the site writes with a colon are
-    taken, the YAML still loads and means what the site shows, and the rest is as it was."""
+    keys; reworded options are each paired with the site's option of the same number, a label the
+    site writes with a colon is taken and quoted, a blanked label ("…") is not taken, the YAML
+    still loads, and a second draft from the first (its values now quoted) takes a change again."""
     from tidtam.core.forms.discover import draft
 
     folder = PACKAGE_ROOT / "config" / "targets" / "emes" / "2026.1"
     forms = FormsFile.model_validate(yaml.safe_load((folder / "forms.yaml").read_text(encoding="utf-8")))
     step = forms.forms["point"].step("point")
-    levels = dict(step.fields["level"].options)
-    site_levels = {**levels, "3": "ระดับ 3 (ดี)"}
-    found = {"fields": [
-        {"label": step.fields["level"].label, "kind": "radio", "name": "level", "required": True,
-         "options": [[key, text] for key, text in site_levels.items()]},
-        {"label": "ผลการดำเนินงาน: สรุป (ไม่เกิน 3000 ตัวอักษร)", "kind": "textarea", "name": "narrative", "required": True},
-        {"label": step.fields["links"].label, "kind": "textarea", "name": "links", "required": False}]}
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "forms.point.steps.point.aria.yaml").write_text("- textbox\n", encoding="utf-8")
-    drafted = draft(folder, forms, {"forms.point.steps.point": found}, tmp_path)
-    again = FormsFile.model_validate(yaml.safe_load((drafted / "forms.yaml").read_text(encoding="utf-8")))
-    point = again.forms["point"].step("point")
+    site_levels = {**step.fields["level"].options, "3": "ระดับ 3 (ดี)", "4": "ระดับ 4 (ดีมาก)", "5": "ระดับ 5 (ดีเยี่ยม)"}
+
+    def found(narrative: str) -> dict:
+        return {"fields": [
+            {"label": step.fields["level"].label, "kind": "radio", "name": "level", "required": True,
+             "options": [[key, text] for key, text in reversed(site_levels.items())]},
+            {"label": narrative, "kind": "textarea", "name": "narrative", "required": True},
+            {"label": "ลิงก์หลักฐาน … (บรรทัดละ 1 ลิงก์)", "kind": "textarea", "name": "links", "required": False}]}
+
+    def drafted(source, narrative: str, out):
+        (out / "pages").mkdir(parents=True)
+        (out / "pages" / "forms.point.steps.point.aria.yaml").write_text("- textbox\n", encoding="utf-8")
+        source_forms = FormsFile.model_validate(yaml.safe_load((source / "forms.yaml").read_text(encoding="utf-8")))
+        folder = draft(source, source_forms, {"forms.point.steps.point": found(narrative)}, out)
+        matches = yaml.safe_load((out / "matches.yaml").read_text(encoding="utf-8"))["forms.point.steps.point"]
+        return folder, FormsFile.model_validate(yaml.safe_load((folder / "forms.yaml").read_text(encoding="utf-8"))), matches
+
+    first, forms1, matches = drafted(folder, "ผลการดำเนินงาน: สรุป (ไม่เกิน 3000 ตัวอักษร)", tmp_path / "one")
+    point = forms1.forms["point"].step("point")
     assert dict(point.fields["level"].options) == site_levels
     assert point.fields["narrative"].label == "ผลการดำเนินงาน: สรุป (ไม่เกิน 3000 ตัวอักษร)"
-    assert point.fields["links"].label == step.fields["links"].label
-    matched = yaml.safe_load((tmp_path / "matches.yaml").read_text(encoding="utf-8"))["forms.point.steps.point"]["matched"]
-    assert matched["level"]["review"] and matched["level"]["options"]["3"]["site"] == "ระดับ 3 (ดี)"
-    assert "options" not in matched["links"] and not matched["links"]["review"]
+    assert point.fields["links"].label == step.fields["links"].label  # "…" is not the site's wording
+    assert matches["matched"]["level"]["review"] and {k: o["site"] for k, o in matches["matched"]["level"]["options"].items()} \
+        == {"3": "ระดับ 3 (ดี)", "4": "ระดับ 4 (ดีมาก)", "5": "ระดับ 5 (ดีเยี่ยม)"}
+    assert "not_taken" not in matches
+    _, forms2, matches = drafted(first, "ผลการดำเนินงาน: สรุปผล (ไม่เกิน 3000 ตัวอักษร)", tmp_path / "two")
+    assert forms2.forms["point"].step("point").fields["narrative"].label == "ผลการดำเนินงาน: สรุปผล (ไม่เกิน 3000 ตัวอักษร)"
+    assert "not_taken" not in matches

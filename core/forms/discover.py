@@ -40,7 +40,7 @@ _BLANK = """([hide, prefixes]) => {
   for (const el of document.querySelectorAll(listed)) {
     if (el.hasAttribute("aria-label")) { was.push([el, "ariaLabel", el.getAttribute("aria-label")]); el.setAttribute("aria-label", "…"); }
   }
-  const starts = prefixes.map(p => new RegExp("^\\s*" + p));
+  const starts = prefixes.map(p => new RegExp("^\\\\s*" + p));
   const amount = /[0-9๐-๙]{1,3}(?:,[0-9๐-๙]{3})+(?:\\.[0-9๐-๙]+)?|[0-9๐-๙]+\\.[0-9๐-๙]{2}(?![0-9๐-๙])/g;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node; (node = walker.nextNode());) {
@@ -164,18 +164,26 @@ def _score(field: Field, found: dict) -> float:
 
 
 def _options(field: Field, found: dict) -> dict:
-    """Our option texts the site does not show, each with the site's closest unused option and
-    how close (from UNSURE; a single one left on each side is paired whatever its score): the
+    """Our option texts the site does not show, each paired with a site option no other of ours
+    takes, best pairs first (from UNSURE, or whatever the score when one is left on each side),
+    never across different numbers ("ระดับ 4" is not "ระดับ 5"), never with a blanked text: the
     draft takes them, for review."""
     have = [label for _, label in found.get("options") or []] if field.option_by == "label" else []
     missing = {key: text for key, text in field.options.items() if text not in have}
-    spare = [label for label in have if label not in field.options.values()]
-    closest = {}
-    for key, text in missing.items():
-        scores = sorted(((round(difflib.SequenceMatcher(None, text, label).ratio(), 2), label) for label in spare), reverse=True)
-        if scores and (scores[0][0] >= UNSURE or len(missing) == len(spare) == 1):
-            closest[key] = {"ours": text, "site": scores[0][1], "confidence": scores[0][0]}
+    spare = [label for label in have if label not in field.options.values() and "…" not in label]
+    alone = len(missing) == len(spare) == 1
+    pairs = sorted(((round(difflib.SequenceMatcher(None, text, label).ratio(), 2), key, label)
+                    for key, text in missing.items() for label in spare if _numbers(text) == _numbers(label)), reverse=True)
+    closest, taken = {}, set()
+    for score, key, label in pairs:
+        if key not in closest and label not in taken and (score >= UNSURE or alone):
+            closest[key] = {"ours": missing[key], "site": label, "confidence": score}
+            taken.add(label)
     return closest
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+", text.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")))
 
 
 def match(forms: FormsFile, key: str, found: dict) -> dict:
@@ -199,6 +207,28 @@ def match(forms: FormsFile, key: str, found: dict) -> dict:
             "unmatched_site": [f["label"] or f["name"] for i, f in enumerate(found["fields"]) if i not in used]}
 
 
+def _takes_label(field: Field, found: dict) -> bool:
+    """Whether the draft writes the site's label for ours: it differs, ours is one whole label (no
+    placeholder, not a prefix, not a month's), and the site's was not blanked ("…": an amount or
+    someone's words cut)."""
+    whole = not isinstance(field, MonthsField) and field.match != "prefix" and "{" not in (field.label or "")
+    return whole and found["site"] != found["ours"] and "…" not in found["site"]
+
+
+def _say_what_was_not_taken(report: dict, drafted: FormsFile) -> None:
+    """A label or option the draft meant to take but forms.yaml writes in a way it did not find
+    (a comment after it, an anchor...): listed under ``not_taken`` of its page, to edit by hand."""
+    for key, result in report.items():
+        fields, missed = _ours(drafted, key), []
+        for name, found in result["matched"].items():
+            if _takes_label(fields[name], found) and fields[name].label != found["site"]:
+                missed.append(f"{name}.label: {found['site']}")
+            missed += [f"{name}.options.{k}: {o['site']}" for k, o in found.get("options", {}).items()
+                       if fields[name].options.get(k) != o["site"]]
+        if missed:
+            result["not_taken"] = missed
+
+
 def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> Path:
     """A copy of our version folder ``folder`` in ``out`` whose labels and option texts are the
     site's where a match says they differ, with each page's ARIA snapshot in ``baseline/``, and
@@ -211,14 +241,16 @@ def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> 
         shutil.copy(out / "pages" / f"{key}.aria.yaml", target / "baseline")
     report = {key: match(forms, key, found) for key, found in pages.items()}
     text = (target / "forms.yaml").read_text(encoding="utf-8")
-    for result in report.values():
-        for found in result["matched"].values():
-            if found["site"] != found["ours"] and "{" not in found["ours"]:
-                text = re.sub(rf"(label: )\"?{re.escape(found['ours'])}\"?(?=[,}}\n])",
+    quoted = "[\"']?"  # a value as written: plain, "double" or 'single' quoted
+    for key, result in report.items():
+        for name, found in result["matched"].items():
+            if _takes_label(_ours(forms, key)[name], found):
+                text = re.sub(rf"(label: ){quoted}{re.escape(found['ours'])}{quoted}(?=[,}}\n])",
                               lambda m, site=found["site"]: m.group(1) + yaml_scalar(site), text)
             for key, option in found.get("options", {}).items():  # "in_progress: …" inline or a block's '"3": …'
-                text = re.sub(rf"([{{,\n]\s*\"?{re.escape(key)}\"?: )\"?{re.escape(option['ours'])}\"?(?=\s*[,}}\n])",
+                text = re.sub(rf"([{{,\n]\s*{quoted}{re.escape(key)}{quoted}: ){quoted}{re.escape(option['ours'])}{quoted}(?=\s*[,}}\n#])",
                               lambda m, site=option["site"]: m.group(1) + yaml_scalar(site), text)
     (target / "forms.yaml").write_text(text, encoding="utf-8")
+    _say_what_was_not_taken(report, FormsFile.model_validate(yaml.safe_load(text)))
     (out / "matches.yaml").write_text(yaml.safe_dump(report, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target

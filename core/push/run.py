@@ -437,7 +437,7 @@ async def _failed(ledger: Ledger, row_id: int, remote, options: Options, reason:
             await remote.failure_screenshot(options.run_dir / f"failure-{row_id}.png")
         except Exception:  # a failure screenshot must never hide the failure itself
             pass
-    return ledger.move(row_id, S.FAILED, error=reason if isinstance(reason, str) else _describe(reason))
+    return ledger.move(row_id, S.FAILED, error=(reason if isinstance(reason, str) else _describe(reason))[:500])
 
 
 def _locator_advice(ledger: Ledger, exc: Exception) -> str:

@@ -141,10 +141,10 @@ class HttpRemote(Remote):
                                               timeout=self.settings.action_timeout)
         except httpx.TimeoutException:
             raise RemoteTimeout(f"ไม่ได้รับคำตอบการบันทึกภายใน {self.settings.action_timeout:g} วินาที") from None
-        except httpx.ConnectError as exc:  # no connection: nothing went out
-            raise RemoteAnswered(f"เชื่อมต่อระบบไม่ได้ (ยังไม่ได้บันทึก): {type(exc).__name__}") from None
-        except httpx.TransportError as exc:  # the request may have gone out: no answer
-            raise RemoteError(f"การเชื่อมต่อขัดข้องระหว่างบันทึก: {type(exc).__name__}") from None
+        except httpx.ConnectError:  # no connection: nothing went out
+            raise RemoteAnswered("เชื่อมต่อระบบไม่ได้ (ยังไม่ได้บันทึก)") from None
+        except httpx.TransportError:  # the request may have gone out: no answer
+            raise RemoteError("การเชื่อมต่อขัดข้องระหว่างบันทึก (ระบบอาจบันทึกแล้ว จะตรวจก่อนส่งซ้ำ)") from None
         if response.status_code == 401:
             await read(self._signed_in_again)
         if response.status_code == 409:  # refused before anything was saved: not approved yet

@@ -48,7 +48,6 @@ async def _round_findings(site, where: dict, confirmed: bool) -> list:
     return [f for f in findings if not (confirmed and f.key == "pages.round.buttons.confirm")]
 
 
-
 async def _enter_round(remote, period) -> dict | CheckResult:
     """Pick the year (the period's, or the first offered) and then a round from the list its
     choice fills, and enter: the round's page, as a person reaches it; or why it could not."""
