@@ -75,8 +75,9 @@ class Traffic:
     injected: Counter = field(default_factory=Counter)
     in_flight: int = 0       # requests arrived and not yet answered in full
     peak_in_flight: int = 0  # the most at once: how hard a client pressed the site
-    # The same by client session (cookie): the most sessions with a request in flight at once
-    # shows whether two workers' requests overlapped (one page's own requests share a session).
+    # The same by client: its X-Stand-In-Client header (a test naming each page of workers that
+    # share one login) or else its session cookie. The most clients with a request in flight at
+    # once shows whether two workers' requests overlapped (one page's own requests are one client).
     by_session: Counter = field(default_factory=Counter)
     peak_sessions: int = 0
 
@@ -93,7 +94,7 @@ class Traffic:
     def as_dict(self) -> dict:
         return {"total": self.total, "by_route": dict(self.by_route), "in_flight": self.in_flight,
                 "peak_in_flight": self.peak_in_flight,
-                "peak_sessions_in_flight": self.peak_sessions,
+                "peak_sessions_in_flight": self.peak_sessions, "sessions_seen": len(self.by_session),
                 "by_status": {str(k): v for k, v in self.by_status.items()},
                 "injected": {k: self.injected.get(k, 0) for k in ("fail", "hang", "expire", "drop")}}
 
@@ -367,6 +368,10 @@ async def admin_expire_sessions(request: Request) -> Response:
 
 
 # ----- misbehaviour ------------------------------------------------------------------------
+def _header(scope, name: bytes) -> str:
+    return next((value.decode("latin-1") for key, value in scope.get("headers", ()) if key == name), "")
+
+
 def _cookie(scope, name: str) -> str:
     """The value of cookie ``name`` in an ASGI request ("" without one)."""
     from http.cookies import SimpleCookie
@@ -397,7 +402,7 @@ class MisbehaviourMiddleware:
         traffic = site.traffic
         traffic.total += 1
         traffic.by_route[f"{scope['method']} {scope['path']}"] += 1
-        session = _cookie(scope, site.cookie_name)
+        session = _header(scope, b"x-stand-in-client") or _cookie(scope, site.cookie_name)
         traffic.arrived(session)
         try:
             await self._answer(scope, receive, send)

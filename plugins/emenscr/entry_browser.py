@@ -11,6 +11,8 @@ Used as a mixin of ``BrowserRemote`` (``self.site``, ``self.page``, ``self.goto`
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from tidtam.core.contract import Change, RemoteAnswered, RemoteError, RemoteRecord, RemoteRefused, SubmitResult
 from tidtam.core.forms import readback
 from tidtam.core.forms.plan import differences
@@ -103,6 +105,13 @@ class EntryPages:
         diff = [] if sent else [Change("สถานะโครงการ (M7)", status, "ส่งขออนุมัติแล้ว")]
         return RemoteRecord(str(pid), {"status": status}, matches=sent, diff=diff)
 
+    async def _fill(self, step: str, values: dict) -> None:
+        """Fill a step; one whose selects fetch their children's options (a cascade) holds a
+        request slot meanwhile: those fetches are the run's own requests, not the page's."""
+        cascade = any(getattr(field, "parent", None) for field in self.site.step(ENTRY_FORM, step).fields.values())
+        async with at_the_site(self.settings) if cascade else nullcontext():
+            await self.site.fill(ENTRY_FORM, step, values)
+
     # ----- saving a step -----------------------------------------------------------------------
     async def _click_and_judge(self, where: str, key: str, what: str, step=None, payload=None, form: str = ENTRY_FORM):
         """Click a button that saves, once. A page that stays and says the outcome itself
@@ -155,7 +164,7 @@ class EntryPages:
         if pid is None:  # not on the site: the one non-idempotent step, done once
             first = codes[0]
             await read(self.site.open_step, ENTRY_FORM, first, new=True)
-            await self.site.fill(ENTRY_FORM, first, fill["steps"][first])
+            await self._fill(first, fill["steps"][first])
             await self._save_step(first, payload, f"บันทึก {first} (สร้างโครงการ)")
             pid = self.ids[code] = self._id_in_url()
             todo = todo[1:]
@@ -175,7 +184,7 @@ class EntryPages:
             if step in await self._saved_steps() and not differences(
                     spec, fill["steps"][step], await self.site.read(ENTRY_FORM, step, fill["steps"][step])):
                 continue
-            await self.site.fill(ENTRY_FORM, step, fill["steps"][step])
+            await self._fill(step, fill["steps"][step])
             await self._save_step(step, payload)
         return SubmitResult(str(pid))
 
@@ -218,7 +227,7 @@ class EntryPages:
         findings = []
         if pid is None:
             await read(self.site.open_step, ENTRY_FORM, codes[0], new=True)
-            await self.site.fill(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
+            await self._fill(codes[0], fill["steps"][codes[0]])
             findings = await self.step_order() + await self.site.verdict(ENTRY_FORM, codes[0], fill["steps"][codes[0]])
             notes = [f"ภาพแสดงแบบฟอร์ม {codes[0]} ที่กรอกแล้ว (ยังไม่บันทึก); ขั้นตอนถัดไปเปิดได้หลังบันทึก {codes[0]} "
                      "— ค่าที่จะกรอกทุกขั้นตอนแสดงอยู่ใต้ภาพ"]
@@ -233,7 +242,7 @@ class EntryPages:
                          + ("" if found is not None and found.matches else " และแก้ไขไม่ได้ แต่ข้อมูลต่างจากนี้")]
             else:
                 await read(self.site.open_step, ENTRY_FORM, step, id=pid)
-                await self.site.fill(ENTRY_FORM, step, fill["steps"][step])
+                await self._fill(step, fill["steps"][step])
                 findings = await self.site.verdict(ENTRY_FORM, step, fill["steps"][step])
                 notes = [f"มีโครงการนี้ในระบบแล้ว (เลขที่ {pid}) บันทึกไว้ถึงก่อน {step}: จะบันทึกต่อจาก {step} ไม่สร้างใหม่"]
         await self._shot(screenshot)

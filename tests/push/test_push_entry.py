@@ -144,9 +144,19 @@ def test_push_new_projects_creates_and_sends_each_exactly_once(sqlite_db, stand_
     assert [w["target"]["project_id"] for w in stand_in.admin.writes("progress.save")] == [int(ids["project:2570-061"])]
 
 
-def test_project_entry_never_puts_another_workers_request_beside_a_slot_holder(sqlite_db, stand_in, target_of):
+def test_project_entry_never_puts_another_workers_request_beside_a_slot_holder(sqlite_db, stand_in, target_of,
+                                                                                 monkeypatch):
     """The spare browser worker waits for a slot while another fills a project step, since the
-    step's selects make the page fetch their children's options (the filling holds the slot)."""
+    step's selects make the page fetch their children's options (the filling holds the slot).
+    The workers share one login, so each page names itself to the stand-in (a test-only header)."""
+    from tidtam.plugins.emenscr.browser import BrowserRemote
+
+    login = BrowserRemote.login
+
+    async def named(remote) -> None:  # the page is named before its first request
+        await remote.page.set_extra_http_headers({"X-Stand-In-Client": f"worker-{id(remote)}"})
+        await login(remote)
+    monkeypatch.setattr(BrowserRemote, "login", named)
     load_demo(sqlite_db, keep=0)
     entered = enter_only(sqlite_db, ABSENT[:2])
     t = target_of(sqlite_db, stand_in.url)
@@ -160,6 +170,7 @@ def test_project_entry_never_puts_another_workers_request_beside_a_slot_holder(s
     # One slot, two workers: requests overlap only within one worker's session (a page's own
     # option fetches beside its page load), never the other worker's beside them.
     assert state["requests"]["peak_in_flight"] >= 2  # the page's own pair did overlap
+    assert state["requests"]["sessions_seen"] >= 2  # both workers' pages were at the site
     assert state["requests"]["peak_sessions_in_flight"] == 1
 
 
