@@ -111,18 +111,18 @@ def test_the_draft_takes_the_sites_labels_and_option_texts_in_either_yaml_style(
     step = forms.forms["point"].step("point")
     site_levels = {**step.fields["level"].options, "3": "ระดับ 3 (ดี)", "4": "ระดับ 4 (ดีมาก)", "5": "ระดับ 5 (ดีเยี่ยม)"}
 
-    def found(narrative: str) -> dict:
+    def found(narrative: str, levels: dict) -> dict:
         return {"fields": [
             {"label": step.fields["level"].label, "kind": "radio", "name": "level", "required": True,
-             "options": [[key, text] for key, text in reversed(site_levels.items())]},
+             "options": [[key, text] for key, text in reversed(levels.items())]},
             {"label": narrative, "kind": "textarea", "name": "narrative", "required": True},
             {"label": "ลิงก์หลักฐาน … (บรรทัดละ 1 ลิงก์)", "kind": "textarea", "name": "links", "required": False}]}
 
-    def drafted(source, narrative: str, out):
+    def drafted(source, narrative: str, out, levels=site_levels):
         (out / "pages").mkdir(parents=True)
         (out / "pages" / "forms.point.steps.point.aria.yaml").write_text("- textbox\n", encoding="utf-8")
         source_forms = FormsFile.model_validate(yaml.safe_load((source / "forms.yaml").read_text(encoding="utf-8")))
-        folder = draft(source, source_forms, {"forms.point.steps.point": found(narrative)}, out)
+        folder = draft(source, source_forms, {"forms.point.steps.point": found(narrative, levels)}, out)
         matches = yaml.safe_load((out / "matches.yaml").read_text(encoding="utf-8"))["forms.point.steps.point"]
         return folder, FormsFile.model_validate(yaml.safe_load((folder / "forms.yaml").read_text(encoding="utf-8"))), matches
 
@@ -137,3 +137,8 @@ def test_the_draft_takes_the_sites_labels_and_option_texts_in_either_yaml_style(
     _, forms2, matches = drafted(first, "ผลการดำเนินงาน: สรุปผล (ไม่เกิน 3000 ตัวอักษร)", tmp_path / "two")
     assert forms2.forms["point"].step("point").fields["narrative"].label == "ผลการดำเนินงาน: สรุปผล (ไม่เกิน 3000 ตัวอักษร)"
     assert "not_taken" not in matches
+    # one option reworded: the field with options is the best match, the fields after it still drafted
+    one = {**step.fields["level"].options, "3": "ระดับ 3 (ดี)"}
+    _, forms3, matches = drafted(folder, "ผลการดำเนินงาน (สรุป)", tmp_path / "three", one)
+    assert list(matches["matched"])[0] == "level" and dict(forms3.forms["point"].step("point").fields["level"].options) == one
+    assert forms3.forms["point"].step("point").fields["narrative"].label == "ผลการดำเนินงาน (สรุป)"

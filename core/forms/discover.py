@@ -243,12 +243,13 @@ def draft(folder: Path, forms: FormsFile, pages: dict[str, dict], out: Path) -> 
     text = (target / "forms.yaml").read_text(encoding="utf-8")
     quoted = "[\"']?"  # a value as written: plain, "double" or 'single' quoted
     for key, result in report.items():
+        ours = _ours(forms, key)
         for name, found in result["matched"].items():
-            if _takes_label(_ours(forms, key)[name], found):
+            if _takes_label(ours[name], found):
                 text = re.sub(rf"(label: ){quoted}{re.escape(found['ours'])}{quoted}(?=[,}}\n])",
                               lambda m, site=found["site"]: m.group(1) + yaml_scalar(site), text)
-            for key, option in found.get("options", {}).items():  # "in_progress: …" inline or a block's '"3": …'
-                text = re.sub(rf"([{{,\n]\s*{quoted}{re.escape(key)}{quoted}: ){quoted}{re.escape(option['ours'])}{quoted}(?=\s*[,}}\n#])",
+            for value, option in found.get("options", {}).items():  # "in_progress: …" inline or a block's '"3": …'
+                text = re.sub(rf"([{{,\n]\s*{quoted}{re.escape(value)}{quoted}: ){quoted}{re.escape(option['ours'])}{quoted}(?=\s*[,}}\n#])",
                               lambda m, site=option["site"]: m.group(1) + yaml_scalar(site), text)
     (target / "forms.yaml").write_text(text, encoding="utf-8")
     _say_what_was_not_taken(report, FormsFile.model_validate(yaml.safe_load(text)))
