@@ -359,7 +359,9 @@ async def sent_once(page, settings, what: str):
             await route.abort("timedout")
         await page.unroute("**/*", handle)
     if dropped:  # however the page took it (a failed navigation, a wait cut short, nothing): no answer
-        raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบ การเชื่อมต่อขาดก่อนระบบตอบ (อาจบันทึกแล้ว)")
+        late = all(type(exc).__name__ == "TimeoutError" for exc in dropped)  # Playwright's: none in time
+        raise RemoteTimeout(f"{what}: ไม่ได้รับคำตอบ " + (f"ภายใน {settings.action_timeout:g} วินาที" if late
+                                                          else "การเชื่อมต่อขาดก่อนระบบตอบ") + " (อาจบันทึกแล้ว)")
 
 
 async def saved_in_page(page, button, spec, key: str, settings, what: str) -> str:
