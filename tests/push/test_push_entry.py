@@ -21,7 +21,8 @@ from tidtam.core.ledger import office_by_code
 from tidtam.core.push import run
 from tidtam.sandbox.server import start_subprocess
 
-from pushkit import config_for, credentials, entry_steps, load_demo, make_target, options, push_command, site_inputs
+from pushkit import (config_for, credentials, drop_projects, entry_steps, load_demo, make_target, options, push_command,
+                     site_inputs)
 
 Q1 = parse_period("2570Q1")
 ABSENT = ("2570-061", "2570-062", "2570-064", "2570-068")
@@ -54,9 +55,7 @@ def entry_counts(state: dict) -> tuple[Counter, Counter]:
 def enter_only(db, codes: tuple[str, ...]) -> tuple[str, ...]:
     """The office keeps only these of the projects the stand-in lacks: fewer to enter where a
     test's point is each post's fate, not the number of projects (CI's time budget)."""
-    with db.session() as session:
-        for project in session.scalars(select(Project).where(Project.code.in_(set(ABSENT) - set(codes)))):
-            session.delete(project)
+    drop_projects(db, set(ABSENT) - set(codes))
     return codes
 
 

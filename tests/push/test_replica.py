@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from tidtam.core.models import Project, Submission, SubmissionState as S
+from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
 from tidtam.sandbox.emenscr import DEFAULT_DATA
@@ -19,7 +19,7 @@ from tidtam.sandbox.replica import replica_data
 from tidtam.sandbox.server import run_in_thread
 from tidtam.sandbox.site import load_yaml
 
-from pushkit import SPA, config_for, credentials, load_demo, make_target, options
+from pushkit import SPA, config_for, credentials, drop_projects, load_demo, make_target, options
 
 Q1 = parse_period("2570Q1")
 ABSENT = {"2570-061"}  # the one project to enter: through every step and the send
@@ -46,9 +46,7 @@ def _changed_site(tmp_path):
 def test_a_replica_built_from_discover_takes_a_full_rehearsal(sqlite_db, tmp_path, monkeypatch, profile, version):
     db = sqlite_db
     load_demo(db, keep=2)
-    with db.session() as session:
-        for project in session.scalars(select(Project).where(Project.code.in_(["2570-062", "2570-064", "2570-068"]))):
-            session.delete(project)
+    drop_projects(db, ["2570-062", "2570-064", "2570-068"])
     out, folder = tmp_path / "found", tmp_path / "config"
     with run_in_thread("emenscr", profile=profile, demo_data="office", data_path=_changed_site(tmp_path)) as site:
         draft, _ = run.discover(make_target(None, config_for(folder, site.url, version)), credentials(), options("discover"), out, Q1)

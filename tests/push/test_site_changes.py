@@ -22,13 +22,13 @@ import yaml
 from sqlalchemy import select
 
 from tidtam.core.errors import UserError
-from tidtam.core.models import Project, Submission, SubmissionState as S
+from tidtam.core.models import Submission, SubmissionState as S
 from tidtam.core.periods import parse_period
 from tidtam.core.push import run
 from tidtam.sandbox.emenscr import DEFAULT_DATA
 from tidtam.sandbox.server import run_in_thread
 
-from pushkit import credentials, load_demo, options
+from pushkit import credentials, drop_projects, load_demo, options
 
 Q1 = parse_period("2570Q1")
 ABSENT = {"2570-061"}  # the stand-in lacks four of the office's projects; the test's office keeps this one
@@ -147,9 +147,7 @@ def _found_refused_repaired(change, db, target_of, tmp_path) -> None:
     changed = tmp_path / "emenscr_changed.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     load_demo(db, keep=2)
-    with db.session() as session:  # one project to enter is enough to go through every step
-        for project in session.scalars(select(Project).where(Project.code.in_(["2570-062", "2570-064", "2570-068"]))):
-            session.delete(project)
+    drop_projects(db, ["2570-062", "2570-064", "2570-068"])  # one project to enter goes through every step
     with run_in_thread("emenscr", demo_data="office", data_path=changed) as stand_in:
         t = target_of(db, stand_in.url)
         # 1. doctor names the key
